@@ -1,0 +1,55 @@
+/* config.h — process configuration: built-in defaults < cc24.conf (INI) <
+ * CC24_* environment < command-line flags. One table describes every
+ * setting (name, environment variable, default, help); --help prints it.
+ * The global `cfg` is filled once at start-up and read-only afterwards. */
+#ifndef CC24_CORE_CONFIG_H
+#define CC24_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct config {
+  char *listen;          /* host:port */
+  char *database_url;    /* sqlite:PATH or postgres://... */
+  char *redis_url;       /* "" = in-process */
+  char *media_store;     /* file:DIR or s3://... */
+  char *base_url;        /* public URL for links in mails, sitemaps */
+  char *templates_dir;
+  char *static_dir;
+  char *i18n_dir;
+  char *log_format;      /* auto|json|text */
+  char *log_level;       /* debug|info|warn|error */
+  char *api_keys;        /* temporary per-tenant API keys "slug:key,..." (replaced by accounts) */
+  char *config_file;     /* the INI file read ("" = none) */
+  int workers;           /* job workers inside serve */
+  int http_threads;      /* libmicrohttpd thread pool size (>= 2) */
+  int max_connections;   /* total connection limit */
+  int per_ip_connections;/* per-IP connection limit */
+  int connection_timeout;/* seconds of inactivity before a connection is closed */
+  int max_body_kb;       /* request body limit in KiB */
+  int db_pool;           /* PostgreSQL connections per process */
+  int job_max_attempts;  /* attempts before a job is dead */
+  int job_lock_seconds;  /* lock duration of a claimed job */
+  int shutdown_grace;    /* seconds to wait for in-flight requests on shutdown */
+  bool demo;             /* load demo data when the database is empty */
+  bool dev;              /* development mode: reload templates on change */
+};
+
+extern struct config cfg;
+
+/* Load the configuration. argv is scanned for --name=value / --name value flags
+ * from index `first` on; non-flag arguments are left for the caller (their
+ * indexes are returned in rest/nrest, which must hold argc entries).
+ * Returns 0, or -1 after printing the problem to stderr. --help prints and exits. */
+int config_load(int argc, char **argv, int first, int *rest, int *nrest, const char *command);
+
+/* Print every setting with its environment variable, default and current value. */
+void config_help(FILE *out, const char *command);
+
+/* Reset to built-in defaults (tests). */
+void config_defaults(void);
+
+/* Set one setting by name ("database-url" or "database_url"); 0 or -1 when unknown/invalid. */
+int config_set(const char *name, const char *value);
+
+#endif

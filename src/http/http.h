@@ -1,0 +1,204 @@
+/* http.h — the HTTP layer: a libmicrohttpd server (internal epoll + thread
+ * pool), one static route table, a per-request arena, request accessors and
+ * a reply API so handlers never format protocol by hand.
+ *
+ * Life of a request: the server reads headers and body (413 past the body
+ * limit), creates req->a (an arena freed when the response has been sent),
+ * matches the route table (404 / 405), calls the `before` hook (session,
+ * tenant, role, CSRF, limits — it may answer itself), then the handler. A
+ * handler answers through exactly one http_reply* / http_problem* /
+ * http_redirect call and returns 0; returning -1 without answering gives 500.
+ * Every answer is counted in /metrics and written to the access log.
+ *
+ * Errors: API routes (path under /api/) answer application/problem+json
+ * (RFC 9457) with "type", "title", "status", "detail", "code" and, for
+ * validation, "errors": [{"field","code","detail"}]; other routes get an HTML
+ * error page from the error_page hook. */
+#ifndef CC24_HTTP_HTTP_H
+#define CC24_HTTP_HTTP_H
+
+#include "core/err.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct buf;
+struct field_errors;
+
+enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_OPTIONS, HTTP__OTHER };
+
+/* Roles a route may require (the accounts issue refines these; access is decided
+ * only from the route table). Ordered: a higher role includes the lower ones. */
+enum role { ROLE_PUBLIC = 0, ROLE_STAFF = 1, ROLE_OWNER = 2, ROLE_ADMIN = 3 };
+
+/* Rate-limit classes declared per route. */
+enum rl_class { RL_NONE = 0, RL_API, RL_LOGIN, RL_SIGNUP, RL_RESET, RL_FORM };
+
+/* Route flags. */
+enum { ROUTE_CSRF = 1u << 0, /* state-changing form post: CSRF token required */
+       ROUTE_API = 1u << 1,  /* JSON API (problem+json errors); implied by a /api/ prefix */
+       ROUTE_NOLOG = 1u << 2 /* no access log line (health checks) */ };
+
+struct http_req;
+typedef int (*http_handler)(struct http_req *req);
+
+/* One row of the route table. pattern: literal segments, "{name}" for one segment,
+ * "{*name}" (last segment only) for the rest of the path. */
+struct route {
+  const char *method; /* "GET", "POST", ... (GET routes also answer HEAD) */
+  const char *pattern;
+  http_handler handler;
+  int role;           /* enum role */
+  unsigned flags;
+  int rl;             /* enum rl_class */
+};
+
+#define HTTP_MAX_PARAMS 8
+
+struct http_req {
+  struct arena *a;          /* freed after the response is sent */
+  void *app;                /* the application state given to http_server_start */
+  enum http_method m;
+  const char *method;
+  const char *path;         /* percent-decoded path, no query */
+  const char *raw_query;    /* "" when none */
+  const char *request_id;   /* X-Request-Id (incoming if sane, else generated) */
+  const char *client_ip;
+  const char *body;         /* NUL-terminated copy of the body ("" when none) */
+  size_t body_len;
+  const struct route *route;
+  int nparams;
+  const char *param_names[HTTP_MAX_PARAMS];
+  const char *param_values[HTTP_MAX_PARAMS];
+  bool is_api;              /* errors as problem+json */
+  int64_t started_us;
+
+  /* Set by the `before` hook (auth/tenant middleware). */
+  int64_t tenant_id;        /* 0 = none */
+  const char *tenant_slug;
+  int64_t user_id;
+  int role;                 /* enum role of the caller */
+  const char *locale;       /* "de" (default) or "en" */
+  void *session;            /* owned by the auth layer */
+
+  struct http_resp *resp;   /* private to the server */
+  void *conn;               /* private: struct MHD_Connection* */
+};
+
+/* ---- request accessors (strings live in req->a; NULL when absent) ---- */
+
+const char *http_param(struct http_req *req, const char *name);
+const char *http_header(struct http_req *req, const char *name);
+const char *http_cookie(struct http_req *req, const char *name);
+/* First value of a query parameter. */
+const char *http_query(struct http_req *req, const char *name);
+/* Every (name, value) pair of the query string in order; returns the count. */
+int http_query_pairs(struct http_req *req, const char ***names, const char ***values);
+/* application/x-www-form-urlencoded body fields (first value / all pairs). */
+const char *http_form(struct http_req *req, const char *name);
+int http_form_pairs(struct http_req *req, const char ***names, const char ***values);
+/* Parse the body as a JSON object. On failure answers nothing but fills e
+ * (CC24_E_MALFORMED_JSON, CC24_E_INVALID_UTF8, CC24_E_UNSUPPORTED_MEDIA_TYPE when the
+ * Content-Type is not JSON) and returns NULL. The value is released with the arena. */
+json_t *http_json_body(struct http_req *req, struct err *e);
+
+/* Parse a query string / form body into pairs (exposed for tests and fuzzing). */
+int http_parse_urlencoded(struct arena *a, const char *s, size_t n, const char ***names,
+                          const char ***values);
+
+/* ---- replies ---- */
+
+/* Headers added to the response that will be sent (call before the reply). */
+void http_set_header(struct http_req *req, const char *name, const char *value);
+/* Set-Cookie; attrs e.g. "Path=/; HttpOnly; SameSite=Lax; Max-Age=3600". */
+void http_set_cookie(struct http_req *req, const char *name, const char *value, const char *attrs);
+
+/* Body is copied (or referenced when it lives in req->a: see http_reply_arena). */
+int http_reply(struct http_req *req, int status, const char *content_type, const void *body,
+               size_t len);
+/* Body already lives in req->a (e.g. a struct buf on the arena): no copy. */
+int http_reply_arena(struct http_req *req, int status, const char *content_type, const char *body,
+                     size_t len);
+/* Serialises j (reference stolen) as application/json. */
+int http_reply_json(struct http_req *req, int status, json_t *j);
+int http_reply_html(struct http_req *req, int status, const char *html, size_t len);
+int http_redirect(struct http_req *req, int status, const char *location);
+/* 304 when the request's If-None-Match matches etag; returns 1 when it answered. */
+int http_not_modified(struct http_req *req, const char *etag);
+
+/* problem+json (API) or the HTML error page (site). code: enum cc24_err; detail and
+ * field may be NULL. */
+int http_problem(struct http_req *req, int status, int code, const char *detail, const char *field);
+/* 422 listing every bad field. */
+int http_problem_fields(struct http_req *req, const struct field_errors *errs);
+/* From an err: maps the code to a status (not found 404, validation 422, conflict 409,
+ * busy/db 503, rate 429, unauthorized 401, ...). */
+int http_problem_err(struct http_req *req, const struct err *e);
+int http_status_for(int code);
+
+/* ---- server ---- */
+
+struct http_server;
+
+/* Render an HTML error page into req (used for non-API errors); must answer. */
+typedef int (*http_error_page_fn)(struct http_req *req, int status, int code, const char *detail);
+/* Runs after routing, before the handler. Return 0 to continue, 1 when it answered. */
+typedef int (*http_before_fn)(struct http_req *req);
+
+struct http_server_opts {
+  const char *listen;           /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
+  int threads;                  /* thread pool size, >= 2 */
+  int max_connections;
+  int per_ip_connections;
+  int connection_timeout;       /* seconds */
+  size_t max_body;              /* bytes */
+  const struct route *routes;
+  size_t nroutes;
+  void *app;
+  http_before_fn before;
+  http_error_page_fn error_page;
+  const char *static_dir;       /* served under /static/ (NULL = none) */
+};
+
+struct http_server *http_server_start(const struct http_server_opts *o, struct err *e);
+/* The port actually bound (for ":0" listeners in tests). */
+int http_server_port(const struct http_server *s);
+/* Stop accepting, let in-flight requests finish (up to grace_seconds), stop threads. */
+void http_server_stop(struct http_server *s, int grace_seconds);
+
+/* Exact route match for tests and the OpenAPI check: returns the route or NULL;
+ * fills params into req (req->a must be set). *method_mismatch = 1 when the path
+ * matched but no route has this method. */
+const struct route *http_route_match(const struct route *routes, size_t n, const char *method,
+                                     const char *path, struct http_req *req, int *method_mismatch);
+
+/* ---- static files ---- */
+
+/* Load every file under dir into memory (with gzip variant and ETag). 0 or -1. */
+int http_static_init(const char *dir, struct err *e);
+/* URL of an asset with its content hash ("css/app.css" → "/static/css/app.3fa2b1c9.css"),
+ * served with Cache-Control: immutable. Unknown names return "/static/NAME". */
+const char *http_static_url(const char *name);
+
+/* ---- metrics (Prometheus text) ---- */
+
+typedef void (*http_metrics_fn)(struct buf *out, void *arg);
+/* Extra collectors (db pool, job queue depth) appended to /metrics. */
+void http_metrics_add(http_metrics_fn fn, void *arg);
+/* Write all metrics in text exposition format. */
+void http_metrics_render(struct buf *out);
+
+/* Built-in handlers to put in the route table. */
+int http_handle_healthz(struct http_req *req);
+int http_handle_metrics(struct http_req *req);
+int http_handle_static(struct http_req *req); /* route "/static/{*path}" */
+
+/* /readyz needs the database: the app gives a probe. */
+typedef int (*http_ready_fn)(void *app);
+void http_set_ready_probe(http_ready_fn fn);
+int http_handle_readyz(struct http_req *req);
+
+#endif
