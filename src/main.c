@@ -1,4 +1,471 @@
-int main(void)
+/* main.c — `cc24 COMMAND [--setting=value ...]`: subcommand dispatch.
+ *
+ *   serve    HTTP server (site, JSON API) + embedded job workers
+ *   worker   job workers only
+ *   migrate  apply database migrations
+ *   seed     demo data (--demo) or N benchmark vehicles (--vehicles N [--seed S])
+ *   admin    operator commands (admin tenant list)
+ */
+#include "app.h"
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "inventory/seed.h"
+#include "inventory/vehicle_api.h"
+#include "jobs/jobs.h"
+#include "render/i18n.h"
+#include "render/render.h"
+#include "routes.h"
+#include "search/search.h"
+#include "tenant/tenant.h"
+#include "web/web.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
 {
+  (void)sig;
+  stop_requested = 1;
+}
+
+static void wait_for_signal(void)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  while (!stop_requested)
+    pause();
+}
+
+static db *open_db(bool migrate)
+{
+  struct err e = {0};
+  db *d = db_open(cfg.database_url, cfg.db_pool, &e);
+  if (!d) {
+    log_error("database %s: %s", cfg.database_url, e.msg);
+    return NULL;
+  }
+  if (migrate) {
+    int n = db_migrate(d, &e);
+    if (n < 0) {
+      log_error("migrate: %s", e.msg);
+      db_close(d);
+      return NULL;
+    }
+    if (n > 0)
+      log_info("applied %d migration(s)", n);
+  }
+  return d;
+}
+
+static void metrics_db(struct buf *out, void *arg)
+{
+  struct db_stats s;
+  db_stats(arg, &s);
+  buf_printf(out,
+             "# HELP cc24_db_pool_connections Database connections by state.\n"
+             "# TYPE cc24_db_pool_connections gauge\n"
+             "cc24_db_pool_connections{state=\"open\"} %d\n"
+             "cc24_db_pool_connections{state=\"in_use\"} %d\n"
+             "# HELP cc24_db_pool_waiting Requests waiting for a database connection.\n"
+             "# TYPE cc24_db_pool_waiting gauge\n"
+             "cc24_db_pool_waiting %d\n"
+             "# HELP cc24_db_tx_retries_total Transactions re-run after busy/serialization errors.\n"
+             "# TYPE cc24_db_tx_retries_total counter\n"
+             "cc24_db_tx_retries_total %llu\n",
+             s.size, s.in_use, s.waiting, (unsigned long long)s.retries_total);
+}
+
+static void metrics_index(struct buf *out, void *arg)
+{
+  buf_printf(out,
+             "# HELP cc24_search_documents Vehicles in the in-process search index.\n"
+             "# TYPE cc24_search_documents gauge\n"
+             "cc24_search_documents %zu\n",
+             search_count(arg));
+}
+
+static int ready_probe(void *app)
+{
+  struct err e = {0};
+  return db_ping(((struct app *)app)->db, &e);
+}
+
+/* Keys from --api-keys "slug:key,...": the temporary credential scheme. */
+struct keys_arg {
+  const char *spec;
+};
+
+static int tx_keys(db_conn *c, void *arg, struct err *e)
+{
+  struct keys_arg *k = arg;
+  struct arena *a = arena_new(0);
+  char *spec = arena_strdup(a, k->spec), *save = NULL;
+  int rc = 0;
+  for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    char *colon = strchr(item, ':');
+    if (!colon || colon == item || !colon[1]) {
+      rc = err_set(e, CC24_E_CONFIG, "api-keys: expected slug:key, got \"%s\"", item);
+      break;
+    }
+    *colon = 0;
+    struct tenant t;
+    int found = tenant_store_by_slug(c, a, str_trim(a, item), &t, e);
+    if (found < 0) {
+      rc = -1;
+      break;
+    }
+    if (!found) {
+      log_warn("api-keys: no dealer \"%s\"", item);
+      continue;
+    }
+    if (tenant_store_set_api_key(c, t.id, str_trim(a, colon + 1), e) < 0) {
+      rc = -1;
+      break;
+    }
+  }
+  arena_free(a);
+  return rc;
+}
+
+static int cmd_serve(void)
+{
+  struct err e = {0};
+  int rc = 1;
+  struct app app = {0};
+  struct http_server *srv = NULL;
+  struct jobs_pool *jobs = NULL;
+
+  app.db = open_db(true);
+  if (!app.db)
+    return 1;
+  if (cfg.demo) {
+    int empty = seed_db_empty(app.db, &e);
+    if (empty < 0) {
+      log_error("demo: %s", e.msg);
+      goto out;
+    }
+    if (empty) {
+      int64_t n = seed_run(app.db, 300, 24, 0, &e);
+      if (n < 0) {
+        log_error("demo data: %s", e.msg);
+        goto out;
+      }
+      log_info("loaded demo data: %lld vehicles", (long long)n);
+    }
+  }
+  if (cfg.api_keys[0]) {
+    struct keys_arg k = {cfg.api_keys};
+    if (db_tx(app.db, 0, DB_WRITE, tx_keys, &k, &e) < 0) {
+      log_error("%s", e.msg);
+      goto out;
+    }
+  }
+  if (i18n_load(cfg.i18n_dir, &e) < 0) {
+    log_error("i18n: %s", e.msg);
+    goto out;
+  }
+  app.tmpl = render_load(cfg.templates_dir, cfg.dev, &e);
+  if (!app.tmpl) {
+    log_error("templates: %s", e.msg);
+    goto out;
+  }
+  if (http_static_init(cfg.static_dir, &e) < 0) {
+    log_error("static: %s", e.msg);
+    goto out;
+  }
+  app.search = search_new();
+  if (vehicle_index_build(&app, &e) < 0) {
+    log_error("search index: %s", e.msg);
+    goto out;
+  }
+  if (vehicle_index_listen(&app, &e) < 0) {
+    log_error("listen: %s", e.msg);
+    goto out;
+  }
+  http_metrics_add(metrics_db, app.db);
+  http_metrics_add(metrics_index, app.search);
+  http_metrics_add(jobs_metrics, app.db);
+  http_set_ready_probe(ready_probe);
+
+  int threads = cfg.http_threads;
+  if (threads <= 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = n < 2 ? 2 : (int)n;
+  }
+  if (threads < 2)
+    threads = 2;
+  struct http_server_opts o = {
+      .listen = cfg.listen,
+      .threads = threads,
+      .max_connections = cfg.max_connections,
+      .per_ip_connections = cfg.per_ip_connections,
+      .connection_timeout = cfg.connection_timeout,
+      .max_body = (size_t)cfg.max_body_kb * 1024,
+      .routes = cc24_routes,
+      .nroutes = cc24_nroutes,
+      .app = &app,
+      .before = web_before,
+      .error_page = web_error_page,
+      .static_dir = cfg.static_dir,
+  };
+  srv = http_server_start(&o, &e);
+  if (!srv) {
+    log_error("http: %s", e.msg);
+    goto out;
+  }
+  if (cfg.workers > 0) {
+    char wid[64];
+    snprintf(wid, sizeof wid, "serve-%d", (int)getpid());
+    jobs = jobs_start(app.db, cfg.workers, wid, &e);
+    if (!jobs) {
+      log_error("jobs: %s", e.msg);
+      goto out;
+    }
+  }
+  log_info("cc24 %s serving http://%s (database %s, %d threads, %d workers)", CC24_VERSION,
+           cfg.listen, db_backend(app.db) == DB_PG ? "postgresql" : "sqlite", threads,
+           cfg.workers);
+  wait_for_signal();
+  log_info("shutting down");
+  rc = 0;
+out:
+  if (srv)
+    http_server_stop(srv, cfg.shutdown_grace);
+  if (jobs)
+    jobs_stop(jobs);
+  if (app.search)
+    search_free(app.search);
+  if (app.tmpl)
+    render_free(app.tmpl);
+  db_close(app.db);
+  return rc;
+}
+
+static int cmd_worker(void)
+{
+  struct err e = {0};
+  db *d = open_db(true);
+  if (!d)
+    return 1;
+  char wid[64];
+  snprintf(wid, sizeof wid, "worker-%d", (int)getpid());
+  int n = cfg.workers > 0 ? cfg.workers : 2;
+  struct jobs_pool *p = jobs_start(d, n, wid, &e);
+  if (!p) {
+    log_error("jobs: %s", e.msg);
+    db_close(d);
+    return 1;
+  }
+  log_info("cc24 worker: %d workers on %s", n, db_backend(d) == DB_PG ? "postgresql" : "sqlite");
+  wait_for_signal();
+  jobs_stop(p);
+  db_close(d);
   return 0;
+}
+
+static int cmd_migrate(void)
+{
+  db *d = open_db(false);
+  if (!d)
+    return 1;
+  struct err e = {0};
+  int n = db_migrate(d, &e);
+  db_close(d);
+  if (n < 0) {
+    log_error("migrate: %s", e.msg);
+    return 1;
+  }
+  printf("applied %d migration(s); %d known\n", n, db_migration_count());
+  return 0;
+}
+
+static int cmd_seed(int argc, char **argv, const int *rest, int nrest)
+{
+  bool demo = cfg.demo;
+  int64_t n = -1, seed = 24;
+  for (int i = 0; i < nrest; i++) {
+    const char *a = argv[rest[i]];
+    const char *next = rest[i] + 1 < argc ? argv[rest[i] + 1] : NULL;
+    if (!strcmp(a, "--demo")) {
+      demo = true;
+    } else if (!strncmp(a, "--vehicles", 10)) {
+      const char *v = a[10] == '=' ? a + 11 : next;
+      if (a[10] != '=')
+        i++;
+      if (!v || !str_to_i64(v, &n) || n < 0 || n > 10000000) {
+        fprintf(stderr, "cc24 seed: --vehicles needs a number from 0 to 10000000\n");
+        return 2;
+      }
+    } else if (!strncmp(a, "--seed", 6)) {
+      const char *v = a[6] == '=' ? a + 7 : next;
+      if (a[6] != '=')
+        i++;
+      if (!v || !str_to_i64(v, &seed)) {
+        fprintf(stderr, "cc24 seed: --seed needs an integer\n");
+        return 2;
+      }
+    } else if (strcmp(a, "seed") != 0) {
+      fprintf(stderr, "cc24 seed: unknown argument %s\n", a);
+      return 2;
+    }
+  }
+  if (!demo && n < 0) {
+    fprintf(stderr, "usage: cc24 seed --demo | --vehicles N [--seed S]\n");
+    return 2;
+  }
+  db *d = open_db(true);
+  if (!d)
+    return 1;
+  struct err e = {0};
+  int rc = 0;
+  if (demo) {
+    int empty = seed_db_empty(d, &e);
+    if (empty < 0)
+      rc = 1;
+    else if (!empty && n < 0)
+      printf("database is not empty: demo data not loaded\n");
+    else if (n < 0)
+      n = 300;
+  }
+  if (rc == 0 && n >= 0) {
+    int64_t t0 = time_mono_ms();
+    int64_t added = seed_run(d, n, (uint64_t)seed, 1, &e);
+    if (added < 0)
+      rc = 1;
+    else
+      printf("added %lld vehicles in %lld ms\n", (long long)added,
+             (long long)(time_mono_ms() - t0));
+  }
+  if (rc)
+    log_error("seed: %s", e.msg);
+  db_close(d);
+  return rc;
+}
+
+struct tenant_list_arg {
+  struct arena *a;
+  struct tenant *t;
+  int n;
+};
+
+static int tx_tenant_list(db_conn *c, void *arg, struct err *e)
+{
+  struct tenant_list_arg *l = arg;
+  return tenant_store_list(c, l->a, &l->t, &l->n, e);
+}
+
+static int cmd_admin(int argc, char **argv, const int *rest, int nrest)
+{
+  const char *words[8] = {0};
+  int nw = 0;
+  for (int i = 0; i < nrest && nw < 8; i++)
+    words[nw++] = argv[rest[i]];
+  (void)argc;
+  if (nw >= 3 && !strcmp(words[1], "tenant") && !strcmp(words[2], "list")) {
+    db *d = open_db(true);
+    if (!d)
+      return 1;
+    struct tenant_list_arg l = {.a = arena_new(0)};
+    struct err e = {0};
+    int rc = db_tx(d, 0, DB_READ, tx_tenant_list, &l, &e);
+    if (rc == 0)
+      for (int i = 0; i < l.n; i++)
+        printf("%s\n", l.t[i].slug);
+    else
+      log_error("%s", e.msg);
+    arena_free(l.a);
+    db_close(d);
+    return rc ? 1 : 0;
+  }
+  fprintf(stderr, "usage: cc24 admin tenant list\n");
+  return 2;
+}
+
+static void usage(FILE *out)
+{
+  fprintf(out, "cc24 %s — the platform a German car dealer runs on\n\n"
+               "usage: cc24 COMMAND [--setting=value ...]\n\n"
+               "commands:\n"
+               "  serve     HTTP server (website, JSON API) + embedded job workers\n"
+               "  worker    job workers only\n"
+               "  migrate   apply database migrations\n"
+               "  seed      --demo | --vehicles N [--seed S]\n"
+               "  admin     tenant list\n"
+               "  routes    print the route table\n"
+               "  version   print the version\n\n"
+               "`cc24 COMMAND --help` lists every setting.\n",
+          CC24_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+      !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "routes")) {
+    /* The route table, one "METHOD PATTERN ROLE" per line (tests and docs). */
+    static const char *roles[] = {"public", "staff", "owner", "admin"};
+    for (size_t i = 0; i < cc24_nroutes; i++)
+      printf("%s %s %s\n", cc24_routes[i].method, cc24_routes[i].pattern,
+             roles[cc24_routes[i].role & 3]);
+    return 0;
+  }
+  if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+    printf("cc24 %s\n", CC24_VERSION);
+    return 0;
+  }
+  int *rest = calloc((size_t)argc + 1, sizeof *rest), nrest = 0;
+  if (!rest || config_load(argc, argv, 2, rest, &nrest, cmd) < 0) {
+    free(rest);
+    return 2;
+  }
+  log_init(cfg.log_format, cfg.log_level);
+  if (ids_init() < 0) {
+    fprintf(stderr, "cc24: libsodium failed to initialise\n");
+    free(rest);
+    return 1;
+  }
+  int rc;
+  if (!strcmp(cmd, "serve") || !strcmp(cmd, "worker") || !strcmp(cmd, "migrate")) {
+    if (nrest > 0) {
+      fprintf(stderr, "cc24 %s: unknown argument %s (see --help)\n", cmd, argv[rest[0]]);
+      free(rest);
+      return 2;
+    }
+    rc = !strcmp(cmd, "serve") ? cmd_serve() : !strcmp(cmd, "worker") ? cmd_worker() : cmd_migrate();
+  } else if (!strcmp(cmd, "seed")) {
+    rc = cmd_seed(argc, argv, rest, nrest);
+  } else if (!strcmp(cmd, "admin")) {
+    /* rest holds "admin"? no: argv[1] is the command; words start at index 2 */
+    int *r2 = calloc((size_t)nrest + 2, sizeof *r2);
+    r2[0] = 1;
+    for (int i = 0; i < nrest; i++)
+      r2[i + 1] = rest[i];
+    rc = cmd_admin(argc, argv, r2, nrest + 1);
+    free(r2);
+  } else {
+    fprintf(stderr, "cc24: unknown command %s\n\n", cmd);
+    usage(stderr);
+    rc = 2;
+  }
+  free(rest);
+  return rc;
 }

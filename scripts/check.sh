@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# `make check`: build and run every test — Criterion unit tests (plain and under
+# ASan+UBSan), the store tests on SQLite and on a real PostgreSQL started here,
+# the end-to-end tests (node --test + Chromium) against a running `cc24 serve`,
+# and short libFuzzer runs. Prints per-suite counts and a final
+# "N passed, N failed" line; exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CC24_SHARED="${CC24_SHARED:-$ROOT/../shared}"
+
+bash scripts/deps.sh || { echo "check: dependency installation failed" >&2; exit 1; }
+
+PASS=0
+FAIL=0
+declare -a SUMMARY=()
+
+note() { printf '\n== %s\n' "$*"; }
+
+# Sum Criterion's "Synthesis" lines in a meson test log.
+criterion_counts() {
+  awk '/Synthesis: Tested:/ {
+         for (i = 1; i <= NF; i++) {
+           if ($i == "Passing:") p += $(i + 1);
+           if ($i == "Failing:") f += $(i + 1);
+           if ($i == "Crashing:") f += $(i + 1);
+         }
+       } END { printf "%d %d\n", p, f }' "$1"
+}
+
+# run_meson_suite LABEL BUILDDIR SUITE [env...]
+run_meson_suite() {
+  local label=$1 dir=$2 suite=$3
+  shift 3
+  local log="$dir/meson-logs/testlog.txt"
+  rm -f "$log"
+  env "$@" meson test -C "$dir" --suite "$suite" --print-errorlogs --num-processes 2 >"$dir/check-$suite.out" 2>&1
+  local rc=$?
+  local p f
+  read -r p f < <(criterion_counts "$log")
+  # a binary that crashed before Criterion's summary counts as one failure
+  local binfail
+  binfail=$(grep -E '^(Fail|Timeout):' "$dir/check-$suite.out" | awk '{s += $2} END {print s + 0}')
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=$((binfail > 0 ? binfail : 1)); fi
+  PASS=$((PASS + p))
+  FAIL=$((FAIL + f))
+  SUMMARY+=("$(printf '%-34s %6d passed %4d failed' "$label" "$p" "$f")")
+  tail -n 12 "$dir/check-$suite.out"
+  [ "$rc" -eq 0 ] || grep -B2 -A20 -E 'FAIL|Timeout|ERROR' "$dir/check-$suite.out" | head -n 80
+}
+
+note "build"
+[ -f build/build.ninja ] || meson setup build >/dev/null || exit 1
+ninja -C build || exit 1
+[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1
+ninja -C build-asan || exit 1
+
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+
+note "unit tests"
+run_meson_suite "unit" build unit
+note "unit tests (ASan+UBSan)"
+run_meson_suite "unit (ASan+UBSan)" build-asan unit
+
+note "store tests on SQLite"
+run_meson_suite "store (SQLite)" build store
+
+note "store tests on PostgreSQL"
+PGDIR=$(mktemp -d /tmp/cc24-pg.XXXXXX)
+if PGURL=$(scripts/pg-test.sh start "$PGDIR"); then
+  run_meson_suite "store (PostgreSQL)" build store CC24_TEST_DATABASE_URL="$PGURL"
+else
+  echo "check: could not start PostgreSQL" >&2
+  FAIL=$((FAIL + 1))
+  SUMMARY+=("store (PostgreSQL)                 could not start PostgreSQL")
+fi
+
+note "end-to-end tests (node --test, Chromium)"
+mkdir -p build/e2e-shots
+export CC24_BIN="$ROOT/build/cc24" CC24_PG_URL="${PGURL:-}"
+node --test --test-concurrency=1 tests/e2e/ >build/check-e2e.out 2>&1
+e2e_rc=$?
+tail -n 15 build/check-e2e.out
+[ "$e2e_rc" -eq 0 ] || grep -B5 -A30 'not ok' build/check-e2e.out | head -n 120
+p=$(awk '/^# pass / {print $3}' build/check-e2e.out | tail -1)
+f=$(awk '/^# fail / {print $3}' build/check-e2e.out | tail -1)
+p=${p:-0}
+f=${f:-0}
+if [ "$e2e_rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+PASS=$((PASS + p))
+FAIL=$((FAIL + f))
+SUMMARY+=("$(printf '%-34s %6d passed %4d failed' "e2e (HTTP + browser)" "$p" "$f")")
+
+[ -n "${PGURL:-}" ] && scripts/pg-test.sh stop "$PGDIR" >/dev/null 2>&1
+
+note "fuzzing (short runs)"
+if command -v clang >/dev/null; then
+  if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dc_args=-fsanitize=fuzzer-no-link >/dev/null || true
+  fi
+  fp=0
+  ff=0
+  if ninja -C build-fuzz >/dev/null 2>&1; then
+    for t in build-fuzz/tests/fuzz/fuzz_*; do
+      [ -x "$t" ] || continue
+      name=$(basename "$t" | sed 's/^fuzz_//')
+      corpus=tests/fuzz/corpus/$name
+      work=$(mktemp -d)
+      [ -d "$corpus" ] && cp -r "$corpus/." "$work/" 2>/dev/null
+      if "$t" -max_total_time="${FUZZ_SECONDS:-15}" -rss_limit_mb=2048 "$work" >"build-fuzz/fuzz-$name.log" 2>&1; then
+        fp=$((fp + 1))
+      else
+        ff=$((ff + 1))
+        echo "fuzz_$name failed:"
+        tail -n 30 "build-fuzz/fuzz-$name.log"
+      fi
+      rm -rf "$work"
+    done
+  else
+    ff=1
+    echo "fuzz build failed"
+  fi
+  PASS=$((PASS + fp))
+  FAIL=$((FAIL + ff))
+  SUMMARY+=("$(printf '%-34s %6d passed %4d failed' "fuzz targets (${FUZZ_SECONDS:-15} s each)" "$fp" "$ff")")
+fi
+
+note "summary"
+printf '%s\n' "${SUMMARY[@]}"
+echo
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,18 @@
+/* seed.h — `cc24 seed`: demo dealers and plausible vehicles from the
+ * deterministic generator in seed_data.h. */
+#ifndef CC24_INVENTORY_SEED_H
+#define CC24_INVENTORY_SEED_H
+
+#include "db/db.h"
+
+#include <stdint.h>
+
+/* Make sure the demo dealers exist (with their demo API keys "demo-key-<slug>"),
+ * then add n vehicles spread over them, generated from seed. Prints progress to
+ * stderr when verbose. Returns the number of vehicles added, or -1. */
+int64_t seed_run(db *d, int64_t n, uint64_t seed, int verbose, struct err *e);
+
+/* True when the database holds no vehicles and no tenants. -1 on error. */
+int seed_db_empty(db *d, struct err *e);
+
+#endif

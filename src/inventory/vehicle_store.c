@@ -1,0 +1,321 @@
+#include "inventory/vehicle_store.h"
+
+#include "core/arena.h"
+#include "core/ids.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Column order shared by every SELECT below and by row_outs(). */
+#define VEHICLE_COLS                                                                             \
+  "v.id, v.public_id, v.tenant_id, t.slug, v.make, v.model, v.variant, v.body, v.condition,"     \
+  " v.first_reg, v.mileage_km, v.power_kw, v.ccm, v.fuel, v.gearbox, v.drive, v.colour,"         \
+  " v.colour_name, v.doors, v.seats, v.previous_owners, v.emission_class, v.co2_g_km,"           \
+  " v.consumption_x10, v.consumption_el_x10, v.range_km, v.co2_class, v.vin, v.hu_until,"        \
+  " v.accident_free, v.roadworthy, v.price_cents, v.vat_mode, v.features, v.description,"        \
+  " v.status, v.created_at, v.updated_at, v.published_at"
+#define VEHICLE_FROM " FROM vehicles v JOIN tenants t ON t.id = v.tenant_id"
+#define NCOLS 39
+
+/* Text columns holding enum values, read as strings then mapped. */
+struct row_text {
+  char *pub, *body, *cond, *fuel, *gearbox, *drive, *colour, *emission, *vat, *status;
+  int64_t features;
+};
+
+static void row_outs(struct db_out *o, struct vehicle *v, struct row_text *t)
+{
+  int i = 0;
+  o[i++] = db_out_i64(&v->id);
+  o[i++] = db_out_text(&t->pub);
+  o[i++] = db_out_i64(&v->tenant_id);
+  o[i++] = db_out_text((char **)&v->dealer);
+  o[i++] = db_out_text((char **)&v->make);
+  o[i++] = db_out_text((char **)&v->model);
+  o[i++] = db_out_text((char **)&v->variant);
+  o[i++] = db_out_text(&t->body);
+  o[i++] = db_out_text(&t->cond);
+  o[i++] = db_out_int(&v->first_reg);
+  o[i++] = db_out_int(&v->mileage_km);
+  o[i++] = db_out_int(&v->power_kw);
+  o[i++] = db_out_int(&v->ccm);
+  o[i++] = db_out_text(&t->fuel);
+  o[i++] = db_out_text(&t->gearbox);
+  o[i++] = db_out_text(&t->drive);
+  o[i++] = db_out_text(&t->colour);
+  o[i++] = db_out_text((char **)&v->colour_name);
+  o[i++] = db_out_int(&v->doors);
+  o[i++] = db_out_int(&v->seats);
+  o[i++] = db_out_int(&v->previous_owners);
+  o[i++] = db_out_text(&t->emission);
+  o[i++] = db_out_int(&v->co2_g_km);
+  o[i++] = db_out_int(&v->consumption_x10);
+  o[i++] = db_out_int(&v->consumption_el_x10);
+  o[i++] = db_out_int(&v->range_km);
+  o[i++] = db_out_text((char **)&v->co2_class);
+  o[i++] = db_out_text((char **)&v->vin);
+  o[i++] = db_out_int(&v->hu_until);
+  o[i++] = db_out_bool(&v->accident_free);
+  o[i++] = db_out_bool(&v->roadworthy);
+  o[i++] = db_out_i64(&v->price_cents);
+  o[i++] = db_out_text(&t->vat);
+  o[i++] = db_out_i64(&t->features);
+  o[i++] = db_out_text((char **)&v->description);
+  o[i++] = db_out_text(&t->status);
+  o[i++] = db_out_i64(&v->created_at);
+  o[i++] = db_out_i64(&v->updated_at);
+  o[i++] = db_out_i64(&v->published_at);
+  o[i] = (struct db_out){.t = DB_T_END};
+}
+
+static int enum_or(const struct enum_def *e, const char *s, int dflt)
+{
+  int v = enum_parse(e, s);
+  return v < 0 ? dflt : v;
+}
+
+static void row_finish(struct vehicle *v, const struct row_text *t)
+{
+  snprintf(v->public_id, sizeof v->public_id, "%s", t->pub ? t->pub : "");
+  v->body = enum_or(&vehicle_enum_body, t->body, BODY_OTHER);
+  v->condition = enum_or(&vehicle_enum_condition, t->cond, COND_USED);
+  v->fuel = enum_or(&vehicle_enum_fuel, t->fuel, FUEL_OTHER);
+  v->gearbox = enum_or(&vehicle_enum_gearbox, t->gearbox, GEARBOX_MANUAL);
+  v->drive = enum_or(&vehicle_enum_drive, t->drive, DRIVE_FRONT);
+  v->colour = enum_or(&vehicle_enum_colour, t->colour, COLOUR_OTHER);
+  v->emission_class = enum_or(&vehicle_enum_emission, t->emission, EURO_NONE);
+  v->vat_mode = enum_or(&vehicle_enum_vat, t->vat, VAT_SHOWN);
+  v->status = enum_or(&vehicle_enum_status, t->status, STATUS_DRAFT);
+  v->features = (uint64_t)t->features;
+  const char **strs[] = {&v->dealer,    &v->make,      &v->model, &v->variant,
+                         &v->colour_name, &v->co2_class, &v->vin,   &v->description};
+  for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+    if (!*strs[i])
+      *strs[i] = "";
+}
+
+static char *search_text(struct arena *a, const struct vehicle *v)
+{
+  return str_search_text(a, arena_printf(a, "%s %s %s", v->make, v->model, v->variant));
+}
+
+int vehicle_store_insert(db_conn *c, struct arena *a, struct vehicle *v, struct err *e)
+{
+  id_new(v->public_id);
+  /* created_at may be preset (imports, demo data); otherwise it is now */
+  if (!v->created_at)
+    v->created_at = time_now();
+  v->updated_at = v->created_at;
+  if (v->status == STATUS_PUBLISHED && !v->published_at)
+    v->published_at = v->created_at;
+  int rc = db_query_one(
+      c, a,
+      "INSERT INTO vehicles (public_id, tenant_id, make, model, variant, search_text, body,"
+      " condition, first_reg, mileage_km, power_kw, ccm, fuel, gearbox, drive, colour, colour_name,"
+      " doors, seats, previous_owners, emission_class, co2_g_km, consumption_x10,"
+      " consumption_el_x10, range_km, co2_class, vin, hu_until, accident_free, roadworthy,"
+      " price_cents, vat_mode, features, description, status, created_at, updated_at,"
+      " published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+      " $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33,"
+      " $34, $35, $36, $37, $38) RETURNING id",
+      DB_PARAMS(db_text(v->public_id), db_i64(v->tenant_id), db_text(v->make), db_text(v->model),
+                db_text(v->variant), db_text(search_text(a, v)),
+                db_text(enum_value(&vehicle_enum_body, v->body)),
+                db_text(enum_value(&vehicle_enum_condition, v->condition)), db_i64(v->first_reg),
+                db_i64(v->mileage_km), db_i64(v->power_kw), db_i64(v->ccm),
+                db_text(enum_value(&vehicle_enum_fuel, v->fuel)),
+                db_text(enum_value(&vehicle_enum_gearbox, v->gearbox)),
+                db_text(enum_value(&vehicle_enum_drive, v->drive)),
+                db_text(enum_value(&vehicle_enum_colour, v->colour)), db_text(v->colour_name),
+                db_i64(v->doors), db_i64(v->seats), db_i64(v->previous_owners),
+                db_text(enum_value(&vehicle_enum_emission, v->emission_class)),
+                db_i64(v->co2_g_km), db_i64(v->consumption_x10), db_i64(v->consumption_el_x10),
+                db_i64(v->range_km), db_text(v->co2_class), db_text(v->vin), db_i64(v->hu_until),
+                db_bool(v->accident_free), db_bool(v->roadworthy), db_i64(v->price_cents),
+                db_text(enum_value(&vehicle_enum_vat, v->vat_mode)), db_i64((int64_t)v->features),
+                db_text(v->description), db_text(enum_value(&vehicle_enum_status, v->status)),
+                db_i64(v->created_at), db_i64(v->updated_at), db_i64(v->published_at)),
+      DB_ROW(db_out_i64(&v->id)), e);
+  return rc == 1 ? 0 : -1;
+}
+
+int vehicle_store_update(db_conn *c, struct arena *a, struct vehicle *v, struct err *e)
+{
+  v->updated_at = time_now();
+  if (v->status == STATUS_PUBLISHED && !v->published_at)
+    v->published_at = v->updated_at;
+  int rc = db_query_one(
+      c, a,
+      "UPDATE vehicles SET make = $3, model = $4, variant = $5, search_text = $6, body = $7,"
+      " condition = $8, first_reg = $9, mileage_km = $10, power_kw = $11, ccm = $12, fuel = $13,"
+      " gearbox = $14, drive = $15, colour = $16, colour_name = $17, doors = $18, seats = $19,"
+      " previous_owners = $20, emission_class = $21, co2_g_km = $22, consumption_x10 = $23,"
+      " consumption_el_x10 = $24, range_km = $25, co2_class = $26, vin = $27, hu_until = $28,"
+      " accident_free = $29, roadworthy = $30, price_cents = $31, vat_mode = $32, features = $33,"
+      " description = $34, status = $35, updated_at = $36, published_at = $37"
+      " WHERE tenant_id = $1 AND public_id = $2 RETURNING id",
+      DB_PARAMS(db_i64(v->tenant_id), db_text(v->public_id), db_text(v->make), db_text(v->model),
+                db_text(v->variant), db_text(search_text(a, v)),
+                db_text(enum_value(&vehicle_enum_body, v->body)),
+                db_text(enum_value(&vehicle_enum_condition, v->condition)), db_i64(v->first_reg),
+                db_i64(v->mileage_km), db_i64(v->power_kw), db_i64(v->ccm),
+                db_text(enum_value(&vehicle_enum_fuel, v->fuel)),
+                db_text(enum_value(&vehicle_enum_gearbox, v->gearbox)),
+                db_text(enum_value(&vehicle_enum_drive, v->drive)),
+                db_text(enum_value(&vehicle_enum_colour, v->colour)), db_text(v->colour_name),
+                db_i64(v->doors), db_i64(v->seats), db_i64(v->previous_owners),
+                db_text(enum_value(&vehicle_enum_emission, v->emission_class)),
+                db_i64(v->co2_g_km), db_i64(v->consumption_x10), db_i64(v->consumption_el_x10),
+                db_i64(v->range_km), db_text(v->co2_class), db_text(v->vin), db_i64(v->hu_until),
+                db_bool(v->accident_free), db_bool(v->roadworthy), db_i64(v->price_cents),
+                db_text(enum_value(&vehicle_enum_vat, v->vat_mode)), db_i64((int64_t)v->features),
+                db_text(v->description), db_text(enum_value(&vehicle_enum_status, v->status)),
+                db_i64(v->updated_at), db_i64(v->published_at)),
+      DB_ROW(db_out_i64(&v->id)), e);
+  return rc;
+}
+
+static int get_where(db_conn *c, struct arena *a, const char *where, const struct db_param *p,
+                     struct vehicle *v, struct err *e)
+{
+  struct db_out o[NCOLS + 1];
+  struct row_text t;
+  memset(&t, 0, sizeof t);
+  vehicle_init(v);
+  row_outs(o, v, &t);
+  char *sql = arena_printf(a, "SELECT " VEHICLE_COLS VEHICLE_FROM " WHERE %s", where);
+  int rc = db_query_one(c, a, sql, p, o, e);
+  if (rc == 1)
+    row_finish(v, &t);
+  return rc;
+}
+
+int vehicle_store_get(db_conn *c, struct arena *a, int64_t tenant_id, const char *public_id,
+                      struct vehicle *v, struct err *e)
+{
+  if (tenant_id > 0)
+    return get_where(c, a, "v.tenant_id = $1 AND v.public_id = $2",
+                     DB_PARAMS(db_i64(tenant_id), db_text(public_id)), v, e);
+  return get_where(c, a, "v.public_id = $1 AND v.status IN ('published', 'reserved')",
+                   DB_PARAMS(db_text(public_id)), v, e);
+}
+
+int vehicle_store_get_by_id(db_conn *c, struct arena *a, int64_t id, struct vehicle *v,
+                            struct err *e)
+{
+  return get_where(c, a, "v.id = $1", DB_PARAMS(db_i64(id)), v, e);
+}
+
+int vehicle_store_delete(db_conn *c, int64_t tenant_id, const char *public_id, int64_t *id_out,
+                         struct err *e)
+{
+  int64_t id = 0;
+  int rc = db_query_one(c, NULL,
+                        "DELETE FROM vehicles WHERE tenant_id = $1 AND public_id = $2 RETURNING id",
+                        DB_PARAMS(db_i64(tenant_id), db_text(public_id)), DB_ROW(db_out_i64(&id)),
+                        e);
+  if (id_out)
+    *id_out = id;
+  return rc;
+}
+
+static int collect(db_stmt *st, struct arena *a, struct vehicle **out, int *n, struct err *e)
+{
+  int cap = 0, rc;
+  for (;;) {
+    struct vehicle v;
+    struct row_text t;
+    struct db_out o[NCOLS + 1];
+    memset(&t, 0, sizeof t);
+    vehicle_init(&v);
+    row_outs(o, &v, &t);
+    rc = db_next(st, a, o, e);
+    if (rc <= 0)
+      break;
+    row_finish(&v, &t);
+    if (*n == cap) {
+      int nc = cap ? cap * 2 : 32;
+      *out = arena_realloc(a, *out, sizeof **out * (size_t)cap, sizeof **out * (size_t)nc);
+      cap = nc;
+    }
+    (*out)[(*n)++] = v;
+  }
+  db_finish(st);
+  return rc < 0 ? -1 : 0;
+}
+
+int vehicle_store_list(db_conn *c, struct arena *a, int64_t tenant_id, const char *status,
+                       int page, int size, struct vehicle **out, int *n, int64_t *total,
+                       struct err *e)
+{
+  *out = NULL;
+  *n = 0;
+  *total = 0;
+  if (page < 1)
+    page = 1;
+  int64_t offset = (int64_t)(page - 1) * size;
+  const char *where;
+  const struct db_param *p;
+  if (tenant_id > 0 && status) {
+    where = "v.tenant_id = $1 AND v.status = $2";
+    p = DB_PARAMS(db_i64(tenant_id), db_text(status), db_i64(size), db_i64(offset));
+  } else if (tenant_id > 0) {
+    where = "v.tenant_id = $1 AND $2 = $2";
+    p = DB_PARAMS(db_i64(tenant_id), db_text(""), db_i64(size), db_i64(offset));
+  } else {
+    where = "v.status IN ('published', 'reserved') AND $1 = $1 AND $2 = $2";
+    p = DB_PARAMS(db_i64(0), db_text(""), db_i64(size), db_i64(offset));
+  }
+  char *count_sql = arena_printf(a, "SELECT COUNT(*) FROM vehicles v WHERE %s", where);
+  /* the count query takes only $1 and $2 */
+  struct db_param cp[3] = {p[0], p[1], {.t = DB_T_END}};
+  if (db_query_one(c, a, count_sql, cp, DB_ROW(db_out_i64(total)), e) < 0)
+    return -1;
+  char *sql = arena_printf(a,
+                           "SELECT " VEHICLE_COLS VEHICLE_FROM
+                           " WHERE %s ORDER BY v.updated_at DESC, v.id DESC LIMIT $3 OFFSET $4",
+                           where);
+  db_stmt *st = db_query(c, sql, p, e);
+  if (!st)
+    return -1;
+  return collect(st, a, out, n, e);
+}
+
+int vehicle_store_foreach_indexable(db_conn *c, struct arena *a,
+                                    void (*fn)(const struct vehicle *v, void *arg), void *arg,
+                                    struct err *e)
+{
+  db_stmt *st = db_query(c,
+                         "SELECT " VEHICLE_COLS VEHICLE_FROM
+                         " WHERE v.status IN ('published', 'reserved') ORDER BY v.id",
+                         DB_NOPARAMS, e);
+  if (!st)
+    return -1;
+  int rc;
+  for (;;) {
+    struct vehicle v;
+    struct row_text t;
+    struct db_out o[NCOLS + 1];
+    memset(&t, 0, sizeof t);
+    vehicle_init(&v);
+    row_outs(o, &v, &t);
+    rc = db_next(st, a, o, e);
+    if (rc <= 0)
+      break;
+    row_finish(&v, &t);
+    fn(&v, arg);
+  }
+  db_finish(st);
+  return rc < 0 ? -1 : 0;
+}
+
+int64_t vehicle_store_count(db_conn *c, struct err *e)
+{
+  int64_t n = 0;
+  if (db_query_one(c, NULL, "SELECT COUNT(*) FROM vehicles", DB_NOPARAMS, DB_ROW(db_out_i64(&n)),
+                   e) < 0)
+    return -1;
+  return n;
+}

@@ -1,0 +1,33 @@
+/* routes.c — the one table: every URL cc24 answers, the role it needs, its
+ * CSRF and rate-limit class. Order does not matter (exact segments win over
+ * parameters). Every route must also appear in docs/openapi.yaml (API) — a
+ * test checks it. */
+#include "routes.h"
+
+#include "inventory/vehicle_api.h"
+#include "web/web.h"
+
+const struct route cc24_routes[] = {
+    /* operations */
+    {"GET", "/healthz", http_handle_healthz, ROLE_PUBLIC, ROUTE_NOLOG, RL_NONE},
+    {"GET", "/readyz", http_handle_readyz, ROLE_PUBLIC, ROUTE_NOLOG, RL_NONE},
+    {"GET", "/metrics", http_handle_metrics, ROLE_PUBLIC, ROUTE_NOLOG, RL_NONE},
+    {"GET", "/static/{*path}", http_handle_static, ROLE_PUBLIC, 0, RL_NONE},
+
+    /* site */
+    {"GET", "/", web_home, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/fahrzeuge", web_search_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/fahrzeuge/{slug}", web_vehicle_page, ROLE_PUBLIC, 0, RL_NONE},
+
+    /* JSON API v1 */
+    {"GET", "/api/v1/openapi.yaml", web_openapi, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"GET", "/api/v1/vehicles", vehicle_api_list, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"POST", "/api/v1/vehicles", vehicle_api_create, ROLE_STAFF, ROUTE_API, RL_API},
+    {"GET", "/api/v1/vehicles/search", vehicle_api_search, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"GET", "/api/v1/vehicles/{id}", vehicle_api_get, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"PATCH", "/api/v1/vehicles/{id}", vehicle_api_patch, ROLE_STAFF, ROUTE_API, RL_API},
+    {"DELETE", "/api/v1/vehicles/{id}", vehicle_api_delete, ROLE_STAFF, ROUTE_API, RL_API},
+    {"GET", "/api/v1/makes", vehicle_api_makes, ROLE_PUBLIC, ROUTE_API, RL_API},
+};
+
+const size_t cc24_nroutes = sizeof cc24_routes / sizeof cc24_routes[0];

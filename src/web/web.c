@@ -1,0 +1,150 @@
+#include "web/web.h"
+
+#include "app.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "render/i18n.h"
+#include "render/render.h"
+#include "tenant/tenant.h"
+
+#include <stdio.h>
+#include <string.h>
+
+json_t *web_context(struct http_req *req)
+{
+  const char *lang = req->locale ? req->locale : "de";
+  json_t *ctx = json_arena(req->a, json_object());
+  json_t *cat = i18n_catalog(lang);
+  json_object_set(ctx, "t", cat ? cat : json_object());
+  json_object_set_new(ctx, "lang", json_string(lang));
+  json_object_set_new(ctx, "lang_de", json_boolean(strcmp(lang, "de") == 0));
+  json_object_set_new(ctx, "other_lang", json_string(strcmp(lang, "de") == 0 ? "en" : "de"));
+  json_object_set_new(ctx, "path", json_string(req->path));
+  int y, m;
+  time_berlin_ym(time_now(), &y, &m);
+  json_object_set_new(ctx, "year", json_integer(y));
+  json_object_set_new(ctx, "base_url", json_string(cfg.base_url));
+  json_t *assets = json_object();
+  json_object_set_new(assets, "css", json_string(http_static_url("css/app.css")));
+  json_object_set_new(assets, "js", json_string(http_static_url("js/app.js")));
+  json_object_set_new(assets, "logo", json_string(http_static_url("img/logo.svg")));
+  json_object_set_new(ctx, "assets", assets);
+  return ctx;
+}
+
+int web_render(struct http_req *req, int status, const char *name, json_t *ctx)
+{
+  struct app *app = req->app;
+  struct buf b;
+  buf_init(&b, req->a);
+  buf_reserve(&b, 32 * 1024);
+  struct err e = {0};
+  if (render_page(app->tmpl, name, ctx, &b, &e) < 0) {
+    log_error("render %s: %s", name, e.msg);
+    return -1;
+  }
+  http_set_header(req, "Content-Language", req->locale ? req->locale : "de");
+  return http_reply_arena(req, status, "text/html; charset=utf-8", b.data, b.len);
+}
+
+int web_error_page(struct http_req *req, int status, int code, const char *detail)
+{
+  (void)code;
+  (void)detail;
+  struct app *app = req->app;
+  if (!req->locale)
+    req->locale = "de";
+  if (app && app->tmpl) {
+    json_t *ctx = web_context(req);
+    json_object_set_new(ctx, "status", json_integer(status));
+    json_object_set_new(ctx, "is_404", json_boolean(status == 404 || status == 410));
+    json_object_set_new(ctx, "is_4xx", json_boolean(status >= 400 && status < 500));
+    struct buf b;
+    buf_init(&b, req->a);
+    struct err e = {0};
+    if (render_page(app->tmpl, "error", ctx, &b, &e) == 0)
+      return http_reply_arena(req, status, "text/html; charset=utf-8", b.data, b.len);
+    log_error("render error page: %s", e.msg);
+  }
+  char *html = arena_printf(req->a,
+                            "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
+                            "<title>Fehler %d</title><h1>Fehler %d</h1></html>",
+                            status, status);
+  return http_reply_arena(req, status, "text/html; charset=utf-8", html, strlen(html));
+}
+
+/* ---- middleware ---- */
+
+struct key_arg {
+  struct arena *a;
+  const char *key;
+  struct tenant t;
+  int found;
+};
+
+static int tx_key(db_conn *c, void *arg, struct err *e)
+{
+  struct key_arg *k = arg;
+  k->found = tenant_store_by_api_key(c, k->a, k->key, &k->t, e);
+  return k->found < 0 ? -1 : 0;
+}
+
+/* The credential of the temporary API-key scheme: "Authorization: Bearer KEY"
+ * (or X-API-Key). Kept in this one function so the accounts issue can replace it. */
+static int authenticate(struct http_req *req)
+{
+  const char *auth = http_header(req, "Authorization");
+  const char *key = NULL;
+  if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
+    key = auth + 7;
+  else if (!auth)
+    key = http_header(req, "X-API-Key");
+  if (!auth && !key)
+    return 0;
+  if (!key || !*key || strlen(key) > 200) {
+    http_problem(req, 401, CC24_E_UNAUTHORIZED, "unsupported or malformed credential", NULL);
+    return 1;
+  }
+  struct app *app = req->app;
+  struct key_arg k = {.a = req->a, .key = key};
+  struct err e = {0};
+  if (db_tx(app->db, 0, DB_READ, tx_key, &k, &e) < 0) {
+    http_problem_err(req, &e);
+    return 1;
+  }
+  if (!k.found) {
+    http_problem(req, 401, CC24_E_UNAUTHORIZED, "invalid credential", NULL);
+    return 1;
+  }
+  req->tenant_id = k.t.id;
+  req->tenant_slug = k.t.slug;
+  req->role = ROLE_OWNER;
+  return 0;
+}
+
+int web_before(struct http_req *req)
+{
+  const char *q = http_query(req, "lang");
+  req->locale = i18n_pick(q, http_cookie(req, "lang"), http_header(req, "Accept-Language"));
+  if (q && (strcmp(q, "de") == 0 || strcmp(q, "en") == 0) && !req->is_api)
+    http_set_cookie(req, "lang", q, "Path=/; Max-Age=31536000; SameSite=Lax");
+  req->role = ROLE_PUBLIC;
+  if (req->is_api) {
+    if (authenticate(req))
+      return 1;
+  }
+  if (req->route && req->role < req->route->role) {
+    if (req->role == ROLE_PUBLIC)
+      http_problem(req, 401, CC24_E_UNAUTHORIZED, "this endpoint needs a dealer credential",
+                   NULL);
+    else
+      http_problem(req, 404, CC24_E_NOT_FOUND, "not found", NULL);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,36 @@
+/* web.h — the server-rendered site: the common page context (catalog, locale,
+ * asset URLs), rendering a template into a response, the HTML error page, and
+ * the request middleware (locale, credentials, role check) run before every
+ * handler. Access is decided here from the route table's role and nowhere else. */
+#ifndef CC24_WEB_WEB_H
+#define CC24_WEB_WEB_H
+
+#include "http/http.h"
+
+#include <jansson.h>
+
+/* A new page context with t (catalog), lang, other_lang, assets, year, base_url.
+ * The object is released with the request arena. */
+json_t *web_context(struct http_req *req);
+
+/* Render template name with ctx into an HTML response. */
+int web_render(struct http_req *req, int status, const char *name, json_t *ctx);
+
+/* http_error_page_fn for the server. */
+int web_error_page(struct http_req *req, int status, int code, const char *detail);
+
+/* http_before_fn: locale, API credential (temporary per-dealer key until the
+ * accounts issue), role check against req->route->role. */
+int web_before(struct http_req *req);
+
+/* Pages. */
+int web_home(struct http_req *req);
+int web_search_page(struct http_req *req);
+int web_vehicle_page(struct http_req *req);
+int web_openapi(struct http_req *req);
+
+/* Card data for a vehicle list (used by home and search pages). */
+struct search_result;
+json_t *web_cards(struct http_req *req, const struct search_result *res);
+
+#endif

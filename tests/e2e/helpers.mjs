@@ -1,0 +1,137 @@
+// Shared helpers for the end-to-end tests: start a real `cc24 serve` on a free
+// loopback port with a fresh database (SQLite by default, PostgreSQL when
+// CC24_PG_URL is set and the caller asks for it), wait until it is ready, and
+// stop it afterwards. Also a Chromium launcher for browser tests.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = process.env.CC24_BIN || path.join(ROOT, 'build/cc24');
+export const SHOTS = path.join(ROOT, 'build/e2e-shots');
+
+export function freePort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const backends = () => (process.env.CC24_PG_URL ? ['sqlite', 'postgresql'] : ['sqlite']);
+
+// A fresh PostgreSQL database on the harness server; returns its URL.
+export function freshPgDatabase() {
+  const base = process.env.CC24_PG_URL;
+  const name = 'cc24_e2e_' + Math.random().toString(36).slice(2, 10);
+  execFileSync('psql', [base, '-qAtc', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
+  const u = new URL(base);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+export function dropPgDatabase(url) {
+  const name = new URL(url).pathname.slice(1);
+  try {
+    execFileSync('psql', [process.env.CC24_PG_URL, '-qAtc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: 'pipe' });
+  } catch { /* best effort */ }
+}
+
+// Run a cc24 command to completion; returns stdout.
+export function cc24(args, env = {}) {
+  return execFileSync(BIN, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+}
+
+/**
+ * Start `cc24 serve`. opts: { backend: 'sqlite'|'postgresql', databaseUrl, demo (default true),
+ * env: {}, args: [] }. Returns { url, port, proc, databaseUrl, logs(), stop() }.
+ */
+export async function startServer(opts = {}) {
+  const backend = opts.backend || 'sqlite';
+  let dir = null;
+  let databaseUrl = opts.databaseUrl;
+  let ownDb = false;
+  if (!databaseUrl) {
+    if (backend === 'postgresql') {
+      databaseUrl = freshPgDatabase();
+      ownDb = true;
+    } else {
+      dir = mkdtempSync(path.join(tmpdir(), 'cc24-e2e-'));
+      databaseUrl = 'sqlite:' + path.join(dir, 'cc24.db');
+    }
+  }
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    CC24_LISTEN: `127.0.0.1:${port}`,
+    CC24_DATABASE_URL: databaseUrl,
+    CC24_DEMO: opts.demo === false ? '0' : '1',
+    CC24_WORKERS: '1',
+    CC24_LOG_FORMAT: 'json',
+    CC24_BASE_URL: `http://127.0.0.1:${port}`,
+    CC24_MEDIA_STORE: 'file:' + (dir || mkdtempSync(path.join(tmpdir(), 'cc24-media-'))),
+    ...(opts.env || {}),
+  };
+  const proc = spawn(BIN, ['serve', ...(opts.args || [])], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`cc24 serve exited with ${proc.exitCode}:\n${out}`);
+    try {
+      const r = await fetch(url + '/readyz');
+      if (r.status === 200) break;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error('cc24 serve did not become ready:\n' + out);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stop = async (signal = 'SIGTERM') => {
+    if (proc.exitCode === null) {
+      const done = new Promise((r) => proc.once('exit', r));
+      proc.kill(signal);
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15000);
+      await done;
+      clearTimeout(t);
+    }
+    if (ownDb) dropPgDatabase(databaseUrl);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  return { url, port, proc, databaseUrl, logs: () => out, stop };
+}
+
+export async function launchBrowser() {
+  const { chromium } = await import('playwright-core');
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'cc24-chromium-'));
+  mkdirSync(SHOTS, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage'],
+  });
+  const close = async () => {
+    await browser.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  };
+  return { browser, close };
+}
+
+// Demo credentials (temporary API keys until the accounts issue).
+export const demoKey = (slug) => `demo-key-${slug}`;
+
+export async function json(res) {
+  const text = await res.text();
+  try { return JSON.parse(text); } catch { throw new Error(`not JSON (${res.status}): ${text.slice(0, 300)}`); }
+}
