@@ -95,37 +95,14 @@ SUMMARY+=("$(printf '%-34s %6d passed %4d failed' "e2e (HTTP + browser)" "$p" "$
 [ -n "${PGURL:-}" ] && scripts/pg-test.sh stop "$PGDIR" >/dev/null 2>&1
 
 note "fuzzing (short runs)"
-if command -v clang >/dev/null; then
-  if [ ! -f build-fuzz/build.ninja ]; then
-    CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
-      -Dc_args=-fsanitize=fuzzer-no-link >/dev/null || true
-  fi
-  fp=0
-  ff=0
-  if ninja -C build-fuzz >/dev/null 2>&1; then
-    for t in build-fuzz/tests/fuzz/fuzz_*; do
-      [ -x "$t" ] || continue
-      name=$(basename "$t" | sed 's/^fuzz_//')
-      corpus=tests/fuzz/corpus/$name
-      work=$(mktemp -d)
-      [ -d "$corpus" ] && cp -r "$corpus/." "$work/" 2>/dev/null
-      if "$t" -max_total_time="${FUZZ_SECONDS:-15}" -rss_limit_mb=2048 "$work" >"build-fuzz/fuzz-$name.log" 2>&1; then
-        fp=$((fp + 1))
-      else
-        ff=$((ff + 1))
-        echo "fuzz_$name failed:"
-        tail -n 30 "build-fuzz/fuzz-$name.log"
-      fi
-      rm -rf "$work"
-    done
-  else
-    ff=1
-    echo "fuzz build failed"
-  fi
-  PASS=$((PASS + fp))
-  FAIL=$((FAIL + ff))
-  SUMMARY+=("$(printf '%-34s %6d passed %4d failed' "fuzz targets (${FUZZ_SECONDS:-15} s each)" "$fp" "$ff")")
-fi
+bash scripts/fuzz.sh | tee build/check-fuzz.out
+fp=$(awk '/^fuzz: / {print $2}' build/check-fuzz.out | tail -1)
+ff=$(awk '/^fuzz: / {print $4}' build/check-fuzz.out | tail -1)
+fp=${fp:-0}
+ff=${ff:-1}
+PASS=$((PASS + fp))
+FAIL=$((FAIL + ff))
+SUMMARY+=("$(printf '%-34s %6d passed %4d failed' "fuzz targets (${FUZZ_SECONDS:-15} s each)" "$fp" "$ff")")
 
 note "summary"
 printf '%s\n' "${SUMMARY[@]}"

@@ -201,4 +201,9 @@ typedef int (*http_ready_fn)(void *app);
 void http_set_ready_probe(http_ready_fn fn);
 int http_handle_readyz(struct http_req *req);
 
+/* ---- additions (compatible with the contract above) ---- */
+
+/* Access log lines on (default) or off (benchmarks, noisy tests). Set before start. */
+void http_access_log_enable(bool on);
+
 #endif

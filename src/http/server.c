@@ -1,0 +1,576 @@
+/* server.c — the libmicrohttpd daemon and the life of one request.
+ *
+ * libmicrohttpd runs an internal epoll loop in a pool of opts.threads threads
+ * (one epoll loop alone stalls around 256 concurrent connections on Debian's
+ * build). Per request it calls us at these points:
+ *
+ *   uri_cb        request line read: create the arena and struct http_req
+ *   access_cb #1  headers read: method, client IP, request id, path decoding;
+ *                 an oversized Content-Length is answered here (413; the body
+ *                 is never read and the connection closes)
+ *   access_cb #n  body chunks: copied into the arena up to opts.max_body
+ *   access_cb end whole request read: route, before hook, handler, queue answer
+ *   completed_cb  response sent (or connection gone): metrics, access log,
+ *                 arena freed
+ *
+ * Answers are queued only on the final call: libmicrohttpd treats an answer
+ * queued on the first call as "early" and closes the connection after it,
+ * which would cost keep-alive on every request. */
+#include "http/http_internal.h"
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_BODY (1u << 20)
+/* Bytes of an oversized chunked body we drain before giving up on answering. */
+#define DRAIN_LIMIT (1u << 20)
+
+static _Atomic(http_ready_fn) ready_probe;
+
+/* ---- listen address ---- */
+
+/* "127.0.0.1:8080", "[::1]:8080", ":8080" (all IPv4 interfaces), "localhost:8080". */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, bool *v6,
+                        struct err *e)
+{
+  if (!s || !*s)
+    return err_set(e, CC24_E_CONFIG, "listen address is empty");
+  char host[256];
+  const char *port;
+  if (s[0] == '[') {
+    const char *end = strchr(s, ']');
+    if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof host)
+      return err_set(e, CC24_E_CONFIG, "listen address %s: expected [v6addr]:port", s);
+    memcpy(host, s + 1, (size_t)(end - s - 1));
+    host[end - s - 1] = 0;
+    port = end + 2;
+  } else {
+    const char *colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= sizeof host)
+      return err_set(e, CC24_E_CONFIG, "listen address %s: expected host:port", s);
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = 0;
+    port = colon + 1;
+  }
+  char *endp;
+  errno = 0;
+  long p = strtol(port, &endp, 10);
+  if (!*port || *endp || errno || p < 0 || p > 65535)
+    return err_set(e, CC24_E_CONFIG, "listen address %s: bad port", s);
+  memset(ss, 0, sizeof *ss);
+  if (!host[0]) {
+    struct sockaddr_in *in = (struct sockaddr_in *)ss;
+    in->sin_family = AF_INET;
+    in->sin_addr.s_addr = htonl(INADDR_ANY);
+    in->sin_port = htons((uint16_t)p);
+    *len = sizeof *in;
+    *v6 = false;
+    return 0;
+  }
+  struct addrinfo hints = {0}, *res = NULL;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  int rc = getaddrinfo(host, NULL, &hints, &res);
+  if (rc != 0 || !res)
+    return err_set(e, CC24_E_CONFIG, "listen address %s: %s", s, gai_strerror(rc));
+  memcpy(ss, res->ai_addr, res->ai_addrlen);
+  *len = res->ai_addrlen;
+  *v6 = res->ai_family == AF_INET6;
+  freeaddrinfo(res);
+  if (*v6)
+    ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)p);
+  else
+    ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)p);
+  return 0;
+}
+
+static void raise_nofile(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+      log_warn("could not raise RLIMIT_NOFILE: %s", strerror(errno));
+  }
+}
+
+/* ---- per-request helpers ---- */
+
+static const char *client_ip(struct arena *a, struct MHD_Connection *c)
+{
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  char buf[INET6_ADDRSTRLEN] = "";
+  if (ci && ci->client_addr) {
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) {
+      inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, sizeof buf);
+    } else if (sa->sa_family == AF_INET6) {
+      const struct in6_addr *in6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+      if (IN6_IS_ADDR_V4MAPPED(in6))
+        inet_ntop(AF_INET, &in6->s6_addr[12], buf, sizeof buf);
+      else
+        inet_ntop(AF_INET6, in6, buf, sizeof buf);
+    }
+  }
+  return arena_strdup(a, buf);
+}
+
+/* An incoming X-Request-Id is kept when it is 1..64 of [A-Za-z0-9._-]. */
+static bool request_id_ok(const char *s)
+{
+  size_t n = 0;
+  if (!s)
+    return false;
+  for (; s[n]; n++) {
+    char c = s[n];
+    if (n >= 64 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '.' || c == '_' || c == '-'))
+      return false;
+  }
+  return n > 0;
+}
+
+static bool is_api_path(const char *p)
+{
+  return strncmp(p, "/api/", 5) == 0 || strcmp(p, "/api") == 0;
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+  struct http_server *s = cls;
+  struct arena *a = arena_new(0);
+  struct http_req *req = arena_zalloc(a, sizeof *req);
+  req->a = a;
+  req->app = s->o.app;
+  req->conn = c;
+  req->role = ROLE_PUBLIC;
+  req->locale = "de";
+  struct http_resp *r = http_resp_of(req);
+  r->srv = s;
+  if (!uri)
+    uri = "";
+  const char *q = strchr(uri, '?');
+  size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+  r->raw_path = arena_strndup(a, uri, plen);
+  req->raw_query = q ? arena_strdup(a, q + 1) : "";
+  return req;
+}
+
+static size_t unescape_none(void *cls, struct MHD_Connection *c, char *s)
+{
+  (void)cls;
+  (void)c;
+  return strlen(s); /* we decode paths and queries ourselves, exactly once */
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+  (void)cls;
+  /* libmicrohttpd logs every refused connection; under a flood that is noise. */
+  static _Atomic int64_t window;
+  static atomic_int count;
+  int64_t now = time_mono_ms() / 1000;
+  if (atomic_exchange(&window, now) != now)
+    atomic_store(&count, 0);
+  if (atomic_fetch_add(&count, 1) >= 10)
+    return;
+  char msg[512];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  size_t n = strlen(msg);
+  while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+    msg[--n] = 0;
+  log_warn("microhttpd: %s", msg);
+}
+
+static void conn_cb(void *cls, struct MHD_Connection *c, void **socket_context,
+                    enum MHD_ConnectionNotificationCode toe)
+{
+  (void)cls;
+  (void)c;
+  (void)socket_context;
+  http_metrics_connections(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+static void dispatch(struct http_server *s, struct http_req *req)
+{
+  struct http_resp *r = req->resp;
+  if (r->bad_path) {
+    http_problem(req, 400, CC24_E_BAD_REQUEST,
+                 "The request path is not valid (percent-encoding, NUL byte or UTF-8).", NULL);
+    return;
+  }
+  if (r->too_large) {
+    int mm;
+    req->route = http_route_match(s->o.routes, s->o.nroutes, req->method, req->path, req, &mm);
+    if (req->route && (req->route->flags & ROUTE_API))
+      req->is_api = true;
+    r->close = true;
+    http_problem(req, 413, CC24_E_BODY_TOO_LARGE, "The request body is too large.", NULL);
+    return;
+  }
+  if (req->raw_query[0] && http_req_parse_query(req) < 0) {
+    http_problem(req, 400, CC24_E_BAD_PARAMETER,
+                 "The query string is not valid (UTF-8, NUL bytes or too many parameters).", NULL);
+    return;
+  }
+  int mismatch = 0;
+  const struct route *rt =
+      http_route_match(s->o.routes, s->o.nroutes, req->method, req->path, req, &mismatch);
+  if (!rt) {
+    if (mismatch)
+      r->allow = http_route_allow(req->a, s->o.routes, s->o.nroutes, req->path);
+    if (req->m == HTTP_OPTIONS && r->allow)
+      http_reply(req, 204, NULL, NULL, 0);
+    else if (mismatch)
+      http_problem(req, 405, CC24_E_METHOD_NOT_ALLOWED, NULL, NULL);
+    else
+      http_problem(req, 404, CC24_E_NOT_FOUND, NULL, NULL);
+    return;
+  }
+  req->route = rt;
+  if (rt->flags & ROUTE_API)
+    req->is_api = true;
+  if (rt->flags & ROUTE_NOLOG)
+    r->nolog = true;
+  if (req->body_len && http_req_parse_form(req) < 0) {
+    http_problem(req, 400, CC24_E_BAD_REQUEST,
+                 "The form body is not valid (UTF-8, NUL bytes or too many fields).", NULL);
+    return;
+  }
+  if (s->o.before) {
+    int b = s->o.before(req);
+    if (b != 0 || r->answered) {
+      if (!r->answered) {
+        log_error("before hook returned %d without answering %s %s", b, req->method, req->path);
+        http_resp_reset(req);
+        http_problem(req, 500, CC24_E_INTERNAL, "Internal error.", NULL);
+      }
+      return;
+    }
+  }
+  int rc = rt->handler(req);
+  if (!r->answered) {
+    log_error("handler for %s %s returned %d without answering", rt->method, rt->pattern, rc);
+    http_resp_reset(req);
+    http_problem(req, 500, CC24_E_INTERNAL, "Internal error.", NULL);
+  }
+}
+
+/* First call: the headers are in. */
+static enum MHD_Result start_request(struct http_server *s, struct http_req *req,
+                                     struct MHD_Connection *c, const char *method)
+{
+  struct http_resp *r = req->resp;
+  r->started = true;
+  req->started_us = time_mono_us();
+  atomic_fetch_add(&s->in_flight, 1);
+  http_metrics_in_flight(1);
+  req->method = arena_strdup(req->a, method);
+  req->m = http_method_parse(method);
+  req->client_ip = client_ip(req->a, c);
+  req->body = "";
+  const char *rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+  if (request_id_ok(rid)) {
+    req->request_id = arena_strdup(req->a, rid);
+  } else {
+    char *id = arena_alloc(req->a, ID_LEN + 1);
+    id_new(id);
+    req->request_id = id;
+  }
+  char *path;
+  if (http_path_decode(req->a, r->raw_path, strlen(r->raw_path), &path) < 0) {
+    r->bad_path = true;
+    req->path = r->raw_path;
+  } else {
+    req->path = path;
+  }
+  req->is_api = is_api_path(req->path);
+
+  const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+  if (cl) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(cl, &end, 10);
+    if (!errno && end != cl)
+      r->content_length = v;
+  }
+  if (r->content_length != UINT64_MAX && r->content_length > s->o.max_body) {
+    /* Answer now: libmicrohttpd then skips the body and closes the connection. */
+    r->too_large = true;
+    log_set_request_id(req->request_id);
+    dispatch(s, req);
+    log_set_request_id("");
+    r->dispatched = true;
+    return http_resp_queue(req, c) == 0 ? MHD_YES : MHD_NO;
+  }
+  return MHD_YES;
+}
+
+static enum MHD_Result body_chunk(struct http_server *s, struct http_req *req, const char *data,
+                                  size_t *size)
+{
+  struct http_resp *r = req->resp;
+  size_t n = *size;
+  *size = 0;
+  if (!r->too_large && r->upload_len + n > s->o.max_body)
+    r->too_large = true;
+  if (r->too_large) {
+    /* libmicrohttpd cannot answer in the middle of a body; drain a little so the
+     * 413 can be sent, and drop the connection if the client keeps going. */
+    r->discarded += n;
+    return r->discarded > DRAIN_LIMIT ? MHD_NO : MHD_YES;
+  }
+  if (r->upload_len + n + 1 > r->upload_cap) {
+    size_t want = r->content_length != UINT64_MAX ? (size_t)r->content_length + 1 : 0;
+    size_t cap = r->upload_cap ? r->upload_cap * 2 : 4096;
+    if (want > cap)
+      cap = want;
+    while (cap < r->upload_len + n + 1)
+      cap *= 2;
+    r->upload = arena_realloc(req->a, r->upload, r->upload_cap, cap);
+    r->upload_cap = cap;
+  }
+  memcpy(r->upload + r->upload_len, data, n);
+  r->upload_len += n;
+  r->upload[r->upload_len] = 0;
+  return MHD_YES;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+  struct http_server *s = cls;
+  (void)version;
+  struct http_req *req = *con_cls;
+  if (!req) /* no uri_cb (cannot happen with 0.9.75, but be safe) */
+    req = *con_cls = uri_cb(s, url, c);
+  struct http_resp *r = req->resp;
+  if (!r->started)
+    return start_request(s, req, c, method);
+  if (*upload_data_size)
+    return body_chunk(s, req, upload_data, upload_data_size);
+  if (r->dispatched)
+    return MHD_YES;
+  if (r->upload) {
+    req->body = r->upload;
+    req->body_len = r->upload_len;
+  }
+  log_set_request_id(req->request_id);
+  dispatch(s, req);
+  log_set_request_id("");
+  r->dispatched = true;
+  return http_resp_queue(req, c) == 0 ? MHD_YES : MHD_NO;
+}
+
+static void access_log(struct http_req *req, int status, int64_t dur_us)
+{
+  struct http_resp *r = req->resp;
+  char ts[40];
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  struct tm tm;
+  gmtime_r(&now.tv_sec, &tm);
+  size_t l = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(ts + l, sizeof ts - l, ".%03ldZ", now.tv_nsec / 1000000);
+  const char *route = req->route ? req->route->pattern : "";
+  const char *path = req->path ? req->path : "";
+  struct buf j;
+  buf_init(&j, req->a);
+  buf_printf(&j, "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"access\",\"req\":", ts);
+  buf_append_json_str(&j, req->request_id, strlen(req->request_id));
+  buf_puts(&j, ",\"method\":");
+  buf_append_json_str(&j, req->method, strlen(req->method));
+  buf_puts(&j, ",\"path\":");
+  buf_append_json_str(&j, path, strlen(path));
+  buf_puts(&j, ",\"route\":");
+  buf_append_json_str(&j, route, strlen(route));
+  buf_printf(&j, ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu,\"ip\":", status,
+             (double)dur_us / 1000.0, r->bytes);
+  buf_append_json_str(&j, req->client_ip, strlen(req->client_ip));
+  buf_putc(&j, '}');
+  struct buf t;
+  buf_init(&t, req->a);
+  buf_printf(&t, "%s %-5s %s %s %d %.1fms %zuB %s", ts + 11, "info", req->request_id, req->method,
+             status, (double)dur_us / 1000.0, r->bytes, req->client_ip);
+  buf_puts(&t, " ");
+  buf_append(&t, path, strlen(path) > 200 ? 200 : strlen(path));
+  log_line(buf_cstr(&j), buf_cstr(&t));
+}
+
+static bool access_log_on = true;
+
+void http_access_log_enable(bool on)
+{
+  access_log_on = on;
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+  struct http_server *s = cls;
+  (void)c;
+  (void)toe;
+  struct http_req *req = *con_cls;
+  if (!req)
+    return;
+  *con_cls = NULL;
+  struct http_resp *r = req->resp;
+  if (r->started) {
+    int64_t dur = time_mono_us() - req->started_us;
+    /* 499: the client went away before an answer was queued (nginx's convention). */
+    int status = r->queued ? r->status : 499;
+    http_metrics_record(req->route ? req->route->pattern : NULL, req->m, status, dur);
+    if (access_log_on && !r->nolog)
+      access_log(req, status, dur);
+    http_metrics_in_flight(-1);
+    atomic_fetch_sub(&s->in_flight, 1);
+  }
+  arena_free(req->a);
+}
+
+/* ---- server ---- */
+
+struct http_server *http_server_start(const struct http_server_opts *o, struct err *e)
+{
+  struct sockaddr_storage ss;
+  socklen_t sslen;
+  bool v6;
+  if (ids_init() < 0) {
+    err_set(e, CC24_E_INTERNAL, "libsodium initialisation failed");
+    return NULL;
+  }
+  if (parse_listen(o->listen, &ss, &sslen, &v6, e) < 0)
+    return NULL;
+  if (o->static_dir && *o->static_dir && http_static_init(o->static_dir, e) < 0)
+    return NULL;
+  raise_nofile();
+
+  struct http_server *s = xcalloc(1, sizeof *s);
+  s->o = *o;
+  if (s->o.threads < 2)
+    s->o.threads = 2;
+  if (s->o.max_connections <= 0)
+    s->o.max_connections = 1024;
+  if (s->o.per_ip_connections < 0)
+    s->o.per_ip_connections = 0; /* 0 = no per-IP limit */
+  if (s->o.connection_timeout <= 0)
+    s->o.connection_timeout = 30;
+  if (s->o.max_body == 0)
+    s->o.max_body = DEFAULT_MAX_BODY;
+  atomic_init(&s->in_flight, 0);
+
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      (rlim_t)s->o.max_connections + 64 > rl.rlim_cur)
+    log_warn("max_connections %d is close to the open-file limit %llu", s->o.max_connections,
+             (unsigned long long)rl.rlim_cur);
+
+  unsigned backlog = (unsigned)(s->o.max_connections < 4096 ? s->o.max_connections : 4096);
+  if (backlog < 128)
+    backlog = 128;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                   MHD_USE_ITC | MHD_USE_TURBO;
+  if (v6)
+    flags |= MHD_USE_DUAL_STACK;
+  uint16_t port = v6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                     : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  s->d = MHD_start_daemon(
+      flags, port, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->o.threads, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)s->o.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      (unsigned)s->o.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned)s->o.connection_timeout, MHD_OPTION_LISTEN_BACKLOG_SIZE, backlog,
+      MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_NOTIFY_CONNECTION, conn_cb, s,
+      MHD_OPTION_URI_LOG_CALLBACK, uri_cb, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
+      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+  if (!s->d) {
+    err_set(e, CC24_E_CONFIG, "cannot listen on %s", o->listen);
+    free(s);
+    return NULL;
+  }
+  const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+  s->port = di ? di->port : port;
+  log_info("http: listening on %s (port %d, %d threads, %d connections, %d per IP)", o->listen,
+           s->port, s->o.threads, s->o.max_connections, s->o.per_ip_connections);
+  return s;
+}
+
+int http_server_port(const struct http_server *s)
+{
+  return s ? s->port : 0;
+}
+
+void http_server_stop(struct http_server *s, int grace_seconds)
+{
+  if (!s)
+    return;
+  MHD_socket lfd = MHD_quiesce_daemon(s->d);
+  int64_t deadline = time_mono_ms() + (int64_t)(grace_seconds > 0 ? grace_seconds : 0) * 1000;
+  while (atomic_load(&s->in_flight) > 0 && time_mono_ms() < deadline) {
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  int left = atomic_load(&s->in_flight);
+  if (left > 0)
+    log_warn("http: stopping with %d requests still in flight", left);
+  MHD_stop_daemon(s->d);
+  if (lfd != MHD_INVALID_SOCKET)
+    close(lfd);
+  free(s);
+}
+
+/* ---- built-in handlers ---- */
+
+int http_handle_healthz(struct http_req *req)
+{
+  static const char ok[] = "{\"status\":\"ok\"}";
+  http_set_header(req, "Cache-Control", "no-store");
+  return http_reply_arena(req, 200, "application/json", ok, sizeof ok - 1);
+}
+
+void http_set_ready_probe(http_ready_fn fn)
+{
+  atomic_store(&ready_probe, fn);
+}
+
+int http_handle_readyz(struct http_req *req)
+{
+  static const char ready[] = "{\"status\":\"ready\"}";
+  http_ready_fn fn = atomic_load(&ready_probe);
+  http_set_header(req, "Cache-Control", "no-store");
+  if (fn && fn(req->app) < 0) {
+    req->is_api = true;
+    return http_problem(req, 503, CC24_E_DB_UNAVAILABLE, "Not ready: the database is unavailable.",
+                        NULL);
+  }
+  return http_reply_arena(req, 200, "application/json", ready, sizeof ready - 1);
+}
+
+int http_handle_metrics(struct http_req *req)
+{
+  struct buf b;
+  buf_init(&b, req->a);
+  http_metrics_render(&b);
+  http_set_header(req, "Cache-Control", "no-store");
+  return http_reply_arena(req, 200, "text/plain; version=0.0.4; charset=utf-8", buf_cstr(&b), b.len);
+}
