@@ -47,18 +47,18 @@ struct db_param {
   const char *s;
 };
 
-#define db_i64(x)    ((struct db_param){.t = DB_T_I64, .i = (int64_t)(x)})
-#define db_bool(x)   ((struct db_param){.t = DB_T_I64, .i = (x) ? 1 : 0})
-#define db_f64(x)    ((struct db_param){.t = DB_T_F64, .f = (double)(x)})
+#define db_i64(x)  ((struct db_param){.t = DB_T_I64, .i = (int64_t)(x)})
+#define db_bool(x) ((struct db_param){.t = DB_T_I64, .i = (x) ? 1 : 0})
+#define db_f64(x)  ((struct db_param){.t = DB_T_F64, .f = (double)(x)})
 static inline struct db_param db_text_param_(const char *s)
 {
   struct db_param p = {.t = s ? DB_T_TEXT : DB_T_NULL, .s = s};
   return p;
 }
-#define db_text(x)   db_text_param_(x)
-#define db_null()    ((struct db_param){.t = DB_T_NULL})
+#define db_text(x)     db_text_param_(x)
+#define db_null()      ((struct db_param){.t = DB_T_NULL})
 #define DB_PARAMS(...) ((const struct db_param[]){__VA_ARGS__, {.t = DB_T_END}})
-#define DB_NOPARAMS  ((const struct db_param[]){{.t = DB_T_END}})
+#define DB_NOPARAMS    ((const struct db_param[]){{.t = DB_T_END}})
 
 struct db_out {
   enum db_type t;

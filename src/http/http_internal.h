@@ -39,10 +39,10 @@ struct http_resp {
   size_t len;
   struct http_hdr *headers;
   struct http_hdr **tail;
-  bool no_compress;      /* body is already encoded (static gzip variant) */
-  bool close;            /* send Connection: close */
-  bool in_error_page;    /* recursion guard for the error_page hook */
-  const char *allow;     /* Allow header for 405 / OPTIONS */
+  bool no_compress;   /* body is already encoded (static gzip variant) */
+  bool close;         /* send Connection: close */
+  bool in_error_page; /* recursion guard for the error_page hook */
+  const char *allow;  /* Allow header for 405 / OPTIONS */
 
   /* request body */
   char *upload;
@@ -53,12 +53,12 @@ struct http_resp {
   size_t discarded;
 
   /* lifecycle */
-  bool started;      /* the access handler has seen the headers */
-  bool dispatched;   /* the handler ran (or the server answered) */
-  bool queued;       /* handed to libmicrohttpd */
-  bool bad_path;     /* raw path failed to decode */
+  bool started;    /* the access handler has seen the headers */
+  bool dispatched; /* the handler ran (or the server answered) */
+  bool queued;     /* handed to libmicrohttpd */
+  bool bad_path;   /* raw path failed to decode */
   bool nolog;
-  size_t bytes;      /* body bytes queued */
+  size_t bytes; /* body bytes queued */
   const char *raw_path;
 
   /* caches */

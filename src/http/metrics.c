@@ -22,8 +22,8 @@
 static const char *const bucket_le[NBUCKETS] = {"0.0005", "0.001", "0.0025", "0.005", "0.01",
                                                 "0.025",  "0.05",  "0.1",    "0.25",  "0.5",
                                                 "1",      "2.5",   "5",      "10"};
-static const int64_t bucket_us[NBUCKETS] = {500,    1000,    2500,    5000,    10000,
-                                            25000,  50000,   100000,  250000,  500000,
+static const int64_t bucket_us[NBUCKETS] = {500,     1000,    2500,    5000,    10000,
+                                            25000,   50000,   100000,  250000,  500000,
                                             1000000, 2500000, 5000000, 10000000};
 
 /* status > 0: a requests_total counter; status == 0: a duration histogram. */

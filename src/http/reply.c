@@ -45,8 +45,9 @@ void http_set_header(struct http_req *req, const char *name, const char *value)
 
 void http_set_cookie(struct http_req *req, const char *name, const char *value, const char *attrs)
 {
-  const char *v = attrs && *attrs ? arena_printf(req->a, "%s=%s; %s", name, value ? value : "", attrs)
-                                  : arena_printf(req->a, "%s=%s", name, value ? value : "");
+  const char *v = attrs && *attrs
+                      ? arena_printf(req->a, "%s=%s; %s", name, value ? value : "", attrs)
+                      : arena_printf(req->a, "%s=%s", name, value ? value : "");
   http_set_header(req, "Set-Cookie", v);
 }
 
@@ -68,8 +69,8 @@ static int answer(struct http_req *req, int status, const char *ct, const char *
 {
   struct http_resp *r = http_resp_of(req);
   if (r->answered) {
-    log_error("second answer (%d) to %s %s ignored; keeping %d", status, req->method ? req->method : "",
-              req->path ? req->path : "", r->status);
+    log_error("second answer (%d) to %s %s ignored; keeping %d", status,
+              req->method ? req->method : "", req->path ? req->path : "", r->status);
     return -1;
   }
   r->answered = true;
@@ -410,8 +411,8 @@ bool http_type_compressible(const char *ct)
     return false;
   if (strncasecmp(ct, "text/", 5) == 0)
     return true;
-  static const char *const types[] = {"application/json", "application/problem+json",
-                                      "application/javascript", "image/svg+xml",
+  static const char *const types[] = {"application/json",          "application/problem+json",
+                                      "application/javascript",    "image/svg+xml",
                                       "application/manifest+json", "application/xml"};
   for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
     if (http_media_is(ct, types[i]))
@@ -491,8 +492,7 @@ int http_resp_queue(struct http_req *req, struct MHD_Connection *c)
   if (bodyless)
     len = 0;
   bool compressible = !r->no_compress && !bodyless && len >= HTTP_GZIP_MIN &&
-                      http_type_compressible(r->content_type) &&
-                      !has_header(r, "Content-Encoding");
+                      http_type_compressible(r->content_type) && !has_header(r, "Content-Encoding");
   const char *encoding = NULL;
   if (compressible && http_accepts_gzip(http_header(req, "Accept-Encoding"))) {
     size_t zl;

@@ -7,6 +7,7 @@
 #include "http/http_internal.h"
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "core/str.h"
 
 #include <microhttpd.h>
@@ -25,8 +26,7 @@ struct http_resp *http_resp_of(struct http_req *req)
 
 enum http_method http_method_parse(const char *m)
 {
-  static const char *const names[] = {"GET",   "HEAD",   "POST",   "PUT",
-                                      "PATCH", "DELETE", "OPTIONS"};
+  static const char *const names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
   for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
     if (strcmp(m, names[i]) == 0)
       return (enum http_method)i;
@@ -323,8 +323,7 @@ json_t *http_json_body(struct http_req *req, struct err *e)
     } else if (!utf8_valid(body, req->body_len)) {
       err_set(je, CC24_E_INVALID_UTF8, "the request body is not valid UTF-8");
     } else if (!json_depth_ok(body, req->body_len, HTTP_MAX_JSON_DEPTH)) {
-      err_set(je, CC24_E_MALFORMED_JSON, "JSON nested deeper than %d levels",
-              HTTP_MAX_JSON_DEPTH);
+      err_set(je, CC24_E_MALFORMED_JSON, "JSON nested deeper than %d levels", HTTP_MAX_JSON_DEPTH);
     } else {
       json_error_t jerr;
       json_t *j = json_loadb(body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);

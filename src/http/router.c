@@ -135,7 +135,7 @@ static bool method_ok(const char *route_method, const char *method)
 const struct route *http_route_match(const struct route *routes, size_t n, const char *method,
                                      const char *path, struct http_req *req, int *method_mismatch)
 {
-  struct match best, cur;
+  struct match best = {.nrank = 0}, cur;
   const struct route *found = NULL;
   bool path_matched = false;
   if (method_mismatch)

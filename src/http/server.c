@@ -115,7 +115,8 @@ static void raise_nofile(void)
 
 static const char *client_ip(struct arena *a, struct MHD_Connection *c)
 {
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   char buf[INET6_ADDRSTRLEN] = "";
   if (ci && ci->client_addr) {
     const struct sockaddr *sa = ci->client_addr;
@@ -356,8 +357,8 @@ static enum MHD_Result body_chunk(struct http_server *s, struct http_req *req, c
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size, void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
   struct http_server *s = cls;
   (void)version;
@@ -413,15 +414,17 @@ static void access_log(struct http_req *req, int status, int64_t dur_us)
   buf_printf(&t, "%s %-5s %s %s %d %.1fms %zuB %s", ts + 11, "info", req->request_id, req->method,
              status, (double)dur_us / 1000.0, r->bytes, req->client_ip);
   buf_puts(&t, " ");
-  buf_append(&t, path, strlen(path) > 200 ? 200 : strlen(path));
+  /* The text line goes to a terminal: no control characters from the path. */
+  for (size_t i = 0; path[i] && i < 200; i++)
+    buf_putc(&t, (unsigned char)path[i] < 0x20 || path[i] == 0x7f ? '?' : path[i]);
   log_line(buf_cstr(&j), buf_cstr(&t));
 }
 
-static bool access_log_on = true;
+static atomic_bool access_log_on = true;
 
 void http_access_log_enable(bool on)
 {
-  access_log_on = on;
+  atomic_store(&access_log_on, on);
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -440,7 +443,7 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     /* 499: the client went away before an answer was queued (nginx's convention). */
     int status = r->queued ? r->status : 499;
     http_metrics_record(req->route ? req->route->pattern : NULL, req->m, status, dur);
-    if (access_log_on && !r->nolog)
+    if (atomic_load(&access_log_on) && !r->nolog)
       access_log(req, status, dur);
     http_metrics_in_flight(-1);
     atomic_fetch_sub(&s->in_flight, 1);
@@ -453,8 +456,8 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 struct http_server *http_server_start(const struct http_server_opts *o, struct err *e)
 {
   struct sockaddr_storage ss;
-  socklen_t sslen;
-  bool v6;
+  socklen_t sslen = 0;
+  bool v6 = false;
   if (ids_init() < 0) {
     err_set(e, CC24_E_INTERNAL, "libsodium initialisation failed");
     return NULL;
@@ -494,15 +497,24 @@ struct http_server *http_server_start(const struct http_server_opts *o, struct e
     flags |= MHD_USE_DUAL_STACK;
   uint16_t port = v6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                      : ntohs(((struct sockaddr_in *)&ss)->sin_port);
-  s->d = MHD_start_daemon(
-      flags, port, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->o.threads, MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)s->o.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-      (unsigned)s->o.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-      (unsigned)s->o.connection_timeout, MHD_OPTION_LISTEN_BACKLOG_SIZE, backlog,
-      MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_NOTIFY_CONNECTION, conn_cb, s,
-      MHD_OPTION_URI_LOG_CALLBACK, uri_cb, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
-      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+  /* Options as a table (MHD_OPTION_ARRAY): callbacks go in as intptr_t with
+   * their closure in ptr_value, as libmicrohttpd documents. */
+  struct MHD_OptionItem mo[] = {
+      {MHD_OPTION_SOCK_ADDR, 0, &ss},
+      {MHD_OPTION_THREAD_POOL_SIZE, s->o.threads, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, s->o.max_connections, NULL},
+      {MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.per_ip_connections, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, s->o.connection_timeout, NULL},
+      {MHD_OPTION_LISTEN_BACKLOG_SIZE, backlog, NULL},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, s},
+      {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_cb, s},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_cb, s},
+      {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape_none, NULL},
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  s->d =
+      MHD_start_daemon(flags, port, NULL, NULL, access_cb, s, MHD_OPTION_ARRAY, mo, MHD_OPTION_END);
   if (!s->d) {
     err_set(e, CC24_E_CONFIG, "cannot listen on %s", o->listen);
     free(s);
@@ -572,5 +584,6 @@ int http_handle_metrics(struct http_req *req)
   buf_init(&b, req->a);
   http_metrics_render(&b);
   http_set_header(req, "Cache-Control", "no-store");
-  return http_reply_arena(req, 200, "text/plain; version=0.0.4; charset=utf-8", buf_cstr(&b), b.len);
+  return http_reply_arena(req, 200, "text/plain; version=0.0.4; charset=utf-8", buf_cstr(&b),
+                          b.len);
 }

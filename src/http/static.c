@@ -46,8 +46,8 @@ struct sfile {
   char etag_gz[40]; /* "\"<32 hex>-gz\"" */
 };
 
-static struct sfile *files;        /* sorted by name */
-static struct sfile **by_hash;     /* sorted by hashed name */
+static struct sfile *files;    /* sorted by name */
+static struct sfile **by_hash; /* sorted by hashed name */
 static size_t nfiles;
 
 static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;

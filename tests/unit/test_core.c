@@ -303,7 +303,8 @@ Test(config, file_layer_and_errors)
   char path[] = "/tmp/cc24-conf-XXXXXX";
   int fd = mkstemp(path);
   cr_assert_geq(fd, 0);
-  const char *ini = "# comment\n[server]\nworkers = 3\ndatabase_url = \"postgres://x@127.0.0.1/db\"\n";
+  const char *ini =
+      "# comment\n[server]\nworkers = 3\ndatabase_url = \"postgres://x@127.0.0.1/db\"\n";
   cr_assert_eq(write(fd, ini, strlen(ini)), (ssize_t)strlen(ini));
   close(fd);
   setenv("CC24_CONFIG", path, 1);

@@ -39,11 +39,10 @@ Test(vehicle, enum_tables_are_complete)
   cr_assert_str_eq(enum_label(&vehicle_enum_condition, COND_DEMO, "en"), "Demonstration car");
   cr_assert_str_eq(enum_label(&vehicle_enum_body, 99, "de"), "");
   /* every API value is unique within its table */
-  const struct enum_def *all[] = {&vehicle_enum_body,      &vehicle_enum_fuel,
-                                  &vehicle_enum_gearbox,   &vehicle_enum_drive,
-                                  &vehicle_enum_condition, &vehicle_enum_colour,
-                                  &vehicle_enum_emission,  &vehicle_enum_vat,
-                                  &vehicle_enum_status,    &vehicle_enum_feature};
+  const struct enum_def *all[] = {
+      &vehicle_enum_body,      &vehicle_enum_fuel,   &vehicle_enum_gearbox,  &vehicle_enum_drive,
+      &vehicle_enum_condition, &vehicle_enum_colour, &vehicle_enum_emission, &vehicle_enum_vat,
+      &vehicle_enum_status,    &vehicle_enum_feature};
   for (size_t t = 0; t < sizeof all / sizeof all[0]; t++)
     for (int i = 0; i < all[t]->count; i++)
       cr_assert_eq(enum_parse(all[t], all[t]->values[i]), i, "%s", all[t]->values[i]);
@@ -83,8 +82,8 @@ Test(vehicle, validation_collects_every_field)
   v.first_reg = 2999 * 12;
   v.co2_class = "H";
   cr_assert_eq(vehicle_validate(&v, &errs), -1);
-  const char *fields[] = {"make", "mileage_km", "power_kw", "price_cents", "vin",
-                          "first_registration", "co2_class"};
+  const char *fields[] = {"make", "mileage_km",         "power_kw", "price_cents",
+                          "vin",  "first_registration", "co2_class"};
   for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
     cr_assert_not_null(field_error_get(&errs, fields[i]), "%s", fields[i]);
   arena_free(a);
@@ -129,12 +128,13 @@ static json_t *parse(const char *s)
 Test(vehicle_json, create_round_trip)
 {
   struct arena *a = arena_new(0);
-  json_t *in = parse("{\"make\":\" BMW \",\"model\":\"3er\",\"variant\":\"320d Touring\","
-                     "\"body\":\"estate\",\"condition\":\"used\",\"first_registration\":\"2021-03\","
-                     "\"mileage_km\":48500,\"power_kw\":140,\"fuel\":\"diesel\","
-                     "\"gearbox\":\"automatic\",\"price_cents\":3249000,\"vat_mode\":\"margin\","
-                     "\"features\":[\"navigation\",\"heated_seats\"],\"consumption_combined\":5.14,"
-                     "\"co2_class\":\"D\",\"hu_until\":null}");
+  json_t *in =
+      parse("{\"make\":\" BMW \",\"model\":\"3er\",\"variant\":\"320d Touring\","
+            "\"body\":\"estate\",\"condition\":\"used\",\"first_registration\":\"2021-03\","
+            "\"mileage_km\":48500,\"power_kw\":140,\"fuel\":\"diesel\","
+            "\"gearbox\":\"automatic\",\"price_cents\":3249000,\"vat_mode\":\"margin\","
+            "\"features\":[\"navigation\",\"heated_seats\"],\"consumption_combined\":5.14,"
+            "\"co2_class\":\"D\",\"hu_until\":null}");
   struct vehicle v;
   vehicle_init(&v);
   struct field_errors errs;
@@ -171,8 +171,9 @@ Test(vehicle_json, errors_name_fields_and_reject_unknown_and_read_only)
   struct field_errors errs;
   field_errors_init(&errs, a);
   cr_assert_eq(vehicle_from_json(a, in, true, &v, &errs), -1);
-  const char *want[] = {"make",  "model", "body",       "mileage_km", "power_kw", "price_cents",
-                        "features[1]", "id", "tenant_id", "wings",      "first_registration"};
+  const char *want[] = {
+      "make",        "model", "body",      "mileage_km", "power_kw",          "price_cents",
+      "features[1]", "id",    "tenant_id", "wings",      "first_registration"};
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
     cr_assert_not_null(field_error_get(&errs, want[i]), "missing error for %s", want[i]);
   cr_assert_str_eq(field_error_get(&errs, "tenant_id")->code, "read_only");
