@@ -8,6 +8,7 @@
  */
 #include "app.h"
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -76,18 +77,19 @@ static void metrics_db(struct buf *out, void *arg)
 {
   struct db_stats s;
   db_stats(arg, &s);
-  buf_printf(out,
-             "# HELP cc24_db_pool_connections Database connections by state.\n"
-             "# TYPE cc24_db_pool_connections gauge\n"
-             "cc24_db_pool_connections{state=\"open\"} %d\n"
-             "cc24_db_pool_connections{state=\"in_use\"} %d\n"
-             "# HELP cc24_db_pool_waiting Requests waiting for a database connection.\n"
-             "# TYPE cc24_db_pool_waiting gauge\n"
-             "cc24_db_pool_waiting %d\n"
-             "# HELP cc24_db_tx_retries_total Transactions re-run after busy/serialization errors.\n"
-             "# TYPE cc24_db_tx_retries_total counter\n"
-             "cc24_db_tx_retries_total %llu\n",
-             s.size, s.in_use, s.waiting, (unsigned long long)s.retries_total);
+  buf_printf(
+      out,
+      "# HELP cc24_db_pool_connections Database connections by state.\n"
+      "# TYPE cc24_db_pool_connections gauge\n"
+      "cc24_db_pool_connections{state=\"open\"} %d\n"
+      "cc24_db_pool_connections{state=\"in_use\"} %d\n"
+      "# HELP cc24_db_pool_waiting Requests waiting for a database connection.\n"
+      "# TYPE cc24_db_pool_waiting gauge\n"
+      "cc24_db_pool_waiting %d\n"
+      "# HELP cc24_db_tx_retries_total Transactions re-run after busy/serialization errors.\n"
+      "# TYPE cc24_db_tx_retries_total counter\n"
+      "cc24_db_tx_retries_total %llu\n",
+      s.size, s.in_use, s.waiting, (unsigned long long)s.retries_total);
 }
 
 static void metrics_index(struct buf *out, void *arg)
@@ -184,10 +186,6 @@ static int cmd_serve(void)
     log_error("templates: %s", e.msg);
     goto out;
   }
-  if (http_static_init(cfg.static_dir, &e) < 0) {
-    log_error("static: %s", e.msg);
-    goto out;
-  }
   app.search = search_new();
   if (vehicle_index_build(&app, &e) < 0) {
     log_error("search index: %s", e.msg);
@@ -238,8 +236,7 @@ static int cmd_serve(void)
     }
   }
   log_info("cc24 %s serving http://%s (database %s, %d threads, %d workers)", CC24_VERSION,
-           cfg.listen, db_backend(app.db) == DB_PG ? "postgresql" : "sqlite", threads,
-           cfg.workers);
+           cfg.listen, db_backend(app.db) == DB_PG ? "postgresql" : "sqlite", threads, cfg.workers);
   wait_for_signal();
   log_info("shutting down");
   rc = 0;
@@ -398,17 +395,18 @@ static int cmd_admin(int argc, char **argv, const int *rest, int nrest)
 
 static void usage(FILE *out)
 {
-  fprintf(out, "cc24 %s — the platform a German car dealer runs on\n\n"
-               "usage: cc24 COMMAND [--setting=value ...]\n\n"
-               "commands:\n"
-               "  serve     HTTP server (website, JSON API) + embedded job workers\n"
-               "  worker    job workers only\n"
-               "  migrate   apply database migrations\n"
-               "  seed      --demo | --vehicles N [--seed S]\n"
-               "  admin     tenant list\n"
-               "  routes    print the route table\n"
-               "  version   print the version\n\n"
-               "`cc24 COMMAND --help` lists every setting.\n",
+  fprintf(out,
+          "cc24 %s — the platform a German car dealer runs on\n\n"
+          "usage: cc24 COMMAND [--setting=value ...]\n\n"
+          "commands:\n"
+          "  serve     HTTP server (website, JSON API) + embedded job workers\n"
+          "  worker    job workers only\n"
+          "  migrate   apply database migrations\n"
+          "  seed      --demo | --vehicles N [--seed S]\n"
+          "  admin     tenant list\n"
+          "  routes    print the route table\n"
+          "  version   print the version\n\n"
+          "`cc24 COMMAND --help` lists every setting.\n",
           CC24_VERSION);
 }
 
@@ -450,7 +448,9 @@ int main(int argc, char **argv)
       free(rest);
       return 2;
     }
-    rc = !strcmp(cmd, "serve") ? cmd_serve() : !strcmp(cmd, "worker") ? cmd_worker() : cmd_migrate();
+    rc = !strcmp(cmd, "serve")    ? cmd_serve()
+         : !strcmp(cmd, "worker") ? cmd_worker()
+                                  : cmd_migrate();
   } else if (!strcmp(cmd, "seed")) {
     rc = cmd_seed(argc, argv, rest, nrest);
   } else if (!strcmp(cmd, "admin")) {

@@ -21,8 +21,8 @@ struct buf {
 };
 
 void buf_init(struct buf *b, struct arena *a);
-void buf_free(struct buf *b); /* heap bufs only; no-op for arena bufs */
-void buf_reset(struct buf *b);  /* len = 0, keep capacity */
+void buf_free(struct buf *b);  /* heap bufs only; no-op for arena bufs */
+void buf_reset(struct buf *b); /* len = 0, keep capacity */
 void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);

@@ -21,18 +21,28 @@ struct setting {
   const char *help;
 };
 
-#define STR(field, name, def, help) {name, S_STR, offsetof(struct config, field), def, 0, 0, help}
-#define INT(field, name, def, lo, hi, help)                                                      \
-  {name, S_INT, offsetof(struct config, field), def, lo, hi, help}
-#define BOOL(field, name, def, help) {name, S_BOOL, offsetof(struct config, field), def, 0, 1, help}
+#define STR(field, name, def, help)                                                                \
+  {                                                                                                \
+    name, S_STR, offsetof(struct config, field), def, 0, 0, help                                   \
+  }
+#define INT(field, name, def, lo, hi, help)                                                        \
+  {                                                                                                \
+    name, S_INT, offsetof(struct config, field), def, lo, hi, help                                 \
+  }
+#define BOOL(field, name, def, help)                                                               \
+  {                                                                                                \
+    name, S_BOOL, offsetof(struct config, field), def, 0, 1, help                                  \
+  }
 
 static const struct setting settings[] = {
     STR(listen, "listen", "127.0.0.1:8080", "address and port to serve HTTP on"),
     STR(database_url, "database-url", "sqlite:data/cc24.db",
         "sqlite:PATH (embedded) or postgres://user:pass@host:port/db"),
-    STR(redis_url, "redis-url", "", "redis://host:port for shared sessions/limits (empty = in-process)"),
+    STR(redis_url, "redis-url", "",
+        "redis://host:port for shared sessions/limits (empty = in-process)"),
     STR(media_store, "media-store", "file:data/media", "file:DIR or an S3-compatible bucket URL"),
-    STR(base_url, "base-url", "http://127.0.0.1:8080", "public base URL used in links, sitemaps, mails"),
+    STR(base_url, "base-url", "http://127.0.0.1:8080",
+        "public base URL used in links, sitemaps, mails"),
     STR(templates_dir, "templates-dir", "templates", "directory of *.mustache templates"),
     STR(static_dir, "static-dir", "static", "directory of static assets"),
     STR(i18n_dir, "i18n-dir", "i18n", "directory of translation catalogs (de.json, en.json)"),
@@ -40,15 +50,20 @@ static const struct setting settings[] = {
     STR(log_level, "log-level", "info", "debug, info, warn or error"),
     STR(api_keys, "api-keys", "", "temporary per-dealer API keys: slug:key[,slug:key...]"),
     INT(workers, "workers", "2", 0, 64, "job workers inside serve (0 = none)"),
-    INT(http_threads, "http-threads", "0", 0, 256, "HTTP thread pool size (0 = number of cores, at least 2)"),
+    INT(http_threads, "http-threads", "0", 0, 256,
+        "HTTP thread pool size (0 = number of cores, at least 2)"),
     INT(max_connections, "max-connections", "16384", 16, 1000000, "total concurrent connections"),
-    INT(per_ip_connections, "per-ip-connections", "256", 1, 1000000, "concurrent connections per client IP"),
-    INT(connection_timeout, "connection-timeout", "30", 1, 3600, "seconds of inactivity before a connection is closed"),
+    INT(per_ip_connections, "per-ip-connections", "256", 1, 1000000,
+        "concurrent connections per client IP"),
+    INT(connection_timeout, "connection-timeout", "30", 1, 3600,
+        "seconds of inactivity before a connection is closed"),
     INT(max_body_kb, "max-body-kb", "1024", 1, 1048576, "largest accepted request body in KiB"),
     INT(db_pool, "db-pool", "8", 1, 256, "PostgreSQL connections per process"),
     INT(job_max_attempts, "job-max-attempts", "8", 1, 100, "attempts before a job is marked dead"),
-    INT(job_lock_seconds, "job-lock-seconds", "300", 1, 86400, "how long a claimed job stays locked"),
-    INT(shutdown_grace, "shutdown-grace", "10", 0, 600, "seconds to let in-flight requests finish on shutdown"),
+    INT(job_lock_seconds, "job-lock-seconds", "300", 1, 86400,
+        "how long a claimed job stays locked"),
+    INT(shutdown_grace, "shutdown-grace", "10", 0, 600,
+        "seconds to let in-flight requests finish on shutdown"),
     BOOL(demo, "demo", "0", "load demo data when the database is empty"),
     BOOL(dev, "dev", "0", "development mode: reload templates when they change"),
 };
@@ -200,11 +215,12 @@ static int load_file(const char *path, bool required)
 
 void config_help(FILE *out, const char *command)
 {
-  fprintf(out,
-          "Usage: cc24 %s [--setting=value ...]\n\n"
-          "Settings: built-in default < cc24.conf (or --config FILE / CC24_CONFIG) < CC24_* environment"
-          " < flags.\n\n",
-          command ? command : "COMMAND");
+  fprintf(
+      out,
+      "Usage: cc24 %s [--setting=value ...]\n\n"
+      "Settings: built-in default < cc24.conf (or --config FILE / CC24_CONFIG) < CC24_* environment"
+      " < flags.\n\n",
+      command ? command : "COMMAND");
   for (size_t i = 0; i < NSETTINGS; i++) {
     const struct setting *s = &settings[i];
     char env[80] = "CC24_";
@@ -214,7 +230,8 @@ void config_help(FILE *out, const char *command)
     env[n] = 0;
     fprintf(out, "  --%-22s %-26s %s (default: \"%s\")\n", s->name, env, s->help, s->def);
   }
-  fprintf(out, "  --%-22s %-26s %s\n", "config", "CC24_CONFIG", "INI file to read (default: cc24.conf if present)");
+  fprintf(out, "  --%-22s %-26s %s\n", "config", "CC24_CONFIG",
+          "INI file to read (default: cc24.conf if present)");
 }
 
 int config_load(int argc, char **argv, int first, int *rest, int *nrest, const char *command)

@@ -33,8 +33,8 @@ int err_set_field(struct err *e, int code, const char *field, const char *fmt, .
 const char *err_name(int code)
 {
   switch (code) {
-#define CC24_ERR_NAME(name, num, text)                                                           \
-  case num:                                                                                      \
+#define CC24_ERR_NAME(name, num, text)                                                             \
+  case num:                                                                                        \
     return #name;
     CC24_ERRORS(CC24_ERR_NAME)
 #undef CC24_ERR_NAME
@@ -45,8 +45,8 @@ const char *err_name(int code)
 const char *err_text(int code)
 {
   switch (code) {
-#define CC24_ERR_TEXT(name, num, text)                                                           \
-  case num:                                                                                      \
+#define CC24_ERR_TEXT(name, num, text)                                                             \
+  case num:                                                                                        \
     return text;
     CC24_ERRORS(CC24_ERR_TEXT)
 #undef CC24_ERR_TEXT

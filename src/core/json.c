@@ -84,7 +84,8 @@ static void parse_one(struct arena *a, const struct json_field *f, json_t *v,
 {
   if (json_is_null(v)) {
     if (!(f->flags & JF_NULLABLE)) {
-      field_error_add(errs, f->name, "type", "%s must be %s, not null", f->name, type_name(f->type));
+      field_error_add(errs, f->name, "type", "%s must be %s, not null", f->name,
+                      type_name(f->type));
       return;
     }
     switch (f->type) {

@@ -60,7 +60,8 @@ size_t money_format(int64_t cents, char *out, size_t n)
   uint64_t a = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
   char euros[48];
   group_thousands(a / 100, euros);
-  int w = snprintf(out, n, "%s%s,%02u \xE2\x82\xAC", cents < 0 ? "-" : "", euros, (unsigned)(a % 100));
+  int w =
+      snprintf(out, n, "%s%s,%02u \xE2\x82\xAC", cents < 0 ? "-" : "", euros, (unsigned)(a % 100));
   return w < 0 ? 0 : (size_t)w;
 }
 
@@ -97,7 +98,8 @@ int money_parse_euros(const char *s, int64_t *cents)
   const char *dec = NULL;
   if (last_comma)
     dec = last_comma;
-  else if (last_dot && (size_t)(s + len - last_dot - 1) <= 2 && (size_t)(s + len - last_dot - 1) > 0)
+  else if (last_dot && (size_t)(s + len - last_dot - 1) <= 2 &&
+           (size_t)(s + len - last_dot - 1) > 0)
     dec = last_dot;
   for (size_t i = 0; i < len; i++) {
     char c = s[i];

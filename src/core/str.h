@@ -44,7 +44,8 @@ char *str_fold(struct arena *a, const char *s);
  * a query token matches when it is a prefix of a word. */
 char *str_search_text(struct arena *a, const char *s);
 
-/* URL slug: lower-case ASCII letters, digits and single dashes ("BMW 320d Touring" → "bmw-320d-touring"). */
+/* URL slug: lower-case ASCII letters, digits and single dashes ("BMW 320d Touring" →
+ * "bmw-320d-touring"). */
 char *str_slug(struct arena *a, const char *s);
 
 #endif

@@ -28,7 +28,16 @@ struct arena;
 struct buf;
 struct field_errors;
 
-enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_OPTIONS, HTTP__OTHER };
+enum http_method {
+  HTTP_GET,
+  HTTP_HEAD,
+  HTTP_POST,
+  HTTP_PUT,
+  HTTP_PATCH,
+  HTTP_DELETE,
+  HTTP_OPTIONS,
+  HTTP__OTHER
+};
 
 /* Roles a route may require (the accounts issue refines these; access is decided
  * only from the route table). Ordered: a higher role includes the lower ones. */
@@ -38,9 +47,11 @@ enum role { ROLE_PUBLIC = 0, ROLE_STAFF = 1, ROLE_OWNER = 2, ROLE_ADMIN = 3 };
 enum rl_class { RL_NONE = 0, RL_API, RL_LOGIN, RL_SIGNUP, RL_RESET, RL_FORM };
 
 /* Route flags. */
-enum { ROUTE_CSRF = 1u << 0, /* state-changing form post: CSRF token required */
-       ROUTE_API = 1u << 1,  /* JSON API (problem+json errors); implied by a /api/ prefix */
-       ROUTE_NOLOG = 1u << 2 /* no access log line (health checks) */ };
+enum {
+  ROUTE_CSRF = 1u << 0, /* state-changing form post: CSRF token required */
+  ROUTE_API = 1u << 1,  /* JSON API (problem+json errors); implied by a /api/ prefix */
+  ROUTE_NOLOG = 1u << 2 /* no access log line (health checks) */
+};
 
 struct http_req;
 typedef int (*http_handler)(struct http_req *req);
@@ -51,41 +62,41 @@ struct route {
   const char *method; /* "GET", "POST", ... (GET routes also answer HEAD) */
   const char *pattern;
   http_handler handler;
-  int role;           /* enum role */
+  int role; /* enum role */
   unsigned flags;
-  int rl;             /* enum rl_class */
+  int rl; /* enum rl_class */
 };
 
 #define HTTP_MAX_PARAMS 8
 
 struct http_req {
-  struct arena *a;          /* freed after the response is sent */
-  void *app;                /* the application state given to http_server_start */
+  struct arena *a; /* freed after the response is sent */
+  void *app;       /* the application state given to http_server_start */
   enum http_method m;
   const char *method;
-  const char *path;         /* percent-decoded path, no query */
-  const char *raw_query;    /* "" when none */
-  const char *request_id;   /* X-Request-Id (incoming if sane, else generated) */
+  const char *path;       /* percent-decoded path, no query */
+  const char *raw_query;  /* "" when none */
+  const char *request_id; /* X-Request-Id (incoming if sane, else generated) */
   const char *client_ip;
-  const char *body;         /* NUL-terminated copy of the body ("" when none) */
+  const char *body; /* NUL-terminated copy of the body ("" when none) */
   size_t body_len;
   const struct route *route;
   int nparams;
   const char *param_names[HTTP_MAX_PARAMS];
   const char *param_values[HTTP_MAX_PARAMS];
-  bool is_api;              /* errors as problem+json */
+  bool is_api; /* errors as problem+json */
   int64_t started_us;
 
   /* Set by the `before` hook (auth/tenant middleware). */
-  int64_t tenant_id;        /* 0 = none */
+  int64_t tenant_id; /* 0 = none */
   const char *tenant_slug;
   int64_t user_id;
-  int role;                 /* enum role of the caller */
-  const char *locale;       /* "de" (default) or "en" */
-  void *session;            /* owned by the auth layer */
+  int role;           /* enum role of the caller */
+  const char *locale; /* "de" (default) or "en" */
+  void *session;      /* owned by the auth layer */
 
-  struct http_resp *resp;   /* private to the server */
-  void *conn;               /* private: struct MHD_Connection* */
+  struct http_resp *resp; /* private to the server */
+  void *conn;             /* private: struct MHD_Connection* */
 };
 
 /* ---- request accessors (strings live in req->a; NULL when absent) ---- */
@@ -149,18 +160,18 @@ typedef int (*http_error_page_fn)(struct http_req *req, int status, int code, co
 typedef int (*http_before_fn)(struct http_req *req);
 
 struct http_server_opts {
-  const char *listen;           /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
-  int threads;                  /* thread pool size, >= 2 */
+  const char *listen; /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
+  int threads;        /* thread pool size, >= 2 */
   int max_connections;
   int per_ip_connections;
-  int connection_timeout;       /* seconds */
-  size_t max_body;              /* bytes */
+  int connection_timeout; /* seconds */
+  size_t max_body;        /* bytes */
   const struct route *routes;
   size_t nroutes;
   void *app;
   http_before_fn before;
   http_error_page_fn error_page;
-  const char *static_dir;       /* served under /static/ (NULL = none) */
+  const char *static_dir; /* served under /static/ (NULL = none) */
 };
 
 struct http_server *http_server_start(const struct http_server_opts *o, struct err *e);

@@ -9,11 +9,11 @@
 #define VALUES(e, api, de, en) api,
 #define DE(e, api, de, en)     de,
 #define EN(e, api, de, en)     en,
-#define TABLE(var, field, LIST)                                                                  \
-  static const char *const var##_values[] = {LIST(VALUES)};                                      \
-  static const char *const var##_de[] = {LIST(DE)};                                              \
-  static const char *const var##_en[] = {LIST(EN)};                                              \
-  const struct enum_def var = {field, (int)(sizeof var##_values / sizeof var##_values[0]),       \
+#define TABLE(var, field, LIST)                                                                    \
+  static const char *const var##_values[] = {LIST(VALUES)};                                        \
+  static const char *const var##_de[] = {LIST(DE)};                                                \
+  static const char *const var##_en[] = {LIST(EN)};                                                \
+  const struct enum_def var = {field, (int)(sizeof var##_values / sizeof var##_values[0]),         \
                                var##_values, var##_de, var##_en};
 
 TABLE(vehicle_enum_body, "body", VEHICLE_BODIES)

@@ -72,11 +72,12 @@ json_t *vehicle_to_json(const struct vehicle *v)
   json_object_set_new(o, "status", json_string(enum_value(&vehicle_enum_status, v->status)));
   json_object_set_new(o, "created_at", json_integer(v->created_at));
   json_object_set_new(o, "updated_at", json_integer(v->updated_at));
-  json_object_set_new(o, "published_at", v->published_at ? json_integer(v->published_at) : json_null());
+  json_object_set_new(o, "published_at",
+                      v->published_at ? json_integer(v->published_at) : json_null());
   return o;
 }
 
-static const char *const read_only[] = {"id",         "dealer",     "power_ps",  "created_at",
+static const char *const read_only[] = {"id",         "dealer",       "power_ps",  "created_at",
                                         "updated_at", "published_at", "tenant_id", NULL};
 
 /* A consumption number (one decimal) to ×10 integer; -1 for null. */

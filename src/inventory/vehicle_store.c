@@ -9,15 +9,15 @@
 #include <string.h>
 
 /* Column order shared by every SELECT below and by row_outs(). */
-#define VEHICLE_COLS                                                                             \
-  "v.id, v.public_id, v.tenant_id, t.slug, v.make, v.model, v.variant, v.body, v.condition,"     \
-  " v.first_reg, v.mileage_km, v.power_kw, v.ccm, v.fuel, v.gearbox, v.drive, v.colour,"         \
-  " v.colour_name, v.doors, v.seats, v.previous_owners, v.emission_class, v.co2_g_km,"           \
-  " v.consumption_x10, v.consumption_el_x10, v.range_km, v.co2_class, v.vin, v.hu_until,"        \
-  " v.accident_free, v.roadworthy, v.price_cents, v.vat_mode, v.features, v.description,"        \
+#define VEHICLE_COLS                                                                               \
+  "v.id, v.public_id, v.tenant_id, t.slug, v.make, v.model, v.variant, v.body, v.condition,"       \
+  " v.first_reg, v.mileage_km, v.power_kw, v.ccm, v.fuel, v.gearbox, v.drive, v.colour,"           \
+  " v.colour_name, v.doors, v.seats, v.previous_owners, v.emission_class, v.co2_g_km,"             \
+  " v.consumption_x10, v.consumption_el_x10, v.range_km, v.co2_class, v.vin, v.hu_until,"          \
+  " v.accident_free, v.roadworthy, v.price_cents, v.vat_mode, v.features, v.description,"          \
   " v.status, v.created_at, v.updated_at, v.published_at"
 #define VEHICLE_FROM " FROM vehicles v JOIN tenants t ON t.id = v.tenant_id"
-#define NCOLS 39
+#define NCOLS        39
 
 /* Text columns holding enum values, read as strings then mapped. */
 struct row_text {
@@ -89,7 +89,7 @@ static void row_finish(struct vehicle *v, const struct row_text *t)
   v->vat_mode = enum_or(&vehicle_enum_vat, t->vat, VAT_SHOWN);
   v->status = enum_or(&vehicle_enum_status, t->status, STATUS_DRAFT);
   v->features = (uint64_t)t->features;
-  const char **strs[] = {&v->dealer,    &v->make,      &v->model, &v->variant,
+  const char **strs[] = {&v->dealer,      &v->make,      &v->model, &v->variant,
                          &v->colour_name, &v->co2_class, &v->vin,   &v->description};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
     if (!*strs[i])
@@ -130,9 +130,9 @@ int vehicle_store_insert(db_conn *c, struct arena *a, struct vehicle *v, struct 
                 db_text(enum_value(&vehicle_enum_drive, v->drive)),
                 db_text(enum_value(&vehicle_enum_colour, v->colour)), db_text(v->colour_name),
                 db_i64(v->doors), db_i64(v->seats), db_i64(v->previous_owners),
-                db_text(enum_value(&vehicle_enum_emission, v->emission_class)),
-                db_i64(v->co2_g_km), db_i64(v->consumption_x10), db_i64(v->consumption_el_x10),
-                db_i64(v->range_km), db_text(v->co2_class), db_text(v->vin), db_i64(v->hu_until),
+                db_text(enum_value(&vehicle_enum_emission, v->emission_class)), db_i64(v->co2_g_km),
+                db_i64(v->consumption_x10), db_i64(v->consumption_el_x10), db_i64(v->range_km),
+                db_text(v->co2_class), db_text(v->vin), db_i64(v->hu_until),
                 db_bool(v->accident_free), db_bool(v->roadworthy), db_i64(v->price_cents),
                 db_text(enum_value(&vehicle_enum_vat, v->vat_mode)), db_i64((int64_t)v->features),
                 db_text(v->description), db_text(enum_value(&vehicle_enum_status, v->status)),
@@ -166,9 +166,9 @@ int vehicle_store_update(db_conn *c, struct arena *a, struct vehicle *v, struct 
                 db_text(enum_value(&vehicle_enum_drive, v->drive)),
                 db_text(enum_value(&vehicle_enum_colour, v->colour)), db_text(v->colour_name),
                 db_i64(v->doors), db_i64(v->seats), db_i64(v->previous_owners),
-                db_text(enum_value(&vehicle_enum_emission, v->emission_class)),
-                db_i64(v->co2_g_km), db_i64(v->consumption_x10), db_i64(v->consumption_el_x10),
-                db_i64(v->range_km), db_text(v->co2_class), db_text(v->vin), db_i64(v->hu_until),
+                db_text(enum_value(&vehicle_enum_emission, v->emission_class)), db_i64(v->co2_g_km),
+                db_i64(v->consumption_x10), db_i64(v->consumption_el_x10), db_i64(v->range_km),
+                db_text(v->co2_class), db_text(v->vin), db_i64(v->hu_until),
                 db_bool(v->accident_free), db_bool(v->roadworthy), db_i64(v->price_cents),
                 db_text(enum_value(&vehicle_enum_vat, v->vat_mode)), db_i64((int64_t)v->features),
                 db_text(v->description), db_text(enum_value(&vehicle_enum_status, v->status)),
@@ -212,10 +212,9 @@ int vehicle_store_delete(db_conn *c, int64_t tenant_id, const char *public_id, i
                          struct err *e)
 {
   int64_t id = 0;
-  int rc = db_query_one(c, NULL,
-                        "DELETE FROM vehicles WHERE tenant_id = $1 AND public_id = $2 RETURNING id",
-                        DB_PARAMS(db_i64(tenant_id), db_text(public_id)), DB_ROW(db_out_i64(&id)),
-                        e);
+  int rc = db_query_one(
+      c, NULL, "DELETE FROM vehicles WHERE tenant_id = $1 AND public_id = $2 RETURNING id",
+      DB_PARAMS(db_i64(tenant_id), db_text(public_id)), DB_ROW(db_out_i64(&id)), e);
   if (id_out)
     *id_out = id;
   return rc;
@@ -246,9 +245,8 @@ static int collect(db_stmt *st, struct arena *a, struct vehicle **out, int *n, s
   return rc < 0 ? -1 : 0;
 }
 
-int vehicle_store_list(db_conn *c, struct arena *a, int64_t tenant_id, const char *status,
-                       int page, int size, struct vehicle **out, int *n, int64_t *total,
-                       struct err *e)
+int vehicle_store_list(db_conn *c, struct arena *a, int64_t tenant_id, const char *status, int page,
+                       int size, struct vehicle **out, int *n, int64_t *total, struct err *e)
 {
   *out = NULL;
   *n = 0;

@@ -35,9 +35,8 @@ int vehicle_store_delete(db_conn *c, int64_t tenant_id, const char *public_id, i
 /* List vehicles: tenant_id > 0 → that dealer's stock (status filter optional, NULL = all);
  * tenant_id == 0 → published/reserved of all dealers. Newest first, paged (page from 1).
  * *out is an arena array; *total the count without paging. */
-int vehicle_store_list(db_conn *c, struct arena *a, int64_t tenant_id, const char *status,
-                       int page, int size, struct vehicle **out, int *n, int64_t *total,
-                       struct err *e);
+int vehicle_store_list(db_conn *c, struct arena *a, int64_t tenant_id, const char *status, int page,
+                       int size, struct vehicle **out, int *n, int64_t *total, struct err *e);
 
 /* Call fn for every published/reserved vehicle (index build). The arena is reset
  * between batches by the caller's fn? No: fn must copy what it keeps. 0 or -1. */

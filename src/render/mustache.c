@@ -672,8 +672,18 @@ static json_t *lookup(struct rctx *r, const struct node *n)
       }
     }
   }
-  for (int k = 1; v && k < n->npath; k++)
-    v = json_is_object(v) ? json_object_get(v, n->path[k]) : NULL;
+  for (int k = 1; v && k < n->npath; k++) {
+    if (json_is_object(v)) {
+      v = json_object_get(v, n->path[k]);
+    } else if (json_is_array(v)) {
+      /* "items.0": an index into a list (not in the spec; mustache.js does the same) */
+      char *end;
+      long ix = strtol(n->path[k], &end, 10);
+      v = (*n->path[k] && !*end && ix >= 0) ? json_array_get(v, (size_t)ix) : NULL;
+    } else {
+      v = NULL;
+    }
+  }
   return v;
 }
 

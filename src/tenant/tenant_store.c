@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TENANT_COLS                                                                              \
+#define TENANT_COLS                                                                                \
   "id, public_id, slug, name, street, zip, city, country, phone, email, website, created_at"
-
 
 static void out_row(struct db_out row[13], struct tenant *t, char **pub)
 {
@@ -59,10 +58,9 @@ int tenant_validate(const struct tenant *t, struct field_errors *errs)
   const struct {
     const char *name, *v;
     size_t min, max;
-  } f[] = {{"name", t->name, 2, 120},     {"street", t->street, 0, 120},
-           {"zip", t->zip, 0, 10},        {"city", t->city, 0, 80},
-           {"country", t->country, 0, 2}, {"phone", t->phone, 0, 40},
-           {"email", t->email, 0, 254},   {"website", t->website, 0, 200}};
+  } f[] = {{"name", t->name, 2, 120},   {"street", t->street, 0, 120},  {"zip", t->zip, 0, 10},
+           {"city", t->city, 0, 80},    {"country", t->country, 0, 2},  {"phone", t->phone, 0, 40},
+           {"email", t->email, 0, 254}, {"website", t->website, 0, 200}};
   for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
     const char *v = f[i].v ? f[i].v : "";
     size_t n = strlen(v);

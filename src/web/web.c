@@ -140,8 +140,7 @@ int web_before(struct http_req *req)
   }
   if (req->route && req->role < req->route->role) {
     if (req->role == ROLE_PUBLIC)
-      http_problem(req, 401, CC24_E_UNAUTHORIZED, "this endpoint needs a dealer credential",
-                   NULL);
+      http_problem(req, 401, CC24_E_UNAUTHORIZED, "this endpoint needs a dealer credential", NULL);
     else
       http_problem(req, 404, CC24_E_NOT_FOUND, "not found", NULL);
     return 1;

@@ -24,7 +24,7 @@ static const char *shared_dir(void)
 
 static void run_spec(const char *file, int *passed, int *total)
 {
-  char path[4096];
+  char path[8192];
   snprintf(path, sizeof path, "%s/testdata/mustache-spec/%s", shared_dir(), file);
   json_error_t je;
   json_t *doc = json_load_file(path, 0, &je);

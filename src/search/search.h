@@ -1,0 +1,141 @@
+/* search.h — the in-process vehicle search index: columnar arrays plus
+ * Roaring bitmaps (CRoaring) per facet value, presorted orders for paging, and
+ * a word dictionary for free text. Built from the database at start-up and
+ * updated on every write; facet counts are bitmap intersections.
+ *
+ * Semantics (the SQL reference in tests/unit/test_search_equiv.c implements the
+ * same): only published and reserved vehicles are indexed; make, model and dealer
+ * match exactly, ASCII case-insensitive; comma lists mean any-of, features all-of;
+ * ranges are inclusive; a vehicle without first registration (new) counts as
+ * registered in the query's current month for year/first-registration filters;
+ * q tokens (str_search_text, at most 8) must each be a prefix of a word of
+ * make + model + variant; facets are disjunctive (each ignores its own filter);
+ * every sort ends with the row id ascending as tiebreaker; year_desc puts
+ * unregistered vehicles first; relevance = number of q tokens that equal a whole
+ * word (desc), then newest; without q relevance is newest.
+ *
+ * Thread-safe: queries share a read lock, writes take the write lock. */
+#ifndef CC24_SEARCH_SEARCH_H
+#define CC24_SEARCH_SEARCH_H
+
+#include "inventory/vehicle.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct buf;
+struct field_errors;
+
+struct search_index;
+
+struct search_index *search_new(void);
+void search_free(struct search_index *ix);
+
+/* Insert or replace v (keyed by v->id); vehicles not published/reserved are removed. */
+void search_upsert(struct search_index *ix, const struct vehicle *v);
+void search_remove(struct search_index *ix, int64_t vehicle_id);
+size_t search_count(struct search_index *ix);
+size_t search_memory(struct search_index *ix);
+
+enum search_sort {
+  SORT_RELEVANCE,
+  SORT_PRICE_ASC,
+  SORT_PRICE_DESC,
+  SORT_MILEAGE_ASC,
+  SORT_YEAR_DESC,
+  SORT_NEWEST,
+  SORT__COUNT
+};
+extern const char *const search_sort_names[SORT__COUNT];
+
+#define SEARCH_MAX_VALUES 32
+#define SEARCH_MAX_TOKENS 8
+
+struct search_query {
+  /* any-of lists; n = 0 means no filter. Strings live in the parse arena. */
+  const char *make[SEARCH_MAX_VALUES];
+  int nmake;
+  const char *model[SEARCH_MAX_VALUES];
+  int nmodel;
+  const char *dealer[SEARCH_MAX_VALUES];
+  int ndealer;
+  uint32_t body, fuel, gearbox, condition, colour; /* bitmask of enum values; 0 = any */
+  uint64_t features;                               /* all-of */
+  int64_t price_min, price_max;                    /* cents, -1 = open */
+  int64_t mileage_min, mileage_max;                /* km, -1 = open */
+  int64_t power_min, power_max;                    /* kW, -1 = open */
+  int first_reg_min, first_reg_max;                /* year*12+month-1, -1 = open */
+  const char *tokens[SEARCH_MAX_TOKENS];           /* folded q tokens */
+  int ntokens;
+  bool impossible; /* a filter that can match nothing (e.g. min > max) */
+  int sort;        /* enum search_sort */
+  int page, size;
+  int now_ym; /* "current month" for unregistered vehicles (Berlin) */
+};
+
+enum { SEARCH_STRICT = 1u << 0 };
+
+/* Parse query parameters. SEARCH_STRICT (API): unknown names and bad values are
+ * field errors (-1); otherwise (pages) they are ignored/clamped. */
+int search_query_parse(struct arena *a, int n, const char **names, const char **values,
+                       unsigned flags, struct search_query *q, struct field_errors *errs);
+
+/* A query that matches everything, sorted by relevance, page 1, size 24. */
+void search_query_init(struct search_query *q);
+
+struct search_hit {
+  int64_t id;
+  char public_id[17];
+  const char *dealer, *make, *model, *variant;
+  int64_t price_cents;
+  int vat_mode;
+  int mileage_km, first_reg, power_kw;
+  int fuel, gearbox, body, condition, colour, status;
+  uint64_t features;
+  int64_t published_at;
+};
+
+struct search_facet_value {
+  const char *value;
+  int64_t count;
+};
+
+struct search_facet {
+  const char *name; /* "make", "model", "body", "fuel", "gearbox", "condition", "colour" */
+  struct search_facet_value *v;
+  int n;
+};
+
+#define SEARCH_PRICE_BUCKETS 10
+extern const int64_t search_price_edges[SEARCH_PRICE_BUCKETS + 1]; /* euros; last = -1 open */
+
+struct search_result {
+  int64_t total;
+  int page, size;
+  struct search_hit *hits;
+  int nhits;
+  struct search_facet facets[7];
+  int nfacets;
+  int64_t price_counts[SEARCH_PRICE_BUCKETS];
+};
+
+/* Run q; everything in res is copied into a. 0 or -1. */
+int search_run(struct search_index *ix, const struct search_query *q, struct arena *a,
+               struct search_result *res);
+
+/* The API answer {"total","page","size","items":[...],"facets":{...}}. */
+void search_result_json(const struct search_result *res, struct buf *out);
+void search_hit_json(const struct search_hit *h, struct buf *out);
+
+/* {"makes":[{"make","count","models":[{"model","count"}]}]}, makes by count desc. */
+void search_makes_json(struct search_index *ix, struct buf *out);
+
+/* Dealers with at least one indexed vehicle. */
+int search_dealer_count(struct search_index *ix);
+
+/* The facet of res by name, or NULL. */
+const struct search_facet *search_facet(const struct search_result *res, const char *name);
+
+#endif

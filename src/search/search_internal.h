@@ -1,0 +1,86 @@
+/* search_internal.h — the index's data structures, shared by the files of the
+ * search module only. */
+#ifndef CC24_SEARCH_INTERNAL_H
+#define CC24_SEARCH_INTERNAL_H
+
+#include "search/search.h"
+
+#include <pthread.h>
+#include <roaring/roaring.h>
+
+#define MAP_TOMB 0xFFFFFFFFu
+
+enum { ORD_PRICE_ASC, ORD_PRICE_DESC, ORD_MILEAGE_ASC, ORD_YEAR_DESC, ORD_NEWEST, ORD__COUNT };
+
+struct word {
+  char *text;
+  roaring_bitmap_t *b;
+};
+
+/* One indexed vehicle (slot). */
+struct doc {
+  int64_t id; /* 0 = free slot */
+  char public_id[17];
+  int dealer, make, model; /* dictionary indexes */
+  char *variant;
+  int64_t price, mileage, power, first_reg, published_at;
+  uint8_t body, fuel, gearbox, condition, colour, status, vat_mode;
+  uint64_t features;
+  struct word **wordv;
+  int nwords;
+};
+
+struct dval {
+  char *name;
+  int parent; /* models: the make index; -1 otherwise */
+  roaring_bitmap_t *b;
+};
+
+struct dict {
+  struct dval *v;
+  int n, cap;
+};
+
+/* A numeric field bucketed by value: bucket k holds base + k*width .. +width-1
+ * (the last bucket everything above, the first everything below). */
+struct rfield {
+  int64_t base, width;
+  int nb;
+  roaring_bitmap_t **b;
+};
+
+struct map_entry {
+  int64_t id;
+  uint32_t slot;
+};
+
+struct search_index {
+  pthread_rwlock_t lock;
+  pthread_mutex_t sort_mu;
+  struct doc *docs;
+  uint32_t ndocs, capdocs;
+  uint32_t *free_slots;
+  uint32_t nfree;
+  struct map_entry *map;
+  size_t map_cap, map_used;
+  roaring_bitmap_t *all, *unreg;
+  roaring_bitmap_t *body[BODY__COUNT], *fuel[FUEL__COUNT], *gearbox[GEARBOX__COUNT],
+      *condition[COND__COUNT], *colour[COLOUR__COUNT], *feature[FEAT__COUNT];
+  roaring_bitmap_t *price_facet[SEARCH_PRICE_BUCKETS];
+  struct rfield r_price, r_mileage, r_power, r_first_reg;
+  struct dict makes, models, dealers;
+  struct word **words; /* sorted by text */
+  int nwords, capwords;
+  uint32_t *order[ORD__COUNT];
+  size_t norder, order_cap;
+  bool orders_dirty;
+  uint64_t generation;
+};
+
+int search_price_bucket(int64_t cents);
+int search_range_bucket(const struct rfield *r, int64_t v);
+int search_word_lower_bound(struct search_index *ix, const char *key);
+int search_order_cmp(const struct search_index *ix, int order, uint32_t a, uint32_t b);
+void search_orders_ensure(struct search_index *ix);
+
+#endif

@@ -1,0 +1,768 @@
+/* search_query.c — parsing query parameters, running a query against the
+ * index (filters, disjunctive facets, sorted paging) and the JSON answer. */
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "search/search.h"
+#include "search/search_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- parsing */
+
+void search_query_init(struct search_query *q)
+{
+  memset(q, 0, sizeof *q);
+  q->price_min = q->price_max = -1;
+  q->mileage_min = q->mileage_max = -1;
+  q->power_min = q->power_max = -1;
+  q->first_reg_min = q->first_reg_max = -1;
+  q->sort = SORT_RELEVANCE;
+  q->page = 1;
+  q->size = 24;
+  int y, m;
+  time_berlin_ym(time_now(), &y, &m);
+  q->now_ym = y * 12 + m - 1;
+}
+
+/* Split a comma list into trimmed non-empty parts. Returns the count, -1 when over max. */
+static int split(struct arena *a, const char *v, const char **out, int have, int max)
+{
+  char *copy = arena_strdup(a, v), *save = NULL;
+  int n = have;
+  for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+    char *t = str_trim(a, p);
+    if (!*t)
+      continue;
+    if (n >= max)
+      return -1;
+    out[n++] = t;
+  }
+  return n;
+}
+
+static bool parse_nonneg(const char *v, int64_t max, int64_t *out)
+{
+  int64_t x;
+  if (!str_to_i64(v, &x) || x < 0 || x > max)
+    return false;
+  *out = x;
+  return true;
+}
+
+int search_query_parse(struct arena *a, int n, const char **names, const char **values,
+                       unsigned flags, struct search_query *q, struct field_errors *errs)
+{
+  bool strict = flags & SEARCH_STRICT;
+  int before = errs->n;
+  search_query_init(q);
+  int year_min = -1, year_max = -1, reg_min = -1, reg_max = -1;
+  for (int i = 0; i < n; i++) {
+    const char *k = names[i], *v = values[i] ? values[i] : "";
+    if (!*v)
+      continue; /* empty form fields mean "any" */
+    if (!strcmp(k, "make") || !strcmp(k, "model") || !strcmp(k, "dealer")) {
+      const char **arr = !strcmp(k, "make") ? q->make : !strcmp(k, "model") ? q->model : q->dealer;
+      int *cnt = !strcmp(k, "make") ? &q->nmake : !strcmp(k, "model") ? &q->nmodel : &q->ndealer;
+      int r = split(a, v, arr, *cnt, SEARCH_MAX_VALUES);
+      if (r < 0) {
+        if (strict)
+          field_error_add(errs, k, "range", "at most %d values for %s", SEARCH_MAX_VALUES, k);
+      } else {
+        *cnt = r;
+      }
+      continue;
+    }
+    const struct enum_def *en = NULL;
+    uint32_t *mask = NULL;
+    if (!strcmp(k, "body"))
+      en = &vehicle_enum_body, mask = &q->body;
+    else if (!strcmp(k, "fuel"))
+      en = &vehicle_enum_fuel, mask = &q->fuel;
+    else if (!strcmp(k, "gearbox"))
+      en = &vehicle_enum_gearbox, mask = &q->gearbox;
+    else if (!strcmp(k, "condition"))
+      en = &vehicle_enum_condition, mask = &q->condition;
+    else if (!strcmp(k, "colour"))
+      en = &vehicle_enum_colour, mask = &q->colour;
+    if (en || !strcmp(k, "features")) {
+      const char *parts[64];
+      int np = split(a, v, parts, 0, 64);
+      if (np < 0) {
+        if (strict)
+          field_error_add(errs, k, "range", "too many values for %s", k);
+        continue;
+      }
+      for (int j = 0; j < np; j++) {
+        int ix = enum_parse(en ? en : &vehicle_enum_feature, parts[j]);
+        if (ix < 0) {
+          if (strict)
+            field_error_add(errs, k, "enum", "%s: unknown value", k);
+          continue;
+        }
+        if (en)
+          *mask |= 1u << ix;
+        else
+          q->features |= (uint64_t)1 << ix;
+      }
+      continue;
+    }
+    int64_t x;
+    struct {
+      const char *name;
+      int64_t *dst;
+      int64_t max, mult;
+    } nums[] = {{"price_min", &q->price_min, 1000000000LL, 100},
+                {"price_max", &q->price_max, 1000000000LL, 100},
+                {"mileage_min", &q->mileage_min, 100000000LL, 1},
+                {"mileage_max", &q->mileage_max, 100000000LL, 1},
+                {"power_min", &q->power_min, 100000LL, 1},
+                {"power_max", &q->power_max, 100000LL, 1}};
+    bool done = false;
+    for (size_t j = 0; j < sizeof nums / sizeof nums[0]; j++)
+      if (!strcmp(k, nums[j].name)) {
+        done = true;
+        if (parse_nonneg(v, nums[j].max, &x))
+          *nums[j].dst = x * nums[j].mult;
+        else if (strict)
+          field_error_add(errs, k, "range", "%s must be an integer from 0 to %lld", k,
+                          (long long)nums[j].max);
+      }
+    if (done)
+      continue;
+    if (!strcmp(k, "year_min") || !strcmp(k, "year_max")) {
+      if (str_to_i64(v, &x) && x >= 1900 && x <= 2100) {
+        if (!strcmp(k, "year_min"))
+          year_min = (int)x * 12;
+        else
+          year_max = (int)x * 12 + 11;
+      } else if (strict) {
+        field_error_add(errs, k, "range", "%s must be a year from 1900 to 2100", k);
+      }
+    } else if (!strcmp(k, "first_reg_min") || !strcmp(k, "first_reg_max")) {
+      int ym = time_parse_ym(v);
+      if (ym >= 0) {
+        if (!strcmp(k, "first_reg_min"))
+          reg_min = ym;
+        else
+          reg_max = ym;
+      } else if (strict) {
+        field_error_add(errs, k, "format", "%s must be YYYY-MM", k);
+      }
+    } else if (!strcmp(k, "q")) {
+      if (strlen(v) > 200) {
+        if (strict)
+          field_error_add(errs, k, "length", "q must have at most 200 characters");
+        continue;
+      }
+      char *t = str_search_text(a, v), *save = NULL;
+      for (char *w = strtok_r(t, " ", &save); w && q->ntokens < SEARCH_MAX_TOKENS;
+           w = strtok_r(NULL, " ", &save))
+        q->tokens[q->ntokens++] = w;
+    } else if (!strcmp(k, "sort")) {
+      int s = -1;
+      for (int j = 0; j < SORT__COUNT; j++)
+        if (!strcmp(v, search_sort_names[j]))
+          s = j;
+      if (s >= 0)
+        q->sort = s;
+      else if (strict)
+        field_error_add(errs, k, "enum",
+                        "sort must be one of price_asc, price_desc, mileage_asc,"
+                        " year_desc, newest, relevance");
+    } else if (!strcmp(k, "page")) {
+      if (str_to_i64(v, &x) && x >= 1 && x <= 10000)
+        q->page = (int)x;
+      else if (strict)
+        field_error_add(errs, k, "range", "page must be an integer from 1 to 10000");
+      else if (str_to_i64(v, &x))
+        q->page = x < 1 ? 1 : 10000;
+    } else if (!strcmp(k, "size")) {
+      if (str_to_i64(v, &x) && x >= 1 && x <= 100)
+        q->size = (int)x;
+      else if (strict)
+        field_error_add(errs, k, "range", "size must be an integer from 1 to 100");
+      else if (str_to_i64(v, &x))
+        q->size = x < 1 ? 1 : 100;
+    } else if (strict) {
+      field_error_add(errs, k, "unknown", "unknown parameter %s", k);
+    }
+  }
+  q->first_reg_min = year_min > reg_min ? year_min : reg_min;
+  if (year_max >= 0 && reg_max >= 0)
+    q->first_reg_max = year_max < reg_max ? year_max : reg_max;
+  else
+    q->first_reg_max = year_max >= 0 ? year_max : reg_max;
+  return errs->n > before ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- running */
+
+enum {
+  D_MAKE,
+  D_MODEL,
+  D_DEALER,
+  D_BODY,
+  D_FUEL,
+  D_GEARBOX,
+  D_COND,
+  D_COLOUR,
+  D_FEAT,
+  D_PRICE,
+  D_MILEAGE,
+  D_POWER,
+  D_REG,
+  D_Q,
+  D__COUNT
+};
+
+struct range_iter {
+  const struct search_index *ix;
+  roaring_bitmap_t *out;
+  size_t field; /* offset of the int64 in struct doc */
+  int64_t lo, hi;
+};
+
+static bool range_check(uint32_t s, void *arg)
+{
+  struct range_iter *r = arg;
+  int64_t v = *(const int64_t *)((const char *)&r->ix->docs[s] + r->field);
+  if (v >= r->lo && v <= r->hi)
+    roaring_bitmap_add(r->out, s);
+  return true;
+}
+
+/* Docs whose field lies in [lo, hi]: whole buckets by union, edge buckets checked. */
+static roaring_bitmap_t *range_bm(const struct search_index *ix, const struct rfield *rf,
+                                  size_t field, int64_t lo, int64_t hi)
+{
+  roaring_bitmap_t *out = roaring_bitmap_create();
+  if (lo > hi)
+    return out;
+  int bl = search_range_bucket(rf, lo), bh = search_range_bucket(rf, hi);
+  if (bh - bl > 1) {
+    roaring_bitmap_t *u =
+        roaring_bitmap_or_many((size_t)(bh - bl - 1), (const roaring_bitmap_t **)rf->b + bl + 1);
+    roaring_bitmap_or_inplace(out, u);
+    roaring_bitmap_free(u);
+  }
+  struct range_iter it = {ix, out, field, lo, hi};
+  roaring_iterate(rf->b[bl], range_check, &it);
+  if (bh != bl)
+    roaring_iterate(rf->b[bh], range_check, &it);
+  return out;
+}
+
+static roaring_bitmap_t *or_of(roaring_bitmap_t **bs, int n)
+{
+  if (n == 0)
+    return roaring_bitmap_create();
+  return roaring_bitmap_or_many((size_t)n, (const roaring_bitmap_t **)bs);
+}
+
+static roaring_bitmap_t *names_bm(struct dict *d, const char *const *vals, int nvals,
+                                  int parent_any)
+{
+  roaring_bitmap_t *bs[256];
+  int n = 0;
+  (void)parent_any;
+  for (int i = 0; i < d->n && n < 256; i++)
+    for (int j = 0; j < nvals; j++)
+      if (str_ieq(d->v[i].name, vals[j])) {
+        bs[n++] = d->v[i].b;
+        break;
+      }
+  return or_of(bs, n);
+}
+
+static roaring_bitmap_t *mask_bm(roaring_bitmap_t **per, int count, uint32_t mask)
+{
+  roaring_bitmap_t *bs[64];
+  int n = 0;
+  for (int i = 0; i < count; i++)
+    if (mask & (1u << i))
+      bs[n++] = per[i];
+  return or_of(bs, n);
+}
+
+static struct word *word_exact(struct search_index *ix, const char *t)
+{
+  int i = search_word_lower_bound(ix, t);
+  return i < ix->nwords && strcmp(ix->words[i]->text, t) == 0 ? ix->words[i] : NULL;
+}
+
+static roaring_bitmap_t *prefix_bm(struct search_index *ix, const char *t)
+{
+  int lo = search_word_lower_bound(ix, t);
+  size_t tl = strlen(t);
+  int hi = lo;
+  while (hi < ix->nwords && strncmp(ix->words[hi]->text, t, tl) == 0)
+    hi++;
+  if (hi == lo)
+    return roaring_bitmap_create();
+  roaring_bitmap_t **bs = xmalloc(sizeof *bs * (size_t)(hi - lo));
+  for (int i = lo; i < hi; i++)
+    bs[i - lo] = ix->words[i]->b;
+  roaring_bitmap_t *r = roaring_bitmap_or_many((size_t)(hi - lo), (const roaring_bitmap_t **)bs);
+  free(bs);
+  return r;
+}
+
+/* AND of every filter but `skip` (-1: all). NULL means "no filter": every doc. */
+static roaring_bitmap_t *and_except(roaring_bitmap_t **B, int skip)
+{
+  roaring_bitmap_t *acc = NULL;
+  for (int d = 0; d < D__COUNT; d++) {
+    if (d == skip || !B[d])
+      continue;
+    if (!acc)
+      acc = roaring_bitmap_copy(B[d]);
+    else
+      roaring_bitmap_and_inplace(acc, B[d]);
+  }
+  return acc;
+}
+
+static int64_t count_in(const roaring_bitmap_t *f, const roaring_bitmap_t *v)
+{
+  return f ? (int64_t)roaring_bitmap_and_cardinality(f, v)
+           : (int64_t)roaring_bitmap_get_cardinality(v);
+}
+
+static int facet_cmp(const void *a, const void *b)
+{
+  const struct search_facet_value *x = a, *y = b;
+  if (x->count != y->count)
+    return x->count > y->count ? -1 : 1;
+  return strcmp(x->value, y->value);
+}
+
+static void facet_add(struct arena *a, struct search_facet *f, int cap, const char *value,
+                      int64_t count)
+{
+  if (!f->v)
+    f->v = arena_calloc(a, (size_t)(cap ? cap : 1), sizeof *f->v);
+  if (count <= 0 || f->n >= cap)
+    return;
+  f->v[f->n].value = arena_strdup(a, value);
+  f->v[f->n].count = count;
+  f->n++;
+}
+
+static void facet_enum(struct arena *a, struct search_facet *f, const char *name,
+                       roaring_bitmap_t **per, const struct enum_def *en,
+                       const roaring_bitmap_t *fx)
+{
+  f->name = name;
+  for (int i = 0; i < en->count; i++)
+    facet_add(a, f, en->count, en->values[i], count_in(fx, per[i]));
+  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+}
+
+struct score_item {
+  uint32_t slot;
+  int score;
+};
+
+struct sort_ctx {
+  const struct search_index *ix;
+  int order;
+};
+
+static int slot_cmp(const void *a, const void *b, void *arg)
+{
+  const struct sort_ctx *c = arg;
+  return search_order_cmp(c->ix, c->order, *(const uint32_t *)a, *(const uint32_t *)b);
+}
+
+static int score_cmp(const void *a, const void *b, void *arg)
+{
+  const struct score_item *x = a, *y = b;
+  if (x->score != y->score)
+    return x->score > y->score ? -1 : 1;
+  const struct sort_ctx *c = arg;
+  return search_order_cmp(c->ix, ORD_NEWEST, x->slot, y->slot);
+}
+
+static void fill_hit(struct search_index *ix, struct arena *a, uint32_t s, struct search_hit *h)
+{
+  const struct doc *d = &ix->docs[s];
+  h->id = d->id;
+  memcpy(h->public_id, d->public_id, sizeof h->public_id);
+  h->dealer = arena_strdup(a, ix->dealers.v[d->dealer].name);
+  h->make = arena_strdup(a, ix->makes.v[d->make].name);
+  h->model = arena_strdup(a, ix->models.v[d->model].name);
+  h->variant = arena_strdup(a, d->variant);
+  h->price_cents = d->price;
+  h->vat_mode = d->vat_mode;
+  h->mileage_km = (int)d->mileage;
+  h->first_reg = (int)d->first_reg;
+  h->power_kw = (int)d->power;
+  h->fuel = d->fuel;
+  h->gearbox = d->gearbox;
+  h->body = d->body;
+  h->condition = d->condition;
+  h->colour = d->colour;
+  h->status = d->status;
+  h->features = d->features;
+  h->published_at = d->published_at;
+}
+
+static int order_of(int sort)
+{
+  switch (sort) {
+  case SORT_PRICE_ASC:
+    return ORD_PRICE_ASC;
+  case SORT_PRICE_DESC:
+    return ORD_PRICE_DESC;
+  case SORT_MILEAGE_ASC:
+    return ORD_MILEAGE_ASC;
+  case SORT_YEAR_DESC:
+    return ORD_YEAR_DESC;
+  default:
+    return ORD_NEWEST;
+  }
+}
+
+int search_run(struct search_index *ix, const struct search_query *q, struct arena *a,
+               struct search_result *res)
+{
+  memset(res, 0, sizeof *res);
+  res->page = q->page < 1 ? 1 : q->page;
+  res->size = q->size < 1 ? 1 : q->size;
+  pthread_rwlock_rdlock(&ix->lock);
+  search_orders_ensure(ix);
+
+  roaring_bitmap_t *B[D__COUNT] = {0};
+  if (q->nmake)
+    B[D_MAKE] = names_bm(&ix->makes, q->make, q->nmake, 0);
+  if (q->nmodel)
+    B[D_MODEL] = names_bm(&ix->models, q->model, q->nmodel, 0);
+  if (q->ndealer)
+    B[D_DEALER] = names_bm(&ix->dealers, q->dealer, q->ndealer, 0);
+  if (q->body)
+    B[D_BODY] = mask_bm(ix->body, BODY__COUNT, q->body);
+  if (q->fuel)
+    B[D_FUEL] = mask_bm(ix->fuel, FUEL__COUNT, q->fuel);
+  if (q->gearbox)
+    B[D_GEARBOX] = mask_bm(ix->gearbox, GEARBOX__COUNT, q->gearbox);
+  if (q->condition)
+    B[D_COND] = mask_bm(ix->condition, COND__COUNT, q->condition);
+  if (q->colour)
+    B[D_COLOUR] = mask_bm(ix->colour, COLOUR__COUNT, q->colour);
+  if (q->features) {
+    for (int f = 0; f < FEAT__COUNT; f++)
+      if (q->features & ((uint64_t)1 << f)) {
+        if (!B[D_FEAT])
+          B[D_FEAT] = roaring_bitmap_copy(ix->feature[f]);
+        else
+          roaring_bitmap_and_inplace(B[D_FEAT], ix->feature[f]);
+      }
+  }
+  if (q->price_min >= 0 || q->price_max >= 0)
+    B[D_PRICE] = range_bm(ix, &ix->r_price, offsetof(struct doc, price),
+                          q->price_min >= 0 ? q->price_min : INT64_MIN,
+                          q->price_max >= 0 ? q->price_max : INT64_MAX);
+  if (q->mileage_min >= 0 || q->mileage_max >= 0)
+    B[D_MILEAGE] = range_bm(ix, &ix->r_mileage, offsetof(struct doc, mileage),
+                            q->mileage_min >= 0 ? q->mileage_min : INT64_MIN,
+                            q->mileage_max >= 0 ? q->mileage_max : INT64_MAX);
+  if (q->power_min >= 0 || q->power_max >= 0)
+    B[D_POWER] = range_bm(ix, &ix->r_power, offsetof(struct doc, power),
+                          q->power_min >= 0 ? q->power_min : INT64_MIN,
+                          q->power_max >= 0 ? q->power_max : INT64_MAX);
+  if (q->first_reg_min >= 0 || q->first_reg_max >= 0) {
+    int64_t lo = q->first_reg_min >= 0 ? q->first_reg_min : INT64_MIN;
+    int64_t hi = q->first_reg_max >= 0 ? q->first_reg_max : INT64_MAX;
+    /* registered vehicles by value; unregistered ones count as this month */
+    B[D_REG] = range_bm(ix, &ix->r_first_reg, offsetof(struct doc, first_reg), lo < 0 ? 0 : lo, hi);
+    if (q->now_ym >= lo && q->now_ym <= hi)
+      roaring_bitmap_or_inplace(B[D_REG], ix->unreg);
+  }
+  if (q->ntokens) {
+    for (int t = 0; t < q->ntokens; t++) {
+      roaring_bitmap_t *p = prefix_bm(ix, q->tokens[t]);
+      if (!B[D_Q])
+        B[D_Q] = p;
+      else {
+        roaring_bitmap_and_inplace(B[D_Q], p);
+        roaring_bitmap_free(p);
+      }
+    }
+  }
+
+  roaring_bitmap_t *F = and_except(B, -1);
+  res->total = F ? (int64_t)roaring_bitmap_get_cardinality(F)
+                 : (int64_t)roaring_bitmap_get_cardinality(ix->all);
+
+  /* facets: each ignores its own filter */
+  static const struct {
+    const char *name;
+    int dim;
+  } fdims[] = {{"make", D_MAKE},       {"model", D_MODEL},    {"body", D_BODY},    {"fuel", D_FUEL},
+               {"gearbox", D_GEARBOX}, {"condition", D_COND}, {"colour", D_COLOUR}};
+  for (size_t k = 0; k < sizeof fdims / sizeof fdims[0]; k++) {
+    int dim = fdims[k].dim;
+    roaring_bitmap_t *fx = B[dim] ? and_except(B, dim) : F;
+    struct search_facet *f = &res->facets[res->nfacets++];
+    switch (dim) {
+    case D_MAKE:
+      f->name = "make";
+      for (int i = 0; i < ix->makes.n; i++)
+        facet_add(a, f, ix->makes.n, ix->makes.v[i].name, count_in(fx, ix->makes.v[i].b));
+      qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+      break;
+    case D_MODEL:
+      f->name = "model";
+      for (int i = 0; i < ix->models.n; i++) {
+        const char *mk = ix->makes.v[ix->models.v[i].parent].name;
+        bool selected = false;
+        for (int j = 0; j < q->nmake && !selected; j++)
+          selected = str_ieq(mk, q->make[j]);
+        if (selected)
+          facet_add(a, f, ix->models.n, ix->models.v[i].name, count_in(fx, ix->models.v[i].b));
+      }
+      if (!f->v)
+        f->v = arena_calloc(a, 1, sizeof *f->v);
+      qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+      break;
+    case D_BODY:
+      facet_enum(a, f, "body", ix->body, &vehicle_enum_body, fx);
+      break;
+    case D_FUEL:
+      facet_enum(a, f, "fuel", ix->fuel, &vehicle_enum_fuel, fx);
+      break;
+    case D_GEARBOX:
+      facet_enum(a, f, "gearbox", ix->gearbox, &vehicle_enum_gearbox, fx);
+      break;
+    case D_COND:
+      facet_enum(a, f, "condition", ix->condition, &vehicle_enum_condition, fx);
+      break;
+    case D_COLOUR:
+      facet_enum(a, f, "colour", ix->colour, &vehicle_enum_colour, fx);
+      break;
+    }
+    if (fx && fx != F)
+      roaring_bitmap_free(fx);
+  }
+  {
+    roaring_bitmap_t *fx = B[D_PRICE] ? and_except(B, D_PRICE) : F;
+    for (int i = 0; i < SEARCH_PRICE_BUCKETS; i++)
+      res->price_counts[i] = count_in(fx, ix->price_facet[i]);
+    if (fx && fx != F)
+      roaring_bitmap_free(fx);
+  }
+
+  /* the page */
+  int64_t offset = (int64_t)(res->page - 1) * res->size;
+  if (offset < res->total) {
+    int want = (int)(res->total - offset < res->size ? res->total - offset : res->size);
+    res->hits = arena_calloc(a, (size_t)want, sizeof *res->hits);
+    if (q->sort == SORT_RELEVANCE && q->ntokens) {
+      uint64_t n = roaring_bitmap_get_cardinality(F);
+      uint32_t *slots = xmalloc(sizeof *slots * (n ? n : 1));
+      roaring_bitmap_to_uint32_array(F, slots);
+      struct score_item *items = xmalloc(sizeof *items * (n ? n : 1));
+      struct word *exact[SEARCH_MAX_TOKENS];
+      for (int t = 0; t < q->ntokens; t++)
+        exact[t] = word_exact(ix, q->tokens[t]);
+      for (uint64_t i = 0; i < n; i++) {
+        items[i].slot = slots[i];
+        items[i].score = 0;
+        for (int t = 0; t < q->ntokens; t++)
+          if (exact[t] && roaring_bitmap_contains(exact[t]->b, slots[i]))
+            items[i].score++;
+      }
+      struct sort_ctx c = {ix, ORD_NEWEST};
+      qsort_r(items, n, sizeof *items, score_cmp, &c);
+      for (int i = 0; i < want; i++)
+        fill_hit(ix, a, items[offset + i].slot, &res->hits[res->nhits++]);
+      free(items);
+      free(slots);
+    } else {
+      int o = order_of(q->sort);
+      if (!F) {
+        for (int i = 0; i < want; i++)
+          fill_hit(ix, a, ix->order[o][offset + i], &res->hits[res->nhits++]);
+      } else if ((uint64_t)res->total * 32 < ix->norder) {
+        /* few matches: sort them */
+        uint64_t n = (uint64_t)res->total;
+        uint32_t *slots = xmalloc(sizeof *slots * n);
+        roaring_bitmap_to_uint32_array(F, slots);
+        struct sort_ctx c = {ix, o};
+        qsort_r(slots, n, sizeof *slots, slot_cmp, &c);
+        for (int i = 0; i < want; i++)
+          fill_hit(ix, a, slots[offset + i], &res->hits[res->nhits++]);
+        free(slots);
+      } else {
+        /* many matches: walk the presorted order */
+        int64_t seen = 0;
+        for (size_t i = 0; i < ix->norder && res->nhits < want; i++) {
+          uint32_t s = ix->order[o][i];
+          if (!roaring_bitmap_contains(F, s))
+            continue;
+          if (seen++ < offset)
+            continue;
+          fill_hit(ix, a, s, &res->hits[res->nhits++]);
+        }
+      }
+    }
+  }
+  if (F)
+    roaring_bitmap_free(F);
+  for (int d = 0; d < D__COUNT; d++)
+    if (B[d])
+      roaring_bitmap_free(B[d]);
+  pthread_rwlock_unlock(&ix->lock);
+  return 0;
+}
+
+const struct search_facet *search_facet(const struct search_result *res, const char *name)
+{
+  for (int i = 0; i < res->nfacets; i++)
+    if (!strcmp(res->facets[i].name, name))
+      return &res->facets[i];
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static void jstr(struct buf *b, const char *s)
+{
+  buf_append_json_str(b, s, strlen(s));
+}
+
+void search_hit_json(const struct search_hit *h, struct buf *b)
+{
+  char ym[8];
+  buf_puts(b, "{\"id\":");
+  jstr(b, h->public_id);
+  buf_puts(b, ",\"make\":");
+  jstr(b, h->make);
+  buf_puts(b, ",\"model\":");
+  jstr(b, h->model);
+  buf_puts(b, ",\"variant\":");
+  jstr(b, h->variant);
+  buf_printf(b, ",\"price_cents\":%lld,\"vat_mode\":\"%s\",\"mileage_km\":%d",
+             (long long)h->price_cents, enum_value(&vehicle_enum_vat, h->vat_mode), h->mileage_km);
+  if (h->first_reg >= 0) {
+    vehicle_ym_format(h->first_reg, ym);
+    buf_printf(b, ",\"first_registration\":\"%s\"", ym);
+  } else {
+    buf_puts(b, ",\"first_registration\":null");
+  }
+  buf_printf(b,
+             ",\"fuel\":\"%s\",\"gearbox\":\"%s\",\"body\":\"%s\",\"power_kw\":%d,\"power_ps\":%d,"
+             "\"condition\":\"%s\",\"colour\":\"%s\",\"dealer\":",
+             enum_value(&vehicle_enum_fuel, h->fuel), enum_value(&vehicle_enum_gearbox, h->gearbox),
+             enum_value(&vehicle_enum_body, h->body), h->power_kw, vehicle_ps(h->power_kw),
+             enum_value(&vehicle_enum_condition, h->condition),
+             enum_value(&vehicle_enum_colour, h->colour));
+  jstr(b, h->dealer);
+  buf_printf(b, ",\"status\":\"%s\",\"features\":[", enum_value(&vehicle_enum_status, h->status));
+  bool first = true;
+  for (int f = 0; f < FEAT__COUNT; f++)
+    if (h->features & ((uint64_t)1 << f)) {
+      buf_printf(b, "%s\"%s\"", first ? "" : ",", vehicle_enum_feature.values[f]);
+      first = false;
+    }
+  buf_puts(b, "]}");
+}
+
+void search_result_json(const struct search_result *res, struct buf *b)
+{
+  buf_printf(b, "{\"total\":%lld,\"page\":%d,\"size\":%d,\"items\":[", (long long)res->total,
+             res->page, res->size);
+  for (int i = 0; i < res->nhits; i++) {
+    if (i)
+      buf_putc(b, ',');
+    search_hit_json(&res->hits[i], b);
+  }
+  buf_puts(b, "],\"facets\":{");
+  for (int i = 0; i < res->nfacets; i++) {
+    const struct search_facet *f = &res->facets[i];
+    buf_printf(b, "%s\"%s\":[", i ? "," : "", f->name);
+    for (int k = 0; k < f->n; k++) {
+      buf_puts(b, k ? ",{\"value\":" : "{\"value\":");
+      jstr(b, f->v[k].value);
+      buf_printf(b, ",\"count\":%lld}", (long long)f->v[k].count);
+    }
+    buf_putc(b, ']');
+  }
+  buf_puts(b, ",\"price\":[");
+  for (int i = 0; i < SEARCH_PRICE_BUCKETS; i++) {
+    if (search_price_edges[i + 1] < 0)
+      buf_printf(b, "%s{\"min\":%lld,\"max\":null,\"count\":%lld}", i ? "," : "",
+                 (long long)search_price_edges[i], (long long)res->price_counts[i]);
+    else
+      buf_printf(b, "%s{\"min\":%lld,\"max\":%lld,\"count\":%lld}", i ? "," : "",
+                 (long long)search_price_edges[i], (long long)search_price_edges[i + 1],
+                 (long long)res->price_counts[i]);
+  }
+  buf_puts(b, "]}}");
+}
+
+struct make_row {
+  const char *name;
+  int64_t count;
+  int ix;
+};
+
+static int make_row_cmp(const void *a, const void *b)
+{
+  const struct make_row *x = a, *y = b;
+  if (x->count != y->count)
+    return x->count > y->count ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+void search_makes_json(struct search_index *ix, struct buf *b)
+{
+  pthread_rwlock_rdlock(&ix->lock);
+  struct make_row *mk = xcalloc((size_t)ix->makes.n + 1, sizeof *mk);
+  int nm = 0;
+  for (int i = 0; i < ix->makes.n; i++) {
+    int64_t c = (int64_t)roaring_bitmap_get_cardinality(ix->makes.v[i].b);
+    if (c > 0)
+      mk[nm++] = (struct make_row){ix->makes.v[i].name, c, i};
+  }
+  qsort(mk, (size_t)nm, sizeof *mk, make_row_cmp);
+  struct make_row *md = xcalloc((size_t)ix->models.n + 1, sizeof *md);
+  buf_puts(b, "{\"makes\":[");
+  for (int i = 0; i < nm; i++) {
+    buf_puts(b, i ? ",{\"make\":" : "{\"make\":");
+    jstr(b, mk[i].name);
+    buf_printf(b, ",\"count\":%lld,\"models\":[", (long long)mk[i].count);
+    int n = 0;
+    for (int k = 0; k < ix->models.n; k++)
+      if (ix->models.v[k].parent == mk[i].ix) {
+        int64_t c = (int64_t)roaring_bitmap_get_cardinality(ix->models.v[k].b);
+        if (c > 0)
+          md[n++] = (struct make_row){ix->models.v[k].name, c, k};
+      }
+    qsort(md, (size_t)n, sizeof *md, make_row_cmp);
+    for (int k = 0; k < n; k++) {
+      buf_puts(b, k ? ",{\"model\":" : "{\"model\":");
+      jstr(b, md[k].name);
+      buf_printf(b, ",\"count\":%lld}", (long long)md[k].count);
+    }
+    buf_puts(b, "]}");
+  }
+  buf_puts(b, "]}");
+  free(md);
+  free(mk);
+  pthread_rwlock_unlock(&ix->lock);
+}
+
+int search_dealer_count(struct search_index *ix)
+{
+  pthread_rwlock_rdlock(&ix->lock);
+  int n = 0;
+  for (int i = 0; i < ix->dealers.n; i++)
+    n += !roaring_bitmap_is_empty(ix->dealers.v[i].b);
+  pthread_rwlock_unlock(&ix->lock);
+  return n;
+}
