@@ -254,27 +254,32 @@ int vehicle_store_list(db_conn *c, struct arena *a, int64_t tenant_id, const cha
   if (page < 1)
     page = 1;
   int64_t offset = (int64_t)(page - 1) * size;
+  /* Three shapes of one query; each binds exactly the parameters it uses. */
   const char *where;
-  const struct db_param *p;
+  struct db_param filter[3] = {{.t = DB_T_END}, {.t = DB_T_END}, {.t = DB_T_END}};
   if (tenant_id > 0 && status) {
     where = "v.tenant_id = $1 AND v.status = $2";
-    p = DB_PARAMS(db_i64(tenant_id), db_text(status), db_i64(size), db_i64(offset));
+    filter[0] = db_i64(tenant_id);
+    filter[1] = db_text(status);
   } else if (tenant_id > 0) {
-    where = "v.tenant_id = $1 AND $2 = $2";
-    p = DB_PARAMS(db_i64(tenant_id), db_text(""), db_i64(size), db_i64(offset));
+    where = "v.tenant_id = $1";
+    filter[0] = db_i64(tenant_id);
   } else {
-    where = "v.status IN ('published', 'reserved') AND $1 = $1 AND $2 = $2";
-    p = DB_PARAMS(db_i64(0), db_text(""), db_i64(size), db_i64(offset));
+    where = "v.status IN ('published', 'reserved')";
   }
+  int nf = tenant_id > 0 ? (status ? 2 : 1) : 0;
   char *count_sql = arena_printf(a, "SELECT COUNT(*) FROM vehicles v WHERE %s", where);
-  /* the count query takes only $1 and $2 */
-  struct db_param cp[3] = {p[0], p[1], {.t = DB_T_END}};
-  if (db_query_one(c, a, count_sql, cp, DB_ROW(db_out_i64(total)), e) < 0)
+  if (db_query_one(c, a, count_sql, filter, DB_ROW(db_out_i64(total)), e) < 0)
     return -1;
+  struct db_param p[5];
+  memcpy(p, filter, sizeof(struct db_param) * (size_t)nf);
+  p[nf] = db_i64(size);
+  p[nf + 1] = db_i64(offset);
+  p[nf + 2] = (struct db_param){.t = DB_T_END};
   char *sql = arena_printf(a,
                            "SELECT " VEHICLE_COLS VEHICLE_FROM
-                           " WHERE %s ORDER BY v.updated_at DESC, v.id DESC LIMIT $3 OFFSET $4",
-                           where);
+                           " WHERE %s ORDER BY v.updated_at DESC, v.id DESC LIMIT $%d OFFSET $%d",
+                           where, nf + 1, nf + 2);
   db_stmt *st = db_query(c, sql, p, e);
   if (!st)
     return -1;

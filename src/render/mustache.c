@@ -399,8 +399,8 @@ struct frame {
 };
 
 static int build(struct arena *a, const char *name, const char *src, struct toks *tk, bool *drop,
-                 size_t *indent_len, const bool *sa, const char **tindent, struct node **root,
-                 int *nroot, struct err *e)
+                 size_t *indent_len, const bool *sa, const size_t *lstart, const char **tindent,
+                 struct node **root, int *nroot, struct err *e)
 {
   struct frame stack[MAX_STACK];
   int sp = 0;
@@ -439,7 +439,7 @@ static int build(struct arena *a, const char *name, const char *src, struct toks
       nd.s = arena_strndup(a, t->name, t->nlen);
       nd.len = t->nlen;
       size_t il = indent_len[i];
-      nd.indent = arena_strndup(a, src + t->s - il, il);
+      nd.indent = arena_strndup(a, src + lstart[i], il);
       node_push(cur, nd);
       break;
     }
@@ -490,7 +490,7 @@ static int build(struct arena *a, const char *name, const char *src, struct toks
           if (k->v[q].t == N_BLOCK)
             nd.kids[nd.nkids++] = k->v[q];
         size_t il = indent_len[stack[sp].open_ix];
-        nd.indent = il ? arena_strndup(a, src + o->s - il, il) : "";
+        nd.indent = il ? arena_strndup(a, src + lstart[stack[sp].open_ix], il) : "";
       } else {
         nd.kids = arena_calloc(a, (size_t)(k->n ? k->n : 1), sizeof *nd.kids);
         if (k->n)
@@ -554,7 +554,7 @@ static struct tmpl *compile(const char *name, const char *src, struct err *e)
   for (size_t k = 0; k < len; k++)
     drop[k] = drop[k] || dedent[k];
   free(dedent);
-  if (build(t->a, name, t->src, &tk, drop, indent, sa, tindent, &t->root, &t->nroot, e) < 0)
+  if (build(t->a, name, t->src, &tk, drop, indent, sa, lstart, tindent, &t->root, &t->nroot, e) < 0)
     goto fail;
   free(tk.v);
   free(drop);

@@ -3,7 +3,7 @@
 // every field), malformed input, tenant isolation and index freshness.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, backends, demoKey, json } from './helpers.mjs';
+import { startServer, backends, demoKey, json, earlyResponseRequest } from './helpers.mjs';
 
 const goodVehicle = () => ({
   make: 'BMW',
@@ -186,8 +186,9 @@ for (const backend of backends()) {
       }
       const wrongType = await fetch(srv.url + '/api/v1/vehicles', { method: 'POST', headers: { ...auth(a), 'Content-Type': 'text/plain' }, body: JSON.stringify(goodVehicle()) });
       assert.equal(wrongType.status, 415);
-      const huge = await fetch(srv.url + '/api/v1/vehicles', { method: 'POST', headers: auth(a), body: JSON.stringify({ ...goodVehicle(), description: 'x'.repeat(2 * 1024 * 1024) }) });
+      const huge = await earlyResponseRequest(srv.url + '/api/v1/vehicles', { headers: auth(a), body: JSON.stringify({ ...goodVehicle(), description: 'x'.repeat(2 * 1024 * 1024) }) });
       assert.equal(huge.status, 413);
+      assert.match(huge.headers['content-type'], /application\/problem\+json/);
     });
 
     test('writes need a credential; other dealers see 404', async () => {

@@ -135,3 +135,24 @@ export async function json(res) {
   const text = await res.text();
   try { return JSON.parse(text); } catch { throw new Error(`not JSON (${res.status}): ${text.slice(0, 300)}`); }
 }
+
+// An upload with "Expect: 100-continue" (as curl sends for large bodies): the
+// server may answer (413) before the body is sent; resolves on the response.
+export async function earlyResponseRequest(url, { method = 'POST', headers = {}, body = '' } = {}) {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = http.request(url, {
+      method,
+      headers: { ...headers, 'Content-Length': Buffer.byteLength(body), Expect: '100-continue' },
+    }, (res) => {
+      answered = true;
+      let data = '';
+      res.on('data', (d) => { data += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
+      res.on('error', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
+    });
+    req.on('continue', () => req.end(body));
+    req.on('error', (e) => { if (!answered) reject(e); });
+  });
+}

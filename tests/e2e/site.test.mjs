@@ -88,7 +88,7 @@ describe('site', () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const resp = await page.goto(srv.url + '/fahrzeuge/gibt-es-nicht-0000000000000000');
     assert.equal(resp.status(), 404);
-    assert.match(await page.locator('h1').textContent(), /nicht gefunden/i);
+    assert.match(await page.locator('h1').textContent(), /nicht gefunden|not found/i);
     await page.screenshot({ path: path.join(SHOTS, 'error-404.png') });
     await page.close();
   });

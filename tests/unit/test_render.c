@@ -190,3 +190,21 @@ Test(template_set, recursion_is_bounded)
   json_decref(deep);
   json_decref(partials);
 }
+
+Test(template_set, indented_partial_inside_a_section_on_one_line)
+{
+  /* A standalone line holding a section and a partial: the partial's lines get
+   * the line's indentation, nothing else of the line leaks into the output. */
+  json_t *partials = json_pack("{s:s}", "card", "<b>{{.}}</b>\n");
+  json_t *ctx = json_pack("{s:[s,s]}", "cars", "A", "B");
+  struct buf out;
+  buf_init(&out, NULL);
+  struct err e = {0};
+  cr_assert_eq(
+      render_string("<div>\n    {{#cars}}{{> card}}{{/cars}}\n</div>\n", ctx, partials, &out, &e),
+      0);
+  cr_assert_str_eq(buf_cstr(&out), "<div>\n    <b>A</b>\n    <b>B</b>\n</div>\n");
+  buf_free(&out);
+  json_decref(ctx);
+  json_decref(partials);
+}
