@@ -204,6 +204,26 @@ static const char *fold_latin1(unsigned cp)
   }
 }
 
+/* Latin Extended-A letters folded to ASCII (the base letter of each pair). */
+static const char *fold_ext_a(unsigned cp)
+{
+  static const char base[128] =
+      "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkklllllllllln"
+      "nnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+  if (cp < 0x100 || cp > 0x17F)
+    return NULL;
+  unsigned i = cp - 0x100;
+  if (cp == 0x152 || cp == 0x153)
+    return "oe";
+  if (cp == 0x132 || cp == 0x133)
+    return "ij";
+  static const char *letters[26] = {"a", "b", "c", "d", "e", "f", "g", "h", "i",
+                                    "j", "k", "l", "m", "n", "o", "p", "q", "r",
+                                    "s", "t", "u", "v", "w", "x", "y", "z"};
+  char c = base[i];
+  return (c >= 'a' && c <= 'z') ? letters[c - 'a'] : NULL;
+}
+
 char *str_fold(struct arena *a, const char *s)
 {
   struct buf b;
@@ -217,6 +237,15 @@ char *str_fold(struct arena *a, const char *s)
     } else if ((p[0] == 0xC3) && (p[1] & 0xC0) == 0x80) {
       unsigned cp = 0xC0 + (p[1] & 0x3F);
       const char *f = fold_latin1(cp);
+      if (f)
+        buf_puts(&b, f);
+      else
+        buf_append(&b, p, 2);
+      p += 2;
+    } else if ((p[0] == 0xC4 || p[0] == 0xC5) && (p[1] & 0xC0) == 0x80) {
+      /* Latin Extended-A (U+0100..U+017F): Škoda, Citroën's cousins, Polish and Czech names */
+      unsigned cp = ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+      const char *f = fold_ext_a(cp);
       if (f)
         buf_puts(&b, f);
       else

@@ -155,6 +155,7 @@ Test(str, folding_and_search_text)
 {
   struct arena *a = arena_new(0);
   cr_assert_str_eq(str_fold(a, "Käfer Größe ÉLAN"), "kaefer groesse elan");
+  cr_assert_str_eq(str_fold(a, "Škoda Łódź Citroën Œuvre"), "skoda lodz citroen oeuvre");
   cr_assert_str_eq(str_search_text(a, "Mercedes-Benz C 220 d T-Modell  AMG-Line"),
                    "mercedes benz c 220 d t modell amg line");
   cr_assert_str_eq(str_search_text(a, "  --  "), "");
