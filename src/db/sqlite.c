@@ -139,16 +139,18 @@ int db_sqlite_exec(struct db_conn *c, const char *sql, const struct db_param *p,
   sqlite3_stmt *st = prepare(c, sql, e);
   if (!st || bind(c, st, p, e) < 0)
     return -1;
-  int rc;
+  int rc, rows = 0;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    ;
+    rows++;
   if (rc != SQLITE_DONE) {
     map_error(c, rc, e);
     sqlite3_reset(st);
     return -1;
   }
+  /* like PostgreSQL: rows returned for queries, rows changed for writes */
+  bool ro = sqlite3_stmt_readonly(st);
   sqlite3_reset(st);
-  return sqlite3_changes(c->sq);
+  return ro ? rows : sqlite3_changes(c->sq);
 }
 
 int db_sqlite_script(struct db_conn *c, const char *sql, struct err *e)
