@@ -12,11 +12,11 @@ ninja -C build-fuzz >/dev/null || { echo "fuzz build failed"; exit 1; }
 pass=0
 fail=0
 for t in build-fuzz/tests/fuzz/fuzz_*; do
-  [ -x "$t" ] || continue
+  [ -f "$t" ] && [ -x "$t" ] || continue
   name=$(basename "$t" | sed 's/^fuzz_//')
   work=$(mktemp -d)
   [ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$work/"
-  if "$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$work" >"build-fuzz/fuzz-$name.log" 2>&1; then
+  if "$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="build-fuzz/$name-" "$work" >"build-fuzz/fuzz-$name.log" 2>&1; then
     pass=$((pass + 1))
     echo "fuzz_$name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "build-fuzz/fuzz-$name.log" | awk '{print $2}') runs)"
   else

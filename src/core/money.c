@@ -116,7 +116,8 @@ int money_parse_euros(const char *s, int64_t *cents)
   if (n == 0)
     return -1;
   int frac_digits = sep < 0 ? 0 : (int)n - sep;
-  if (frac_digits > 2 || n > 15)
+  /* at most two decimals and twelve integer digits (below a trillion euros) */
+  if (frac_digits > 2 || (int)n - frac_digits > 12)
     return -1;
   long long v = 0;
   for (size_t i = 0; i < n; i++)

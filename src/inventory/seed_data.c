@@ -566,6 +566,9 @@ void seed_vehicle(struct seed_rng *r, struct arena *a, int64_t now, struct vehic
     /* most used cars are 2 to 8 years old */
     double x = rnd01(r), y = rnd01(r);
     age_m = 12 + (int)((x + y) / 2 * 12 * 12);
+    /* electric and plug-in models on the market are young */
+    if ((c->fuel == FUEL_ELECTRIC || c->fuel == FUEL_PLUGIN_HYBRID) && age_m > 72)
+      age_m = 12 + age_m % 60;
   }
   }
   double price_eur = c->list_eur;

@@ -214,6 +214,9 @@ Test(money, parsing_euros)
   cr_assert_eq(money_parse_euros("abc", &c), -1);
   cr_assert_eq(money_parse_euros("1,234", &c), -1, "three decimals");
   cr_assert_eq(money_parse_euros("", &c), -1);
+  cr_assert_eq(money_parse_euros(".777723777772355", &c), -1,
+               "found by fuzzing: too large to format back");
+  cr_assert(money_parse_euros("999.999.999.999,99", &c) == 0 && c == 99999999999999);
 }
 
 /* ---- time ---- */
