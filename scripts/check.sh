@@ -65,6 +65,8 @@ run_meson_suite "unit (ASan+UBSan)" build-asan unit
 
 note "store tests on SQLite"
 run_meson_suite "store (SQLite)" build store
+note "store tests on SQLite (ASan+UBSan)"
+run_meson_suite "store (SQLite, ASan+UBSan)" build-asan store
 
 note "store tests on PostgreSQL"
 PGDIR=$(mktemp -d /tmp/cc24-pg.XXXXXX)
