@@ -375,6 +375,7 @@ void search_free(struct search_index *ix)
     free(ix->docs[s].wordv);
   }
   free(ix->docs);
+  free(ix->fc);
   free(ix->free_slots);
   free(ix->map);
   for (int o = 0; o < ORD__COUNT; o++)
@@ -451,6 +452,9 @@ static void index_doc(struct search_index *ix, uint32_t s, const struct vehicle 
   d->vat_mode = (uint8_t)v->vat_mode;
   d->features = v->features & (FEAT__COUNT >= 64 ? ~0ULL : (((uint64_t)1 << FEAT__COUNT) - 1));
 
+  ix->fc[s] = (struct fcol){
+      (uint16_t)d->make, (uint16_t)d->model, d->body,   d->fuel,
+      d->gearbox,        d->condition,       d->colour, (uint8_t)search_price_bucket(d->price)};
   roaring_bitmap_add(ix->all, s);
   roaring_bitmap_add(ix->body[d->body], s);
   roaring_bitmap_add(ix->fuel[d->fuel], s);
@@ -523,6 +527,7 @@ void search_upsert(struct search_index *ix, const struct vehicle *v)
       if (ix->ndocs == ix->capdocs) {
         ix->capdocs = ix->capdocs ? ix->capdocs * 2 : 1024;
         ix->docs = xrealloc(ix->docs, sizeof *ix->docs * ix->capdocs);
+        ix->fc = xrealloc(ix->fc, sizeof *ix->fc * ix->capdocs);
       }
       s = ix->ndocs++;
       memset(&ix->docs[s], 0, sizeof ix->docs[s]);

@@ -30,6 +30,12 @@ struct doc {
   int nwords;
 };
 
+/* The facet-relevant values of a doc, packed for cache-friendly counting scans. */
+struct fcol {
+  uint16_t make, model;
+  uint8_t body, fuel, gearbox, condition, colour, price_bucket;
+};
+
 struct dval {
   char *name;
   int parent; /* models: the make index; -1 otherwise */
@@ -58,6 +64,7 @@ struct search_index {
   pthread_rwlock_t lock;
   pthread_mutex_t sort_mu;
   struct doc *docs;
+  struct fcol *fc; /* parallel to docs */
   uint32_t ndocs, capdocs;
   uint32_t *free_slots;
   uint32_t nfree;

@@ -352,41 +352,6 @@ static void facet_add(struct arena *a, struct search_facet *f, int cap, const ch
   f->n++;
 }
 
-static void facet_enum(struct arena *a, struct search_facet *f, const char *name,
-                       roaring_bitmap_t **per, const struct enum_def *en,
-                       const roaring_bitmap_t *fx)
-{
-  f->name = name;
-  for (int i = 0; i < en->count; i++)
-    facet_add(a, f, en->count, en->values[i], count_in(fx, per[i]));
-  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
-}
-
-struct score_item {
-  uint32_t slot;
-  int score;
-};
-
-struct sort_ctx {
-  const struct search_index *ix;
-  int order;
-};
-
-static int slot_cmp(const void *a, const void *b, void *arg)
-{
-  const struct sort_ctx *c = arg;
-  return search_order_cmp(c->ix, c->order, *(const uint32_t *)a, *(const uint32_t *)b);
-}
-
-static int score_cmp(const void *a, const void *b, void *arg)
-{
-  const struct score_item *x = a, *y = b;
-  if (x->score != y->score)
-    return x->score > y->score ? -1 : 1;
-  const struct sort_ctx *c = arg;
-  return search_order_cmp(c->ix, ORD_NEWEST, x->slot, y->slot);
-}
-
 static void fill_hit(struct search_index *ix, struct arena *a, uint32_t s, struct search_hit *h)
 {
   const struct doc *d = &ix->docs[s];
@@ -425,6 +390,308 @@ static int order_of(int sort)
   default:
     return ORD_NEWEST;
   }
+}
+
+/* ---- page selection ---- */
+
+struct skey {
+  int64_t k1, k2, id;
+  uint32_t slot;
+};
+
+static int64_t order_key(const struct doc *d, int o)
+{
+  switch (o) {
+  case ORD_PRICE_ASC:
+    return d->price;
+  case ORD_PRICE_DESC:
+    return -d->price;
+  case ORD_MILEAGE_ASC:
+    return d->mileage;
+  case ORD_YEAR_DESC:
+    return d->first_reg < 0 ? INT64_MIN : -d->first_reg;
+  default:
+    return -d->published_at;
+  }
+}
+
+static int skey_cmp(const void *a, const void *b)
+{
+  const struct skey *x = a, *y = b;
+  if (x->k1 != y->k1)
+    return x->k1 < y->k1 ? -1 : 1;
+  if (x->k2 != y->k2)
+    return x->k2 < y->k2 ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Put the `need` smallest keys, sorted, at the front of keys[0..n). A bounded
+ * max-heap keeps this O(n log need) when the page is small against n. */
+static void select_top(struct skey *keys, size_t n, size_t need)
+{
+  if (need >= n || need * 8 > n) {
+    qsort(keys, n, sizeof *keys, skey_cmp);
+    return;
+  }
+  /* max-heap of the need best in keys[0..need) */
+  for (size_t i = need / 2; i-- > 0;) {
+    size_t r = i;
+    for (;;) {
+      size_t c = 2 * r + 1;
+      if (c >= need)
+        break;
+      if (c + 1 < need && skey_cmp(&keys[c + 1], &keys[c]) > 0)
+        c++;
+      if (skey_cmp(&keys[c], &keys[r]) <= 0)
+        break;
+      struct skey t = keys[c];
+      keys[c] = keys[r];
+      keys[r] = t;
+      r = c;
+    }
+  }
+  for (size_t i = need; i < n; i++) {
+    if (skey_cmp(&keys[i], &keys[0]) >= 0)
+      continue;
+    keys[0] = keys[i];
+    size_t r = 0;
+    for (;;) {
+      size_t c = 2 * r + 1;
+      if (c >= need)
+        break;
+      if (c + 1 < need && skey_cmp(&keys[c + 1], &keys[c]) > 0)
+        c++;
+      if (skey_cmp(&keys[c], &keys[r]) <= 0)
+        break;
+      struct skey t = keys[c];
+      keys[c] = keys[r];
+      keys[r] = t;
+      r = c;
+    }
+  }
+  qsort(keys, need, sizeof *keys, skey_cmp);
+}
+
+/* Where a walk of order o can start: the range filter on the sort key itself
+ * skips everything before its bound (binary search on the sorted order). */
+static size_t walk_start(const struct search_index *ix, int o, const struct search_query *q)
+{
+  int64_t bound;
+  if (o == ORD_PRICE_ASC && q->price_min >= 0)
+    bound = q->price_min;
+  else if (o == ORD_PRICE_DESC && q->price_max >= 0)
+    bound = -q->price_max;
+  else if (o == ORD_MILEAGE_ASC && q->mileage_min >= 0)
+    bound = q->mileage_min;
+  else
+    return 0;
+  size_t lo = 0, hi = ix->norder;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (order_key(&ix->docs[ix->order[o][mid]], o) < bound)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* ---- facet counting ---- */
+
+enum {
+  FC_MAKE,
+  FC_MODEL,
+  FC_BODY,
+  FC_FUEL,
+  FC_GEARBOX,
+  FC_COND,
+  FC_COLOUR,
+  FC_PRICE,
+  FACET__COUNT
+};
+static const int facet_dims[FACET__COUNT] = {D_MAKE,    D_MODEL, D_BODY,   D_FUEL,
+                                             D_GEARBOX, D_COND,  D_COLOUR, D_PRICE};
+/* Scanning beats bitmap intersections while the matching docs are sparse. */
+#define SCAN_LIMIT(ix) (roaring_bitmap_get_cardinality((ix)->all) / 12 + 4096)
+
+struct counts {
+  int64_t *make, *model;
+  int64_t body[BODY__COUNT], fuel[FUEL__COUNT], gearbox[GEARBOX__COUNT], cond[COND__COUNT],
+      colour[COLOUR__COUNT], price[SEARCH_PRICE_BUCKETS];
+};
+
+static void counts_init(struct counts *c, struct search_index *ix, struct arena *a)
+{
+  memset(c, 0, sizeof *c);
+  c->make = arena_calloc(a, (size_t)ix->makes.n + 1, sizeof *c->make);
+  c->model = arena_calloc(a, (size_t)ix->models.n + 1, sizeof *c->model);
+}
+
+struct scan_arg {
+  struct counts *c;
+  const struct fcol *fc;
+  int only; /* facet index, or -1 for every facet */
+};
+
+static bool scan_doc(uint32_t s, void *arg)
+{
+  struct scan_arg *x = arg;
+  const struct fcol *d = &x->fc[s];
+  struct counts *c = x->c;
+  switch (x->only) {
+  case -1:
+    c->make[d->make]++;
+    c->model[d->model]++;
+    c->body[d->body]++;
+    c->fuel[d->fuel]++;
+    c->gearbox[d->gearbox]++;
+    c->cond[d->condition]++;
+    c->colour[d->colour]++;
+    c->price[d->price_bucket]++;
+    break;
+  case FC_MAKE:
+    c->make[d->make]++;
+    break;
+  case FC_MODEL:
+    c->model[d->model]++;
+    break;
+  case FC_BODY:
+    c->body[d->body]++;
+    break;
+  case FC_FUEL:
+    c->fuel[d->fuel]++;
+    break;
+  case FC_GEARBOX:
+    c->gearbox[d->gearbox]++;
+    break;
+  case FC_COND:
+    c->cond[d->condition]++;
+    break;
+  case FC_COLOUR:
+    c->colour[d->colour]++;
+    break;
+  case FC_PRICE:
+    c->price[d->price_bucket]++;
+    break;
+  }
+  return true;
+}
+
+/* Count by walking the docs of fx (facet k, or all facets when k < 0). */
+static void counts_scan(struct counts *c, struct search_index *ix, const roaring_bitmap_t *fx,
+                        int k)
+{
+  if (k >= 0) {
+    /* a facet's own scan replaces what a scan of F may have put there */
+    switch (k) {
+    case FC_MAKE:
+      memset(c->make, 0, sizeof *c->make * (size_t)ix->makes.n);
+      break;
+    case FC_MODEL:
+      memset(c->model, 0, sizeof *c->model * (size_t)ix->models.n);
+      break;
+    case FC_BODY:
+      memset(c->body, 0, sizeof c->body);
+      break;
+    case FC_FUEL:
+      memset(c->fuel, 0, sizeof c->fuel);
+      break;
+    case FC_GEARBOX:
+      memset(c->gearbox, 0, sizeof c->gearbox);
+      break;
+    case FC_COND:
+      memset(c->cond, 0, sizeof c->cond);
+      break;
+    case FC_COLOUR:
+      memset(c->colour, 0, sizeof c->colour);
+      break;
+    case FC_PRICE:
+      memset(c->price, 0, sizeof c->price);
+      break;
+    }
+  }
+  struct scan_arg x = {c, ix->fc, k};
+  roaring_iterate(fx, scan_doc, &x);
+}
+
+static void count_many(int64_t *out, roaring_bitmap_t **per, int n, const roaring_bitmap_t *fx)
+{
+  for (int i = 0; i < n; i++)
+    out[i] = count_in(fx, per[i]);
+}
+
+/* Count facet k by intersecting bitmaps (fx NULL = every doc). */
+static void counts_bitmaps(struct counts *c, struct search_index *ix, const roaring_bitmap_t *fx,
+                           int k)
+{
+  switch (k) {
+  case FC_MAKE:
+    for (int i = 0; i < ix->makes.n; i++)
+      c->make[i] = count_in(fx, ix->makes.v[i].b);
+    break;
+  case FC_MODEL:
+    for (int i = 0; i < ix->models.n; i++)
+      c->model[i] = count_in(fx, ix->models.v[i].b);
+    break;
+  case FC_BODY:
+    count_many(c->body, ix->body, BODY__COUNT, fx);
+    break;
+  case FC_FUEL:
+    count_many(c->fuel, ix->fuel, FUEL__COUNT, fx);
+    break;
+  case FC_GEARBOX:
+    count_many(c->gearbox, ix->gearbox, GEARBOX__COUNT, fx);
+    break;
+  case FC_COND:
+    count_many(c->cond, ix->condition, COND__COUNT, fx);
+    break;
+  case FC_COLOUR:
+    count_many(c->colour, ix->colour, COLOUR__COUNT, fx);
+    break;
+  case FC_PRICE:
+    count_many(c->price, ix->price_facet, SEARCH_PRICE_BUCKETS, fx);
+    break;
+  }
+}
+
+static void emit_enum(struct arena *a, struct search_facet *f, const char *name,
+                      const struct enum_def *en, const int64_t *counts)
+{
+  f->name = name;
+  for (int i = 0; i < en->count; i++)
+    facet_add(a, f, en->count, en->values[i], counts[i]);
+  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+}
+
+static void counts_emit(const struct counts *c, struct search_index *ix,
+                        const struct search_query *q, struct arena *a, struct search_result *res)
+{
+  struct search_facet *f = &res->facets[res->nfacets++];
+  f->name = "make";
+  for (int i = 0; i < ix->makes.n; i++)
+    facet_add(a, f, ix->makes.n, ix->makes.v[i].name, c->make[i]);
+  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+
+  f = &res->facets[res->nfacets++];
+  f->name = "model";
+  for (int i = 0; i < ix->models.n; i++) {
+    const char *mk = ix->makes.v[ix->models.v[i].parent].name;
+    bool selected = false;
+    for (int j = 0; j < q->nmake && !selected; j++)
+      selected = str_ieq(mk, q->make[j]);
+    if (selected)
+      facet_add(a, f, ix->models.n, ix->models.v[i].name, c->model[i]);
+  }
+  if (!f->v)
+    f->v = arena_calloc(a, 1, sizeof *f->v);
+  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+
+  emit_enum(a, &res->facets[res->nfacets++], "body", &vehicle_enum_body, c->body);
+  emit_enum(a, &res->facets[res->nfacets++], "fuel", &vehicle_enum_fuel, c->fuel);
+  emit_enum(a, &res->facets[res->nfacets++], "gearbox", &vehicle_enum_gearbox, c->gearbox);
+  emit_enum(a, &res->facets[res->nfacets++], "condition", &vehicle_enum_condition, c->cond);
+  emit_enum(a, &res->facets[res->nfacets++], "colour", &vehicle_enum_colour, c->colour);
+  memcpy(res->price_counts, c->price, sizeof c->price);
 }
 
 int search_run(struct search_index *ix, const struct search_query *q, struct arena *a,
@@ -498,117 +765,95 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
   res->total = F ? (int64_t)roaring_bitmap_get_cardinality(F)
                  : (int64_t)roaring_bitmap_get_cardinality(ix->all);
 
-  /* facets: each ignores its own filter */
-  static const struct {
-    const char *name;
-    int dim;
-  } fdims[] = {{"make", D_MAKE},       {"model", D_MODEL},    {"body", D_BODY},    {"fuel", D_FUEL},
-               {"gearbox", D_GEARBOX}, {"condition", D_COND}, {"colour", D_COLOUR}};
-  for (size_t k = 0; k < sizeof fdims / sizeof fdims[0]; k++) {
-    int dim = fdims[k].dim;
-    roaring_bitmap_t *fx = B[dim] ? and_except(B, dim) : F;
-    struct search_facet *f = &res->facets[res->nfacets++];
-    switch (dim) {
-    case D_MAKE:
-      f->name = "make";
-      for (int i = 0; i < ix->makes.n; i++)
-        facet_add(a, f, ix->makes.n, ix->makes.v[i].name, count_in(fx, ix->makes.v[i].b));
-      qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
-      break;
-    case D_MODEL:
-      f->name = "model";
-      for (int i = 0; i < ix->models.n; i++) {
-        const char *mk = ix->makes.v[ix->models.v[i].parent].name;
-        bool selected = false;
-        for (int j = 0; j < q->nmake && !selected; j++)
-          selected = str_ieq(mk, q->make[j]);
-        if (selected)
-          facet_add(a, f, ix->models.n, ix->models.v[i].name, count_in(fx, ix->models.v[i].b));
-      }
-      if (!f->v)
-        f->v = arena_calloc(a, 1, sizeof *f->v);
-      qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
-      break;
-    case D_BODY:
-      facet_enum(a, f, "body", ix->body, &vehicle_enum_body, fx);
-      break;
-    case D_FUEL:
-      facet_enum(a, f, "fuel", ix->fuel, &vehicle_enum_fuel, fx);
-      break;
-    case D_GEARBOX:
-      facet_enum(a, f, "gearbox", ix->gearbox, &vehicle_enum_gearbox, fx);
-      break;
-    case D_COND:
-      facet_enum(a, f, "condition", ix->condition, &vehicle_enum_condition, fx);
-      break;
-    case D_COLOUR:
-      facet_enum(a, f, "colour", ix->colour, &vehicle_enum_colour, fx);
-      break;
+  /* facets: each ignores its own filter. Counting scans the matching docs' columns
+   * when they are few (one pass serves every facet without a filter of its own),
+   * and intersects bitmaps when they are many (dense containers popcount fast). */
+  struct counts cnt;
+  counts_init(&cnt, ix, a);
+  bool scanned_f = false;
+  for (int k = 0; k < FACET__COUNT; k++) {
+    int dim = facet_dims[k];
+    if (B[dim] || !F)
+      continue;
+    if (!scanned_f && roaring_bitmap_get_cardinality(F) <= SCAN_LIMIT(ix)) {
+      counts_scan(&cnt, ix, F, -1);
+      scanned_f = true;
     }
+  }
+  for (int k = 0; k < FACET__COUNT; k++) {
+    int dim = facet_dims[k];
+    roaring_bitmap_t *fx = B[dim] ? and_except(B, dim) : F;
+    if (fx && fx != F && roaring_bitmap_get_cardinality(fx) <= SCAN_LIMIT(ix))
+      counts_scan(&cnt, ix, fx, k);
+    else if (!(fx == F && scanned_f))
+      counts_bitmaps(&cnt, ix, fx, k);
     if (fx && fx != F)
       roaring_bitmap_free(fx);
   }
-  {
-    roaring_bitmap_t *fx = B[D_PRICE] ? and_except(B, D_PRICE) : F;
-    for (int i = 0; i < SEARCH_PRICE_BUCKETS; i++)
-      res->price_counts[i] = count_in(fx, ix->price_facet[i]);
-    if (fx && fx != F)
-      roaring_bitmap_free(fx);
-  }
+  counts_emit(&cnt, ix, q, a, res);
 
   /* the page */
   int64_t offset = (int64_t)(res->page - 1) * res->size;
   if (offset < res->total) {
     int want = (int)(res->total - offset < res->size ? res->total - offset : res->size);
     res->hits = arena_calloc(a, (size_t)want, sizeof *res->hits);
-    if (q->sort == SORT_RELEVANCE && q->ntokens) {
-      uint64_t n = roaring_bitmap_get_cardinality(F);
-      uint32_t *slots = xmalloc(sizeof *slots * (n ? n : 1));
+    int o = order_of(q->sort);
+    bool relevance = q->sort == SORT_RELEVANCE && q->ntokens;
+    if (!F) {
+      for (int i = 0; i < want; i++)
+        fill_hit(ix, a, ix->order[o][offset + i], &res->hits[res->nhits++]);
+    }
+    bool done = !F;
+    if (!done && !relevance && (uint64_t)res->total * 4 > ix->norder) {
+      /* dense matches: walk the presorted order — unless the matches cluster at its
+       * far end (a filter correlated with the sort key), then give up and select */
+      uint64_t budget = (uint64_t)(offset + want) * 4 * ix->norder / (uint64_t)res->total + 2048;
+      int64_t seen = 0;
+      size_t i = walk_start(ix, o, q);
+      budget += i;
+      for (; i < ix->norder && res->nhits < want && i < budget; i++) {
+        uint32_t s = ix->order[o][i];
+        if (!roaring_bitmap_contains(F, s))
+          continue;
+        if (seen++ < offset)
+          continue;
+        fill_hit(ix, a, s, &res->hits[res->nhits++]);
+      }
+      done = res->nhits == want;
+      if (!done)
+        res->nhits = 0;
+    }
+    if (!done) {
+      /* sparse matches (or relevance): keys for the matches, then select the page */
+      uint64_t n = (uint64_t)res->total;
+      uint32_t *slots = xmalloc(sizeof *slots * n);
       roaring_bitmap_to_uint32_array(F, slots);
-      struct score_item *items = xmalloc(sizeof *items * (n ? n : 1));
+      struct skey *keys = xmalloc(sizeof *keys * n);
       struct word *exact[SEARCH_MAX_TOKENS];
-      for (int t = 0; t < q->ntokens; t++)
+      for (int t = 0; relevance && t < q->ntokens; t++)
         exact[t] = word_exact(ix, q->tokens[t]);
       for (uint64_t i = 0; i < n; i++) {
-        items[i].slot = slots[i];
-        items[i].score = 0;
-        for (int t = 0; t < q->ntokens; t++)
-          if (exact[t] && roaring_bitmap_contains(exact[t]->b, slots[i]))
-            items[i].score++;
-      }
-      struct sort_ctx c = {ix, ORD_NEWEST};
-      qsort_r(items, n, sizeof *items, score_cmp, &c);
-      for (int i = 0; i < want; i++)
-        fill_hit(ix, a, items[offset + i].slot, &res->hits[res->nhits++]);
-      free(items);
-      free(slots);
-    } else {
-      int o = order_of(q->sort);
-      if (!F) {
-        for (int i = 0; i < want; i++)
-          fill_hit(ix, a, ix->order[o][offset + i], &res->hits[res->nhits++]);
-      } else if ((uint64_t)res->total * 32 < ix->norder) {
-        /* few matches: sort them */
-        uint64_t n = (uint64_t)res->total;
-        uint32_t *slots = xmalloc(sizeof *slots * n);
-        roaring_bitmap_to_uint32_array(F, slots);
-        struct sort_ctx c = {ix, o};
-        qsort_r(slots, n, sizeof *slots, slot_cmp, &c);
-        for (int i = 0; i < want; i++)
-          fill_hit(ix, a, slots[offset + i], &res->hits[res->nhits++]);
-        free(slots);
-      } else {
-        /* many matches: walk the presorted order */
-        int64_t seen = 0;
-        for (size_t i = 0; i < ix->norder && res->nhits < want; i++) {
-          uint32_t s = ix->order[o][i];
-          if (!roaring_bitmap_contains(F, s))
-            continue;
-          if (seen++ < offset)
-            continue;
-          fill_hit(ix, a, s, &res->hits[res->nhits++]);
+        const struct doc *d = &ix->docs[slots[i]];
+        struct skey *k = &keys[i];
+        k->slot = slots[i];
+        k->id = d->id;
+        if (relevance) {
+          int score = 0;
+          for (int t = 0; t < q->ntokens; t++)
+            score += exact[t] && roaring_bitmap_contains(exact[t]->b, slots[i]);
+          k->k1 = -score;
+          k->k2 = -d->published_at;
+        } else {
+          k->k1 = order_key(d, o);
+          k->k2 = 0;
         }
       }
+      size_t need = (size_t)(offset + want);
+      select_top(keys, n, need);
+      for (int i = 0; i < want; i++)
+        fill_hit(ix, a, keys[offset + i].slot, &res->hits[res->nhits++]);
+      free(keys);
+      free(slots);
     }
   }
   if (F)
