@@ -154,8 +154,38 @@ static void range_init(struct rfield *r, int64_t base, int64_t width, int nb)
   r->width = width;
   r->nb = nb;
   r->b = xcalloc((size_t)nb, sizeof *r->b);
-  for (int i = 0; i < nb; i++)
+  r->cum = xcalloc((size_t)nb, sizeof *r->cum);
+  for (int i = 0; i < nb; i++) {
     r->b[i] = bm_new();
+    r->cum[i] = bm_new();
+  }
+}
+
+/* Add/remove slot s in bucket k and in every cumulative bitmap from k on. The
+ * cumulative ones are only maintained while the orders are (not during bulk loads). */
+static void range_set(struct search_index *ix, struct rfield *r, int64_t v, uint32_t s, bool add)
+{
+  int k = search_range_bucket(r, v);
+  if (add)
+    roaring_bitmap_add(r->b[k], s);
+  else
+    roaring_bitmap_remove(r->b[k], s);
+  if (ix->orders_dirty)
+    return;
+  for (int i = k; i < r->nb; i++) {
+    if (add)
+      roaring_bitmap_add(r->cum[i], s);
+    else
+      roaring_bitmap_remove(r->cum[i], s);
+  }
+}
+
+static void range_cum_rebuild(struct rfield *r)
+{
+  for (int i = 0; i < r->nb; i++) {
+    roaring_bitmap_free(r->cum[i]);
+    r->cum[i] = i ? roaring_bitmap_or(r->cum[i - 1], r->b[i]) : roaring_bitmap_copy(r->b[0]);
+  }
 }
 
 int search_range_bucket(const struct rfield *r, int64_t v)
@@ -170,9 +200,12 @@ int search_range_bucket(const struct rfield *r, int64_t v)
 
 static void range_free(struct rfield *r)
 {
-  for (int i = 0; i < r->nb; i++)
+  for (int i = 0; i < r->nb; i++) {
     roaring_bitmap_free(r->b[i]);
+    roaring_bitmap_free(r->cum[i]);
+  }
   free(r->b);
+  free(r->cum);
 }
 
 /* ---- sorted orders ---- */
@@ -292,6 +325,10 @@ void search_orders_ensure(struct search_index *ix)
       struct order_ctx c = {ix, o};
       qsort_r(ix->order[o], n, sizeof(uint32_t), qsort_cmp, &c);
     }
+    range_cum_rebuild(&ix->r_price);
+    range_cum_rebuild(&ix->r_mileage);
+    range_cum_rebuild(&ix->r_power);
+    range_cum_rebuild(&ix->r_first_reg);
     __atomic_store_n(&ix->orders_dirty, false, __ATOMIC_RELEASE);
   }
   pthread_mutex_unlock(&ix->sort_mu);
@@ -404,14 +441,13 @@ static void unindex(struct search_index *ix, uint32_t s)
   roaring_bitmap_remove(ix->models.v[d->model].b, s);
   roaring_bitmap_remove(ix->dealers.v[d->dealer].b, s);
   roaring_bitmap_remove(ix->price_facet[search_price_bucket(d->price)], s);
-  roaring_bitmap_remove(ix->r_price.b[search_range_bucket(&ix->r_price, d->price)], s);
-  roaring_bitmap_remove(ix->r_mileage.b[search_range_bucket(&ix->r_mileage, d->mileage)], s);
-  roaring_bitmap_remove(ix->r_power.b[search_range_bucket(&ix->r_power, d->power)], s);
+  range_set(ix, &ix->r_price, d->price, s, false);
+  range_set(ix, &ix->r_mileage, d->mileage, s, false);
+  range_set(ix, &ix->r_power, d->power, s, false);
   if (d->first_reg < 0)
     roaring_bitmap_remove(ix->unreg, s);
   else
-    roaring_bitmap_remove(ix->r_first_reg.b[search_range_bucket(&ix->r_first_reg, d->first_reg)],
-                          s);
+    range_set(ix, &ix->r_first_reg, d->first_reg, s, false);
   for (int w = 0; w < d->nwords; w++)
     roaring_bitmap_remove(d->wordv[w]->b, s);
   free(d->variant);
@@ -468,13 +504,13 @@ static void index_doc(struct search_index *ix, uint32_t s, const struct vehicle 
   roaring_bitmap_add(ix->models.v[d->model].b, s);
   roaring_bitmap_add(ix->dealers.v[d->dealer].b, s);
   roaring_bitmap_add(ix->price_facet[search_price_bucket(d->price)], s);
-  roaring_bitmap_add(ix->r_price.b[search_range_bucket(&ix->r_price, d->price)], s);
-  roaring_bitmap_add(ix->r_mileage.b[search_range_bucket(&ix->r_mileage, d->mileage)], s);
-  roaring_bitmap_add(ix->r_power.b[search_range_bucket(&ix->r_power, d->power)], s);
+  range_set(ix, &ix->r_price, d->price, s, true);
+  range_set(ix, &ix->r_mileage, d->mileage, s, true);
+  range_set(ix, &ix->r_power, d->power, s, true);
   if (d->first_reg < 0)
     roaring_bitmap_add(ix->unreg, s);
   else
-    roaring_bitmap_add(ix->r_first_reg.b[search_range_bucket(&ix->r_first_reg, d->first_reg)], s);
+    range_set(ix, &ix->r_first_reg, d->first_reg, s, true);
 
   /* words of make + model + variant */
   struct arena *a = arena_new(0);
@@ -585,7 +621,7 @@ size_t search_memory(struct search_index *ix)
   struct rfield *rf[] = {&ix->r_price, &ix->r_mileage, &ix->r_power, &ix->r_first_reg};
   for (int k = 0; k < 4; k++)
     for (int i = 0; i < rf[k]->nb; i++)
-      n += bm_bytes(rf[k]->b[i]);
+      n += bm_bytes(rf[k]->b[i]) + bm_bytes(rf[k]->cum[i]);
   pthread_rwlock_unlock(&ix->lock);
   return n;
 }

@@ -53,6 +53,7 @@ struct rfield {
   int64_t base, width;
   int nb;
   roaring_bitmap_t **b;
+  roaring_bitmap_t **cum; /* cum[k]: docs in buckets 0..k (rebuilt with the orders) */
 };
 
 struct map_entry {

@@ -239,15 +239,16 @@ static bool range_check(uint32_t s, void *arg)
 static roaring_bitmap_t *range_bm(const struct search_index *ix, const struct rfield *rf,
                                   size_t field, int64_t lo, int64_t hi)
 {
-  roaring_bitmap_t *out = roaring_bitmap_create();
   if (lo > hi)
-    return out;
+    return roaring_bitmap_create();
   int bl = search_range_bucket(rf, lo), bh = search_range_bucket(rf, hi);
+  roaring_bitmap_t *out;
   if (bh - bl > 1) {
-    roaring_bitmap_t *u =
-        roaring_bitmap_or_many((size_t)(bh - bl - 1), (const roaring_bitmap_t **)rf->b + bl + 1);
-    roaring_bitmap_or_inplace(out, u);
-    roaring_bitmap_free(u);
+    /* whole buckets bl+1 .. bh-1 from the cumulative bitmaps: one copy, one andnot */
+    out = roaring_bitmap_copy(rf->cum[bh - 1]);
+    roaring_bitmap_andnot_inplace(out, rf->cum[bl]);
+  } else {
+    out = roaring_bitmap_create();
   }
   struct range_iter it = {ix, out, field, lo, hi};
   roaring_iterate(rf->b[bl], range_check, &it);
