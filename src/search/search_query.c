@@ -513,7 +513,7 @@ enum {
 static const int facet_dims[FACET__COUNT] = {D_MAKE,    D_MODEL, D_BODY,   D_FUEL,
                                              D_GEARBOX, D_COND,  D_COLOUR, D_PRICE};
 /* Scanning beats bitmap intersections while the matching docs are sparse. */
-#define SCAN_LIMIT(ix) (roaring_bitmap_get_cardinality((ix)->all) / 12 + 4096)
+#define SCAN_LIMIT(ix) (roaring_bitmap_get_cardinality((ix)->all) / 8 + 4096)
 
 struct counts {
   int64_t *make, *model;
