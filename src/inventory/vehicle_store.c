@@ -101,6 +101,76 @@ static char *search_text(struct arena *a, const struct vehicle *v)
   return str_search_text(a, arena_printf(a, "%s %s %s", v->make, v->model, v->variant));
 }
 
+/* The 35 column values every write binds, in the order of WRITE_COLS. */
+#define WRITE_COLS                                                                                 \
+  "make, model, variant, search_text, body, condition, first_reg, mileage_km, power_kw, ccm, "     \
+  "fuel,"                                                                                          \
+  " gearbox, drive, colour, colour_name, doors, seats, previous_owners, emission_class, co2_g_km," \
+  " consumption_x10, consumption_el_x10, range_km, co2_class, vin, hu_until, accident_free,"       \
+  " roadworthy, price_cents, vat_mode, features, description, status, updated_at, published_at"
+#define NWRITE 35
+
+static void write_params(struct arena *a, const struct vehicle *v, struct db_param *p)
+{
+  int i = 0;
+  p[i++] = db_text(v->make);
+  p[i++] = db_text(v->model);
+  p[i++] = db_text(v->variant);
+  p[i++] = db_text(search_text(a, v));
+  p[i++] = db_text(enum_value(&vehicle_enum_body, v->body));
+  p[i++] = db_text(enum_value(&vehicle_enum_condition, v->condition));
+  p[i++] = db_i64(v->first_reg);
+  p[i++] = db_i64(v->mileage_km);
+  p[i++] = db_i64(v->power_kw);
+  p[i++] = db_i64(v->ccm);
+  p[i++] = db_text(enum_value(&vehicle_enum_fuel, v->fuel));
+  p[i++] = db_text(enum_value(&vehicle_enum_gearbox, v->gearbox));
+  p[i++] = db_text(enum_value(&vehicle_enum_drive, v->drive));
+  p[i++] = db_text(enum_value(&vehicle_enum_colour, v->colour));
+  p[i++] = db_text(v->colour_name);
+  p[i++] = db_i64(v->doors);
+  p[i++] = db_i64(v->seats);
+  p[i++] = db_i64(v->previous_owners);
+  p[i++] = db_text(enum_value(&vehicle_enum_emission, v->emission_class));
+  p[i++] = db_i64(v->co2_g_km);
+  p[i++] = db_i64(v->consumption_x10);
+  p[i++] = db_i64(v->consumption_el_x10);
+  p[i++] = db_i64(v->range_km);
+  p[i++] = db_text(v->co2_class);
+  p[i++] = db_text(v->vin);
+  p[i++] = db_i64(v->hu_until);
+  p[i++] = db_bool(v->accident_free);
+  p[i++] = db_bool(v->roadworthy);
+  p[i++] = db_i64(v->price_cents);
+  p[i++] = db_text(enum_value(&vehicle_enum_vat, v->vat_mode));
+  p[i++] = db_i64((int64_t)v->features);
+  p[i++] = db_text(v->description);
+  p[i++] = db_text(enum_value(&vehicle_enum_status, v->status));
+  p[i++] = db_i64(v->updated_at);
+  p[i++] = db_i64(v->published_at);
+}
+
+/* "$first, $first+1, ..." for n placeholders, or "col = $k, ..." for updates. */
+static char *placeholders(struct arena *a, int first, int n)
+{
+  char *s = arena_alloc(a, (size_t)n * 6 + 1);
+  size_t o = 0;
+  for (int i = 0; i < n; i++)
+    o += (size_t)sprintf(s + o, "%s$%d", i ? ", " : "", first + i);
+  return s;
+}
+
+static char *assignments(struct arena *a, int first)
+{
+  char *cols = arena_strdup(a, WRITE_COLS), *save = NULL;
+  char *out = arena_alloc(a, strlen(WRITE_COLS) + NWRITE * 8 + 1);
+  size_t o = 0;
+  int i = 0;
+  for (char *c = strtok_r(cols, ", ", &save); c; c = strtok_r(NULL, ", ", &save))
+    o += (size_t)sprintf(out + o, "%s%s = $%d", i ? ", " : "", c, first + i), i++;
+  return out;
+}
+
 int vehicle_store_insert(db_conn *c, struct arena *a, struct vehicle *v, struct err *e)
 {
   id_new(v->public_id);
@@ -110,35 +180,17 @@ int vehicle_store_insert(db_conn *c, struct arena *a, struct vehicle *v, struct 
   v->updated_at = v->created_at;
   if (v->status == STATUS_PUBLISHED && !v->published_at)
     v->published_at = v->created_at;
-  int rc = db_query_one(
-      c, a,
-      "INSERT INTO vehicles (public_id, tenant_id, make, model, variant, search_text, body,"
-      " condition, first_reg, mileage_km, power_kw, ccm, fuel, gearbox, drive, colour, colour_name,"
-      " doors, seats, previous_owners, emission_class, co2_g_km, consumption_x10,"
-      " consumption_el_x10, range_km, co2_class, vin, hu_until, accident_free, roadworthy,"
-      " price_cents, vat_mode, features, description, status, created_at, updated_at,"
-      " published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-      " $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33,"
-      " $34, $35, $36, $37, $38) RETURNING id",
-      DB_PARAMS(db_text(v->public_id), db_i64(v->tenant_id), db_text(v->make), db_text(v->model),
-                db_text(v->variant), db_text(search_text(a, v)),
-                db_text(enum_value(&vehicle_enum_body, v->body)),
-                db_text(enum_value(&vehicle_enum_condition, v->condition)), db_i64(v->first_reg),
-                db_i64(v->mileage_km), db_i64(v->power_kw), db_i64(v->ccm),
-                db_text(enum_value(&vehicle_enum_fuel, v->fuel)),
-                db_text(enum_value(&vehicle_enum_gearbox, v->gearbox)),
-                db_text(enum_value(&vehicle_enum_drive, v->drive)),
-                db_text(enum_value(&vehicle_enum_colour, v->colour)), db_text(v->colour_name),
-                db_i64(v->doors), db_i64(v->seats), db_i64(v->previous_owners),
-                db_text(enum_value(&vehicle_enum_emission, v->emission_class)), db_i64(v->co2_g_km),
-                db_i64(v->consumption_x10), db_i64(v->consumption_el_x10), db_i64(v->range_km),
-                db_text(v->co2_class), db_text(v->vin), db_i64(v->hu_until),
-                db_bool(v->accident_free), db_bool(v->roadworthy), db_i64(v->price_cents),
-                db_text(enum_value(&vehicle_enum_vat, v->vat_mode)), db_i64((int64_t)v->features),
-                db_text(v->description), db_text(enum_value(&vehicle_enum_status, v->status)),
-                db_i64(v->created_at), db_i64(v->updated_at), db_i64(v->published_at)),
-      DB_ROW(db_out_i64(&v->id)), e);
-  return rc == 1 ? 0 : -1;
+  struct db_param p[NWRITE + 4];
+  p[0] = db_text(v->public_id);
+  p[1] = db_i64(v->tenant_id);
+  p[2] = db_i64(v->created_at);
+  write_params(a, v, p + 3);
+  p[NWRITE + 3] = (struct db_param){.t = DB_T_END};
+  char *sql = arena_printf(a,
+                           "INSERT INTO vehicles (public_id, tenant_id, created_at, " WRITE_COLS
+                           ") VALUES (%s) RETURNING id",
+                           placeholders(a, 1, NWRITE + 3));
+  return db_query_one(c, a, sql, p, DB_ROW(db_out_i64(&v->id)), e) == 1 ? 0 : -1;
 }
 
 int vehicle_store_update(db_conn *c, struct arena *a, struct vehicle *v, struct err *e)
@@ -146,35 +198,16 @@ int vehicle_store_update(db_conn *c, struct arena *a, struct vehicle *v, struct 
   v->updated_at = time_now();
   if (v->status == STATUS_PUBLISHED && !v->published_at)
     v->published_at = v->updated_at;
-  int rc = db_query_one(
-      c, a,
-      "UPDATE vehicles SET make = $3, model = $4, variant = $5, search_text = $6, body = $7,"
-      " condition = $8, first_reg = $9, mileage_km = $10, power_kw = $11, ccm = $12, fuel = $13,"
-      " gearbox = $14, drive = $15, colour = $16, colour_name = $17, doors = $18, seats = $19,"
-      " previous_owners = $20, emission_class = $21, co2_g_km = $22, consumption_x10 = $23,"
-      " consumption_el_x10 = $24, range_km = $25, co2_class = $26, vin = $27, hu_until = $28,"
-      " accident_free = $29, roadworthy = $30, price_cents = $31, vat_mode = $32, features = $33,"
-      " description = $34, status = $35, updated_at = $36, published_at = $37"
-      " WHERE tenant_id = $1 AND public_id = $2 RETURNING id",
-      DB_PARAMS(db_i64(v->tenant_id), db_text(v->public_id), db_text(v->make), db_text(v->model),
-                db_text(v->variant), db_text(search_text(a, v)),
-                db_text(enum_value(&vehicle_enum_body, v->body)),
-                db_text(enum_value(&vehicle_enum_condition, v->condition)), db_i64(v->first_reg),
-                db_i64(v->mileage_km), db_i64(v->power_kw), db_i64(v->ccm),
-                db_text(enum_value(&vehicle_enum_fuel, v->fuel)),
-                db_text(enum_value(&vehicle_enum_gearbox, v->gearbox)),
-                db_text(enum_value(&vehicle_enum_drive, v->drive)),
-                db_text(enum_value(&vehicle_enum_colour, v->colour)), db_text(v->colour_name),
-                db_i64(v->doors), db_i64(v->seats), db_i64(v->previous_owners),
-                db_text(enum_value(&vehicle_enum_emission, v->emission_class)), db_i64(v->co2_g_km),
-                db_i64(v->consumption_x10), db_i64(v->consumption_el_x10), db_i64(v->range_km),
-                db_text(v->co2_class), db_text(v->vin), db_i64(v->hu_until),
-                db_bool(v->accident_free), db_bool(v->roadworthy), db_i64(v->price_cents),
-                db_text(enum_value(&vehicle_enum_vat, v->vat_mode)), db_i64((int64_t)v->features),
-                db_text(v->description), db_text(enum_value(&vehicle_enum_status, v->status)),
-                db_i64(v->updated_at), db_i64(v->published_at)),
-      DB_ROW(db_out_i64(&v->id)), e);
-  return rc;
+  struct db_param p[NWRITE + 3];
+  p[0] = db_i64(v->tenant_id);
+  p[1] = db_text(v->public_id);
+  write_params(a, v, p + 2);
+  p[NWRITE + 2] = (struct db_param){.t = DB_T_END};
+  char *sql = arena_printf(a,
+                           "UPDATE vehicles SET %s WHERE tenant_id = $1 AND public_id = $2"
+                           " RETURNING id",
+                           assignments(a, 3));
+  return db_query_one(c, a, sql, p, DB_ROW(db_out_i64(&v->id)), e);
 }
 
 static int get_where(db_conn *c, struct arena *a, const char *where, const struct db_param *p,
