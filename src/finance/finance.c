@@ -1,0 +1,177 @@
+#include "finance/finance.h"
+
+#include "core/err.h"
+#include "core/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_CENTS 100000000000LL /* 1 billion euros */
+
+static void bad(struct field_errors *errs, const char *field, const char *fmt)
+{
+  if (errs)
+    field_error_add(errs, field, "range", "%s", fmt);
+}
+
+int fin_validate(const struct fin_input *in, struct field_errors *errs)
+{
+  int n = 0;
+#define CHECK(cond, field, msg)                                                                    \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      bad(errs, field, msg);                                                                       \
+      n++;                                                                                         \
+    }                                                                                              \
+  } while (0)
+  CHECK(in->product == FIN_LOAN || in->product == FIN_BALLOON, "product",
+        "product must be loan or balloon");
+  CHECK(in->price_cents > 0 && in->price_cents <= MAX_CENTS, "price_cents",
+        "price_cents must be positive");
+  CHECK(in->down_payment_cents >= 0 && in->down_payment_cents <= MAX_CENTS, "down_payment_cents",
+        "down_payment_cents must not be negative");
+  CHECK(in->trade_in_cents >= 0 && in->trade_in_cents <= MAX_CENTS, "trade_in_cents",
+        "trade_in_cents must not be negative");
+  CHECK(in->term_months >= 1 && in->term_months <= 120, "term_months",
+        "term_months must be between 1 and 120");
+  CHECK(isfinite(in->nominal_rate_percent) && in->nominal_rate_percent >= 0 &&
+            in->nominal_rate_percent <= 30,
+        "nominal_rate_percent", "nominal_rate_percent must be between 0 and 30");
+  CHECK(in->fees_cents >= 0 && in->fees_cents <= MAX_CENTS, "fees_cents",
+        "fees_cents must not be negative");
+  CHECK(in->financed_fees_cents >= 0 && in->financed_fees_cents <= MAX_CENTS, "financed_fees_cents",
+        "financed_fees_cents must not be negative");
+  CHECK(in->balloon_cents >= 0 && in->balloon_cents <= MAX_CENTS, "balloon_cents",
+        "balloon_cents must not be negative");
+  if (n == 0) {
+    int64_t net = in->price_cents - in->down_payment_cents - in->trade_in_cents;
+    CHECK(net > 0, "down_payment_cents",
+          "down payment and trade-in must leave something to finance");
+    if (in->product == FIN_BALLOON) {
+      CHECK(in->balloon_cents > 0, "balloon_cents", "a balloon financing needs a balloon");
+      CHECK(in->balloon_cents < net + in->financed_fees_cents, "balloon_cents",
+            "the balloon must be below the credit amount");
+      CHECK(in->term_months >= 2, "term_months", "a balloon financing needs at least 2 months");
+    } else {
+      CHECK(in->balloon_cents == 0, "balloon_cents", "a plain loan has no balloon");
+    }
+    CHECK(in->fees_cents < net, "fees_cents", "up-front fees must be below the net loan");
+  }
+#undef CHECK
+  return n ? -1 : 0;
+}
+
+double fin_annuity(double c, int n, double i)
+{
+  if (i == 0)
+    return c / n;
+  return c * i / (1.0 - pow(1.0 + i, -n));
+}
+
+static int64_t round_half_up(long double x)
+{
+  return (int64_t)floorl(x + 0.5L);
+}
+
+int fin_quote(const struct fin_input *in, struct fin_quote *q, struct err *e)
+{
+  memset(q, 0, sizeof *q);
+  if (fin_validate(in, NULL) < 0)
+    return err_set(e, CC24_E_FINANCE_INPUT, "impossible financing input");
+  int n = in->term_months;
+  long double i = (long double)in->nominal_rate_percent / 1200.0L;
+  q->net_loan_cents = in->price_cents - in->down_payment_cents - in->trade_in_cents;
+  q->credit_cents = q->net_loan_cents + in->financed_fees_cents;
+  long double c = (long double)q->credit_cents;
+  long double growth = powl(1.0L + i, n);
+  /* Σ_{k=1}^{n-1} (1+i)^(n-k): the value at month n of n-1 payments of 1 */
+  long double s = i == 0 ? (long double)(n - 1) : (growth - (1.0L + i)) / i;
+  int64_t a;
+  if (in->product == FIN_BALLOON) {
+    long double b = (long double)in->balloon_cents;
+    a = round_half_up((c * growth - b) / s);
+  } else {
+    a = round_half_up(i == 0 ? c / n : c * i / (1.0L - 1.0L / growth));
+  }
+  if (a <= 0)
+    return err_set(e, CC24_E_FINANCE_INPUT, "the instalment would not be positive");
+  int64_t final = round_half_up(c * growth - (long double)a * s);
+  if (final <= 0)
+    return err_set(e, CC24_E_FINANCE_INPUT, "the terms leave no final instalment");
+  q->monthly_installment_cents = a;
+  q->final_installment_cents = final;
+  q->installments = n;
+  int64_t paid = a * (n - 1) + final;
+  q->total_payable_cents = paid + in->fees_cents;
+  q->total_interest_cents = paid - q->credit_cents;
+
+  struct fin_flow flows[122];
+  size_t k = 0;
+  flows[k++] = (struct fin_flow){0, q->net_loan_cents - in->fees_cents};
+  for (int m = 1; m <= n; m++)
+    flows[k++] = (struct fin_flow){m / 12.0, -(m < n ? a : final)};
+  return fin_apr(flows, k, &q->apr_percent, e);
+}
+
+/* f(X) = Σ amount·(1+X)^-t and its derivative. */
+static void npv(const struct fin_flow *f, size_t n, double x, double *v, double *dv)
+{
+  double s = 0, ds = 0;
+  for (size_t k = 0; k < n; k++) {
+    double d = pow(1.0 + x, -f[k].t_years);
+    s += (double)f[k].amount_cents * d;
+    ds += -f[k].t_years * (double)f[k].amount_cents * d / (1.0 + x);
+  }
+  *v = s;
+  *dv = ds;
+}
+
+int fin_apr(const struct fin_flow *flows, size_t n, double *apr_percent, struct err *e)
+{
+  bool pos = false, negv = false;
+  for (size_t k = 0; k < n; k++) {
+    if (!isfinite(flows[k].t_years) || flows[k].t_years < 0 || flows[k].t_years > 100)
+      return err_set(e, CC24_E_FINANCE_INPUT, "flow %zu: t_years must be between 0 and 100", k);
+    pos |= flows[k].amount_cents > 0;
+    negv |= flows[k].amount_cents < 0;
+  }
+  if (!pos || !negv)
+    return err_set(e, CC24_E_FINANCE_NO_SOLUTION, "the schedule needs a payout and a repayment");
+  /* Bracket: f is the NPV; find lo < hi with opposite signs. */
+  double lo = -0.99, hi = 10.0, flo, fhi, d;
+  npv(flows, n, lo, &flo, &d);
+  npv(flows, n, hi, &fhi, &d);
+  if (!isfinite(flo) || !isfinite(fhi) || (flo > 0) == (fhi > 0))
+    return err_set(e, CC24_E_FINANCE_NO_SOLUTION, "no effective rate between -99 %% and 1000 %%");
+  double x = 0.05;
+  for (int it = 0; it < 200; it++) {
+    double f, df;
+    npv(flows, n, x, &f, &df);
+    if (f == 0)
+      break;
+    if ((f > 0) == (flo > 0))
+      lo = x, flo = f;
+    else
+      hi = x;
+    double nx = df != 0 ? x - f / df : NAN;
+    /* Newton when it stays inside the bracket, bisection otherwise */
+    if (!isfinite(nx) || nx <= lo || nx >= hi)
+      nx = (lo + hi) / 2;
+    if (fabs(nx - x) < 1e-12 || hi - lo < 1e-12) {
+      x = nx;
+      break;
+    }
+    x = nx;
+  }
+  *apr_percent = x * 100.0;
+  return 0;
+}
+
+void fin_percent_display(double percent, char *out, size_t n)
+{
+  /* two decimals, half-up on the exact value; decimal comma */
+  long long hundredths = (long long)floor(percent * 100.0 + 0.5 + 1e-9);
+  long long whole = hundredths / 100, frac = llabs(hundredths % 100);
+  snprintf(out, n, "%s%lld,%02lld %%", hundredths < 0 && whole == 0 ? "-" : "", whole, frac);
+}

@@ -1,0 +1,71 @@
+/* finance.h — the financing engine: instalment credit, balloon financing and
+ * the effective annual rate (APR) by the equation of Annex I of Directive
+ * 2008/48/EC (§ 16 PAngV). Pure computation, no I/O, no allocation.
+ *
+ * Conventions (shared/DOMAIN.md §1, stated in the UI's fine print):
+ * - net loan = price − down payment − trade-in; financed fees are added to the
+ *   credit amount but not paid out; up-front fees are paid at t = 0.
+ * - instalment = annuity on the credit amount at Sollzins/12, rounded half-up
+ *   to the cent; the final instalment takes the exact residual (interest is
+ *   not rounded month by month), rounded half-up.
+ * - balloon: term−1 equal instalments, then the balloon plus the residual.
+ * - APR: Σ payouts·(1+X)^−t = Σ payments·(1+X)^−s, t in years, a month = 1/12
+ *   year; solved by Newton's method inside a bracket with bisection fallback to
+ *   1e-10; displayed with two decimals, rounded half-up ("3,99 %"). */
+#ifndef CC24_FINANCE_FINANCE_H
+#define CC24_FINANCE_FINANCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct field_errors;
+struct err;
+
+enum fin_product { FIN_LOAN, FIN_BALLOON };
+
+struct fin_input {
+  int product;                 /* enum fin_product */
+  int64_t price_cents;         /* cash price (Barzahlungspreis) */
+  int64_t down_payment_cents;  /* Anzahlung */
+  int64_t trade_in_cents;      /* Inzahlungnahme credited */
+  int term_months;             /* 1..120 */
+  double nominal_rate_percent; /* Sollzins p.a., 0..30 */
+  int64_t balloon_cents;       /* Schlussrate (balloon only) */
+  int64_t fees_cents;          /* paid up-front at payout */
+  int64_t financed_fees_cents; /* added to the credit amount */
+};
+
+struct fin_quote {
+  int64_t net_loan_cents; /* Nettodarlehensbetrag (paid out) */
+  int64_t credit_cents;   /* net loan + financed fees */
+  int64_t monthly_installment_cents;
+  int64_t final_installment_cents;
+  int installments; /* number of payments, the final one included */
+  int64_t total_interest_cents;
+  int64_t total_payable_cents; /* Gesamtbetrag: all instalments + up-front fees */
+  double apr_percent;          /* effektiver Jahreszins, exact */
+};
+
+/* A cash flow for the APR: amount > 0 paid out to the consumer, < 0 paid by them. */
+struct fin_flow {
+  double t_years;
+  int64_t amount_cents;
+};
+
+/* Check the input; every problem goes to errs (may be NULL). 0 or -1. */
+int fin_validate(const struct fin_input *in, struct field_errors *errs);
+
+/* Compute a quote. -1 with e (CC24_E_FINANCE_INPUT) for impossible input. */
+int fin_quote(const struct fin_input *in, struct fin_quote *out, struct err *e);
+
+/* APR in percent for any schedule. -1 (CC24_E_FINANCE_NO_SOLUTION) when the
+ * flows have no payout or no payment or no rate in (-99 %, 1000 %] solves them. */
+int fin_apr(const struct fin_flow *flows, size_t n, double *apr_percent, struct err *e);
+
+/* "3,99 %" (two decimals, half-up, decimal comma). out >= 16 bytes. */
+void fin_percent_display(double percent, char *out, size_t n);
+
+/* Annuity for credit c over n months at monthly rate i (unrounded cents). */
+double fin_annuity(double c, int n, double i);
+
+#endif
