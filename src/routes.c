@@ -4,6 +4,7 @@
  * test checks it. */
 #include "routes.h"
 
+#include "finance/finance_api.h"
 #include "inventory/vehicle_api.h"
 #include "web/web.h"
 
@@ -28,6 +29,9 @@ const struct route cc24_routes[] = {
     {"PATCH", "/api/v1/vehicles/{id}", vehicle_api_patch, ROLE_STAFF, ROUTE_API, RL_API},
     {"DELETE", "/api/v1/vehicles/{id}", vehicle_api_delete, ROLE_STAFF, ROUTE_API, RL_API},
     {"GET", "/api/v1/makes", vehicle_api_makes, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"POST", "/api/v1/finance/quote", finance_api_quote, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"POST", "/api/v1/finance/apr", finance_api_apr, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"POST", "/api/v1/finance/check", finance_api_check, ROLE_PUBLIC, ROUTE_API, RL_API},
 };
 
 const size_t cc24_nroutes = sizeof cc24_routes / sizeof cc24_routes[0];

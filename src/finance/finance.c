@@ -106,12 +106,49 @@ int fin_quote(const struct fin_input *in, struct fin_quote *q, struct err *e)
   q->total_payable_cents = paid + in->fees_cents;
   q->total_interest_cents = paid - q->credit_cents;
 
-  struct fin_flow flows[122];
-  size_t k = 0;
-  flows[k++] = (struct fin_flow){0, q->net_loan_cents - in->fees_cents};
-  for (int m = 1; m <= n; m++)
-    flows[k++] = (struct fin_flow){m / 12.0, -(m < n ? a : final)};
-  return fin_apr(flows, k, &q->apr_percent, e);
+  return fin_apr_monthly((double)(q->net_loan_cents - in->fees_cents), (double)a, (double) final, n,
+                         &q->apr_percent, e);
+}
+
+/* Present value at monthly discount factor v of n-1 payments a and a final f. */
+static double pv_monthly(double v, double a, double f, int n)
+{
+  double vn1 = pow(v, n - 1);
+  double annuity = fabs(1.0 - v) < 1e-12 ? (double)(n - 1) : v * (1.0 - vn1) / (1.0 - v);
+  return a * annuity + f * vn1 * v;
+}
+
+int fin_apr_monthly(double payout, double a, double f, int n, double *apr_percent, struct err *e)
+{
+  if (payout <= 0 || a < 0 || f <= 0 || n < 1)
+    return err_set(e, CC24_E_FINANCE_NO_SOLUTION, "the schedule needs a payout and a repayment");
+  /* g(r) = PV(r) - payout decreases in the monthly rate r; bracket it, then Newton
+   * steps with a numeric derivative, falling back to bisection. */
+  double lo = -0.5, hi = 1.0;
+  double glo = pv_monthly(1.0 / (1.0 + lo), a, f, n) - payout;
+  double ghi = pv_monthly(1.0 / (1.0 + hi), a, f, n) - payout;
+  if (!(glo > 0) || !(ghi < 0))
+    return err_set(e, CC24_E_FINANCE_NO_SOLUTION, "no effective rate solves the schedule");
+  double r = 0.004;
+  for (int it = 0; it < 100; it++) {
+    double g = pv_monthly(1.0 / (1.0 + r), a, f, n) - payout;
+    if (g > 0)
+      lo = r;
+    else
+      hi = r;
+    double h = 1e-7;
+    double dg = (pv_monthly(1.0 / (1.0 + r + h), a, f, n) - payout - g) / h;
+    double nr = dg != 0 ? r - g / dg : NAN;
+    if (!isfinite(nr) || nr <= lo || nr >= hi)
+      nr = (lo + hi) / 2;
+    if (fabs(nr - r) < 1e-13) {
+      r = nr;
+      break;
+    }
+    r = nr;
+  }
+  *apr_percent = (pow(1.0 + r, 12) - 1.0) * 100.0;
+  return 0;
 }
 
 /* f(X) = Σ amount·(1+X)^-t and its derivative. */

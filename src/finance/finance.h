@@ -62,6 +62,10 @@ int fin_quote(const struct fin_input *in, struct fin_quote *out, struct err *e);
  * flows have no payout or no payment or no rate in (-99 %, 1000 %] solves them. */
 int fin_apr(const struct fin_flow *flows, size_t n, double *apr_percent, struct err *e);
 
+/* The APR of the common regular case: payout at t = 0, n-1 monthly payments a and a
+ * final payment f at month n (closed form per evaluation; same answer as fin_apr). */
+int fin_apr_monthly(double payout, double a, double f, int n, double *apr_percent, struct err *e);
+
 /* "3,99 %" (two decimals, half-up, decimal comma). out >= 16 bytes. */
 void fin_percent_display(double percent, char *out, size_t n);
 

@@ -163,3 +163,25 @@ Test(finance, display_rounding)
   fin_percent_display(13.690717, s, sizeof s);
   cr_assert_str_eq(s, "13,69 %");
 }
+
+Test(finance, monthly_fast_path_equals_the_general_solver)
+{
+  srand(7);
+  for (int k = 0; k < 500; k++) {
+    int n = 1 + rand() % 120;
+    double payout = 100000 + rand() % 5000000;
+    double a = payout / n * (1.0 + (rand() % 300) / 1000.0);
+    double f = k % 2 ? a : a + rand() % 1000000;
+    struct fin_flow fl[121];
+    fl[0] = (struct fin_flow){0, (int64_t)payout};
+    for (int m = 1; m <= n; m++)
+      fl[m] = (struct fin_flow){m / 12.0, -(int64_t)(m < n ? a : f)};
+    double x1, x2;
+    struct err e = {0};
+    int r1 = fin_apr(fl, (size_t)n + 1, &x1, &e);
+    int r2 = fin_apr_monthly(payout, (double)(int64_t)a, (double)(int64_t)f, n, &x2, &e);
+    cr_assert_eq(r1, r2);
+    if (r1 == 0)
+      cr_assert(fabs(x1 - x2) < 1e-6, "n=%d: %.9f vs %.9f", n, x1, x2);
+  }
+}

@@ -1,0 +1,236 @@
+#include "finance/finance_api.h"
+
+#include "core/arena.h"
+#include "core/enumdef.h"
+#include "core/json.h"
+#include "finance/finance.h"
+#include "finance/finance_text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static double round6(double x)
+{
+  return floor(x * 1e6 + 0.5) / 1e6;
+}
+
+static json_t *pct_json(double p)
+{
+  char s[32];
+  fin_percent_display(p, s, sizeof s);
+  return json_string(s);
+}
+
+static const char *const products[] = {"loan", "balloon"};
+static const char *const products_de[] = {"Ratenkredit", "Schlussratenfinanzierung"};
+static const struct enum_def product_enum = {"product", 2, products, products_de, products};
+
+int finance_api_quote(struct http_req *req)
+{
+  struct err e = {0};
+  json_t *body = http_json_body(req, &e);
+  if (!body)
+    return http_problem_err(req, &e);
+  struct fin_input in = {0};
+  int product = FIN_LOAN;
+  json_t *lender = NULL;
+  bool variable = false;
+  struct json_field spec[] = {
+      JF_ENUM("product", &product, JF_REQUIRED, &product_enum),
+      JF_I64("price_cents", &in.price_cents, JF_REQUIRED, 1, 100000000000LL),
+      JF_I64("down_payment_cents", &in.down_payment_cents, 0, 0, 100000000000LL),
+      JF_I64("trade_in_cents", &in.trade_in_cents, 0, 0, 100000000000LL),
+      JF_INT("term_months", &in.term_months, JF_REQUIRED, 1, 120),
+      JF_NUMBER("nominal_rate_percent", &in.nominal_rate_percent, JF_REQUIRED),
+      JF_I64("balloon_cents", &in.balloon_cents, 0, 0, 100000000000LL),
+      JF_I64("fees_cents", &in.fees_cents, 0, 0, 100000000000LL),
+      JF_I64("financed_fees_cents", &in.financed_fees_cents, 0, 0, 100000000000LL),
+      JF_BOOL("variable_rate", &variable, 0),
+      JF_END,
+  };
+  struct field_errors errs;
+  field_errors_init(&errs, req->a);
+  lender = json_object_get(body, "lender");
+  if (lender)
+    json_incref(lender), json_object_del(body, "lender");
+  if (lender)
+    json_arena(req->a, lender);
+  json_parse_fields(req->a, body, spec, JSON_REJECT_UNKNOWN, &errs);
+  in.product = product;
+  struct fin_lender ld = {.variable_rate = variable};
+  if (lender) {
+    char *name = NULL, *address = NULL;
+    struct json_field lspec[] = {JF_STRING("name", &name, JF_REQUIRED, 1, 200),
+                                 JF_STRING("address", &address, JF_REQUIRED, 1, 300), JF_END};
+    struct field_errors lerrs;
+    field_errors_init(&lerrs, req->a);
+    if (json_parse_fields(req->a, lender, lspec, JSON_REJECT_UNKNOWN, &lerrs) < 0)
+      for (int i = 0; i < lerrs.n; i++)
+        field_error_add(&errs, arena_printf(req->a, "lender.%s", lerrs.e[i].field), lerrs.e[i].code,
+                        "%s", lerrs.e[i].detail);
+    ld.name = name;
+    ld.address = address;
+  }
+  if (errs.n == 0)
+    fin_validate(&in, &errs);
+  if (errs.n)
+    return http_problem_fields(req, &errs);
+  struct fin_quote q;
+  if (fin_quote(&in, &q, &e) < 0)
+    return http_problem_err(req, &e);
+  json_t *out = json_object();
+  json_object_set_new(out, "product", json_string(products[in.product]));
+  json_object_set_new(out, "net_loan_cents", json_integer(q.net_loan_cents));
+  json_object_set_new(out, "credit_cents", json_integer(q.credit_cents));
+  json_object_set_new(out, "monthly_installment_cents", json_integer(q.monthly_installment_cents));
+  json_object_set_new(out, "final_installment_cents", json_integer(q.final_installment_cents));
+  json_object_set_new(out, "installments", json_integer(q.installments));
+  json_object_set_new(out, "total_interest_cents", json_integer(q.total_interest_cents));
+  json_object_set_new(out, "total_payable_cents", json_integer(q.total_payable_cents));
+  json_object_set_new(out, "nominal_rate_percent", json_real(in.nominal_rate_percent));
+  json_object_set_new(out, "nominal_rate_display", pct_json(in.nominal_rate_percent));
+  json_object_set_new(out, "apr_percent", json_real(round6(q.apr_percent)));
+  json_object_set_new(out, "apr_display", pct_json(q.apr_percent));
+  const char *text = NULL;
+  struct err te = {0};
+  if (fin_representative_text(req->a, &in, &q, &ld, &text, &te) == 0) {
+    json_object_set_new(out, "representative_text", json_string(text));
+    json_object_set_new(out, "missing", json_array());
+  } else {
+    json_object_set_new(out, "representative_text", json_null());
+    json_object_set_new(out, "missing", json_pack("[s]", te.field));
+  }
+  return http_reply_json(req, 200, out);
+}
+
+int finance_api_apr(struct http_req *req)
+{
+  struct err e = {0};
+  json_t *body = http_json_body(req, &e);
+  if (!body)
+    return http_problem_err(req, &e);
+  struct field_errors errs;
+  field_errors_init(&errs, req->a);
+  json_t *flows = json_object_get(body, "flows");
+  const char *key;
+  json_t *val;
+  json_object_foreach(body, key, val)
+  {
+    if (strcmp(key, "flows"))
+      field_error_add(&errs, key, "unknown", "unknown field %s", key);
+  }
+  size_t n = json_array_size(flows);
+  if (!json_is_array(flows) || n < 2 || n > 1000)
+    field_error_add(&errs, "flows", "length", "flows must be an array of 2 to 1000 flows");
+  if (errs.n)
+    return http_problem_fields(req, &errs);
+  struct fin_flow *f = arena_calloc(req->a, n, sizeof *f);
+  for (size_t i = 0; i < n; i++) {
+    json_t *it = json_array_get(flows, i);
+    double t = 0;
+    int64_t amt = 0;
+    struct json_field spec[] = {
+        JF_NUMBER("t_years", &t, JF_REQUIRED),
+        JF_I64("amount_cents", &amt, JF_REQUIRED, -100000000000LL, 100000000000LL), JF_END};
+    struct field_errors fe;
+    field_errors_init(&fe, req->a);
+    if (json_parse_fields(req->a, it, spec, JSON_REJECT_UNKNOWN, &fe) < 0) {
+      for (int k = 0; k < fe.n; k++)
+        field_error_add(&errs, arena_printf(req->a, "flows[%zu].%s", i, fe.e[k].field),
+                        fe.e[k].code, "%s", fe.e[k].detail);
+      continue;
+    }
+    if (t < 0 || t > 100)
+      field_error_add(&errs, arena_printf(req->a, "flows[%zu].t_years", i), "range",
+                      "t_years must be between 0 and 100");
+    f[i] = (struct fin_flow){t, amt};
+  }
+  if (errs.n)
+    return http_problem_fields(req, &errs);
+  double apr;
+  if (fin_apr(f, n, &apr, &e) < 0)
+    return http_problem(req, 422, e.code, e.msg, "flows");
+  return http_reply_json(
+      req, 200, json_pack("{s:f,s:o}", "apr_percent", round6(apr), "apr_display", pct_json(apr)));
+}
+
+int finance_api_check(struct http_req *req)
+{
+  struct err e = {0};
+  json_t *body = http_json_body(req, &e);
+  if (!body)
+    return http_problem_err(req, &e);
+  int64_t net = 0, inst = 0, final = -1, fees = 0;
+  int n = 0;
+  double nominal = -1, stated = 0;
+  bool has_final = false, has_nominal = false;
+  struct json_field spec[] = {
+      JF_I64("net_loan_cents", &net, JF_REQUIRED, 1, 100000000000LL),
+      JF_INT("installments", &n, JF_REQUIRED, 1, 120),
+      JF_I64("installment_cents", &inst, JF_REQUIRED, 1, 100000000000LL),
+      {"final_installment_cents", JF_T_I64, &final, 0, 1, 100000000000LL, NULL, &has_final},
+      JF_I64("fees_cents", &fees, 0, 0, 100000000000LL),
+      {"nominal_rate_percent", JF_T_NUMBER, &nominal, 0, 0, 0, NULL, &has_nominal},
+      JF_NUMBER("stated_apr_percent", &stated, JF_REQUIRED),
+      JF_END,
+  };
+  struct field_errors errs;
+  field_errors_init(&errs, req->a);
+  if (json_parse_fields(req->a, body, spec, JSON_REJECT_UNKNOWN, &errs) < 0)
+    return http_problem_fields(req, &errs);
+  if (!has_final)
+    final = inst;
+  if (fees >= net)
+    field_error_add(&errs, "fees_cents", "range", "fees must be below the net loan");
+  if (has_nominal && (nominal < 0 || nominal > 30))
+    field_error_add(&errs, "nominal_rate_percent", "range", "nominal_rate_percent must be 0 to 30");
+  if (errs.n)
+    return http_problem_fields(req, &errs);
+  struct fin_flow *f = arena_calloc(req->a, (size_t)n + 1, sizeof *f);
+  f[0] = (struct fin_flow){0, net - fees};
+  for (int m = 1; m <= n; m++)
+    f[m] = (struct fin_flow){m / 12.0, -(m < n ? inst : final)};
+  double apr;
+  if (fin_apr(f, (size_t)n + 1, &apr, &e) < 0)
+    return http_problem(req, 422, e.code, e.msg, "installment_cents");
+  json_t *problems = json_array();
+  char stated_s[32], computed_s[32];
+  fin_percent_display(stated, stated_s, sizeof stated_s);
+  fin_percent_display(apr, computed_s, sizeof computed_s);
+  double shown = floor(apr * 100 + 0.5) / 100;
+  if (fabs(shown - stated) > 0.0100001)
+    json_array_append_new(
+        problems, json_pack("{s:s,s:s}", "code", "apr_mismatch", "detail",
+                            arena_printf(req->a,
+                                         "Der angegebene effektive Jahreszins von %s passt nicht zu"
+                                         " den Raten: aus ihnen ergeben sich %s.",
+                                         stated_s, computed_s)));
+  if (has_nominal) {
+    /* the instalment the stated Sollzins implies (balloon when the final one differs) */
+    double i = nominal / 1200;
+    double expect;
+    if (final != inst && n > 1) {
+      double g = pow(1 + i, n), s = i == 0 ? n - 1 : (g - (1 + i)) / i;
+      expect = ((double)net * g - (double) final) / s;
+    } else {
+      expect = fin_annuity((double)net, n, i);
+    }
+    if (fabs(expect - (double)inst) > fmax(2.0, (double)inst * 0.001)) {
+      char nom_s[32];
+      fin_percent_display(nominal, nom_s, sizeof nom_s);
+      json_array_append_new(
+          problems,
+          json_pack("{s:s,s:s}", "code", "installment_mismatch", "detail",
+                    arena_printf(req->a,
+                                 "Die Rate von %.2f € passt nicht zum Sollzins von %s: er ergibt"
+                                 " %.2f € (ohne weitere Kosten).",
+                                 (double)inst / 100, nom_s, expect / 100)));
+    }
+  }
+  return http_reply_json(req, 200,
+                         json_pack("{s:b,s:f,s:s,s:f,s:o}", "consistent",
+                                   json_array_size(problems) == 0, "computed_apr_percent",
+                                   round6(apr), "computed_apr_display", computed_s,
+                                   "stated_apr_percent", stated, "problems", problems));
+}
