@@ -180,8 +180,10 @@ Test(finance, monthly_fast_path_equals_the_general_solver)
     struct err e = {0};
     int r1 = fin_apr(fl, (size_t)n + 1, &x1, &e);
     int r2 = fin_apr_monthly(payout, (double)(int64_t)a, (double)(int64_t)f, n, &x2, &e);
-    cr_assert_eq(r1, r2);
-    if (r1 == 0)
+    /* the general solver searches -99 % .. 1000 %, the monthly one a wider range */
+    if (r1 == 0) {
+      cr_assert_eq(r2, 0);
       cr_assert(fabs(x1 - x2) < 1e-6, "n=%d: %.9f vs %.9f", n, x1, x2);
+    }
   }
 }
