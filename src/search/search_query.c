@@ -235,24 +235,41 @@ static bool range_check(uint32_t s, void *arg)
   return true;
 }
 
-/* Docs whose field lies in [lo, hi]: whole buckets by union, edge buckets checked. */
+static int64_t bucket_min(const struct rfield *rf, int k)
+{
+  return k == 0 ? INT64_MIN : rf->base + (int64_t)k * rf->width;
+}
+
+static int64_t bucket_max(const struct rfield *rf, int k)
+{
+  return k == rf->nb - 1 ? INT64_MAX : rf->base + (int64_t)(k + 1) * rf->width - 1;
+}
+
+/* Docs whose field lies in [lo, hi]: the buckets wholly inside the range come
+ * from the cumulative bitmaps (one copy, one andnot); only a bucket the range
+ * cuts through is checked doc by doc. */
 static roaring_bitmap_t *range_bm(const struct search_index *ix, const struct rfield *rf,
                                   size_t field, int64_t lo, int64_t hi)
 {
   if (lo > hi)
     return roaring_bitmap_create();
   int bl = search_range_bucket(rf, lo), bh = search_range_bucket(rf, hi);
+  int first = lo <= bucket_min(rf, bl) ? bl : bl + 1; /* first whole bucket */
+  int last = hi >= bucket_max(rf, bh) ? bh : bh - 1;  /* last whole bucket */
   roaring_bitmap_t *out;
-  if (bh - bl > 1) {
-    /* whole buckets bl+1 .. bh-1 from the cumulative bitmaps: one copy, one andnot */
-    out = roaring_bitmap_copy(rf->cum[bh - 1]);
-    roaring_bitmap_andnot_inplace(out, rf->cum[bl]);
+  if (first <= last) {
+    out = roaring_bitmap_copy(rf->cum[last]);
+    if (first > 0)
+      roaring_bitmap_andnot_inplace(out, rf->cum[first - 1]);
   } else {
     out = roaring_bitmap_create();
   }
   struct range_iter it = {ix, out, field, lo, hi};
-  roaring_iterate(rf->b[bl], range_check, &it);
-  if (bh != bl)
+  if (first > bl)
+    roaring_iterate(rf->b[bl], range_check, &it);
+  if (last < bh && bh != bl)
+    roaring_iterate(rf->b[bh], range_check, &it);
+  else if (last < bh && first <= bl)
     roaring_iterate(rf->b[bh], range_check, &it);
   return out;
 }
