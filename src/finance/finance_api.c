@@ -1,10 +1,14 @@
 #include "finance/finance_api.h"
 
+#include "app.h"
 #include "core/arena.h"
 #include "core/enumdef.h"
+#include "core/ids.h"
 #include "core/json.h"
+#include "finance/conditions.h"
 #include "finance/finance.h"
 #include "finance/finance_text.h"
+#include "inventory/vehicle_store.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -233,4 +237,120 @@ int finance_api_check(struct http_req *req)
                                    json_array_size(problems) == 0, "computed_apr_percent",
                                    round6(apr), "computed_apr_display", computed_s,
                                    "stated_apr_percent", stated, "problems", problems));
+}
+
+/* ---- bank partner conditions and vehicle examples ---- */
+
+struct cond_arg {
+  struct arena *a;
+  int64_t tenant_id;
+  struct fin_conditions c;
+  int64_t version;
+  int found;
+  const char *vehicle_id;
+  struct vehicle v;
+};
+
+static int tx_cond_load(db_conn *c, void *arg, struct err *e)
+{
+  struct cond_arg *x = arg;
+  x->found = fin_conditions_load(c, x->a, x->tenant_id, 0, &x->c, &x->version, e);
+  return x->found < 0 ? -1 : 0;
+}
+
+static int tx_cond_save(db_conn *c, void *arg, struct err *e)
+{
+  struct cond_arg *x = arg;
+  return fin_conditions_save(c, x->a, x->tenant_id, &x->c, &x->version, e);
+}
+
+int finance_api_conditions_get(struct http_req *req)
+{
+  struct cond_arg x = {.a = req->a, .tenant_id = req->tenant_id};
+  struct err e = {0};
+  if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_READ, tx_cond_load, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  if (!x.found)
+    return http_problem(req, 404, CC24_E_NOT_FOUND, "no financing conditions stored yet", NULL);
+  json_t *j = fin_conditions_to_json(&x.c);
+  json_object_set_new(j, "version", json_integer(x.version));
+  return http_reply_json(req, 200, j);
+}
+
+int finance_api_conditions_put(struct http_req *req)
+{
+  struct err e = {0};
+  json_t *body = http_json_body(req, &e);
+  if (!body)
+    return http_problem_err(req, &e);
+  struct cond_arg x = {.a = req->a, .tenant_id = req->tenant_id};
+  struct field_errors errs;
+  field_errors_init(&errs, req->a);
+  if (fin_conditions_from_json(req->a, body, &x.c, &errs) < 0)
+    return http_problem_fields(req, &errs);
+  if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_cond_save, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  json_t *j = fin_conditions_to_json(&x.c);
+  json_object_set_new(j, "version", json_integer(x.version));
+  return http_reply_json(req, 200, j);
+}
+
+static int tx_example(db_conn *c, void *arg, struct err *e)
+{
+  struct cond_arg *x = arg;
+  int rc = vehicle_store_get(c, x->a, 0, x->vehicle_id, &x->v, e);
+  if (rc <= 0) {
+    x->found = rc == 0 ? -2 : -1;
+    return rc;
+  }
+  x->found = fin_conditions_load(c, x->a, x->v.tenant_id, 0, &x->c, &x->version, e);
+  return x->found < 0 ? -1 : 0;
+}
+
+json_t *finance_example_json(struct arena *a, const struct fin_conditions *c, int64_t price_cents,
+                             int64_t version, struct err *e)
+{
+  struct fin_input in;
+  if (fin_conditions_example(c, price_cents, &in, e) < 0)
+    return NULL;
+  struct fin_quote q;
+  if (fin_quote(&in, &q, e) < 0)
+    return NULL;
+  struct fin_lender ld = {c->lender_name, c->lender_address, c->variable_rate};
+  const char *text;
+  if (fin_representative_text(a, &in, &q, &ld, &text, e) < 0)
+    return NULL;
+  char apr[32], nominal[32];
+  fin_percent_display(q.apr_percent, apr, sizeof apr);
+  fin_percent_display(in.nominal_rate_percent, nominal, sizeof nominal);
+  return json_pack(
+      "{s:I,s:I,s:I,s:i,s:f,s:s,s:I,s:I,s:i,s:I,s:f,s:s,s:I,s:s,s:I}", "price_cents",
+      (json_int_t)in.price_cents, "down_payment_cents", (json_int_t)in.down_payment_cents,
+      "net_loan_cents", (json_int_t)q.net_loan_cents, "term_months", in.term_months,
+      "nominal_rate_percent", in.nominal_rate_percent, "nominal_rate_display", nominal,
+      "monthly_installment_cents", (json_int_t)q.monthly_installment_cents,
+      "final_installment_cents", (json_int_t)q.final_installment_cents, "installments",
+      q.installments, "total_payable_cents", (json_int_t)q.total_payable_cents, "apr_percent",
+      round6(q.apr_percent), "apr_display", apr, "fees_cents", (json_int_t)in.fees_cents,
+      "representative_text", text, "conditions_version", (json_int_t)version);
+}
+
+int finance_api_vehicle_example(struct http_req *req)
+{
+  const char *id = http_param(req, "id");
+  if (!id_valid(id))
+    return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, "no such vehicle", "id");
+  struct cond_arg x = {.a = req->a, .vehicle_id = id};
+  struct err e = {0};
+  if (db_tx(((struct app *)req->app)->db, 0, DB_READ, tx_example, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  if (x.found == -2)
+    return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, "no such vehicle", "id");
+  if (x.found == 0)
+    return http_problem(req, 404, CC24_E_FINANCE_MISSING, "the dealer offers no financing", NULL);
+  json_t *j = finance_example_json(req->a, &x.c, x.v.price_cents, x.version, &e);
+  if (!j)
+    return http_problem(req, 422, e.code, e.msg, NULL);
+  json_object_set_new(j, "vehicle", json_string(x.v.public_id));
+  return http_reply_json(req, 200, j);
 }

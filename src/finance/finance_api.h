@@ -10,5 +10,17 @@
 int finance_api_quote(struct http_req *req);
 int finance_api_apr(struct http_req *req);
 int finance_api_check(struct http_req *req);
+/* GET/PUT /api/v1/finance/conditions — the caller's bank partner conditions (versioned). */
+int finance_api_conditions_get(struct http_req *req);
+int finance_api_conditions_put(struct http_req *req);
+/* GET /api/v1/vehicles/{id}/finance-example — the dealer's example for a public vehicle. */
+int finance_api_vehicle_example(struct http_req *req);
+
+struct arena;
+struct err;
+struct fin_conditions;
+/* The example for price_cents under c as JSON (new reference), NULL + e when none fits. */
+json_t *finance_example_json(struct arena *a, const struct fin_conditions *c, int64_t price_cents,
+                             int64_t version, struct err *e);
 
 #endif

@@ -121,7 +121,7 @@ int http_reply_json(struct http_req *req, int status, json_t *j)
   }
   struct buf b;
   buf_init(&b, req->a);
-  int rc = json_dump_callback(j, dump_cb, &b, JSON_COMPACT);
+  int rc = json_dump_callback(j, dump_cb, &b, JSON_COMPACT | JSON_REAL_PRECISION(15));
   json_decref(j);
   if (rc != 0) {
     log_error("http_reply_json: could not serialise the value");

@@ -1,14 +1,38 @@
 #include "inventory/seed.h"
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "finance/conditions.h"
 #include "inventory/seed_data.h"
 #include "inventory/vehicle_store.h"
 #include "tenant/tenant.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* Demo bank partner conditions (a fictitious lender) so examples show on the site. */
+static int seed_finance_conditions(db_conn *c, struct arena *a, int64_t tenant_id, struct err *e)
+{
+  static const char *demo =
+      "{\"lender_name\": \"cc24 Demo Autobank AG\","
+      " \"lender_address\": \"Musterstraße 1, 10115 Berlin\","
+      " \"min_amount_cents\": 250000, \"max_amount_cents\": 15000000000,"
+      " \"fees_cents\": 0, \"default_term\": 48, \"default_down_bp\": 2000, \"representative\": 1,"
+      " \"bands\": [{\"term_min\": 12, \"term_max\": 36, \"rate_percent\": 3.99},"
+      " {\"term_min\": 37, \"term_max\": 60, \"rate_percent\": 4.99},"
+      " {\"term_min\": 61, \"term_max\": 96, \"rate_percent\": 5.99}]}";
+  json_error_t je;
+  json_t *j = json_arena(a, json_loads(demo, 0, &je));
+  struct fin_conditions fc;
+  struct field_errors errs;
+  field_errors_init(&errs, a);
+  if (!j || fin_conditions_from_json(a, j, &fc, &errs) < 0)
+    return err_set(e, CC24_E_INTERNAL, "demo finance conditions do not parse");
+  int64_t version;
+  return fin_conditions_save(c, a, tenant_id, &fc, &version, e);
+}
 
 struct dealers_arg {
   struct arena *a;
@@ -43,6 +67,8 @@ static int tx_dealers(db_conn *c, void *arg, struct err *e)
       char key[96];
       snprintf(key, sizeof key, "demo-key-%s", s->slug);
       if (tenant_store_set_api_key(c, t.id, key, e) < 0)
+        return -1;
+      if (seed_finance_conditions(c, d->a, t.id, e) < 0)
         return -1;
     }
     d->ids[d->n] = t.id;

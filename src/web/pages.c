@@ -9,6 +9,8 @@
 #include "core/money.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "finance/conditions.h"
+#include "finance/finance_text.h"
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
 #include "search/search.h"
@@ -265,12 +267,72 @@ int web_search_page(struct http_req *req)
   return web_render(req, 200, "search", ctx);
 }
 
+/* The financing box of a vehicle page: the dealer's example, or the buyer's own
+ * down payment and term from the calculator form (?anzahlung=EUR&laufzeit=MONTHS). */
+static json_t *vehicle_finance(struct http_req *req, const struct fin_conditions *c, int64_t price)
+{
+  struct fin_input in;
+  struct err e = {0};
+  int rc = fin_conditions_example(c, price, &in, &e);
+  int64_t down;
+  const char *ds = http_query(req, "anzahlung"), *ts = http_query(req, "laufzeit");
+  bool custom = false;
+  if (ds && money_parse_euros(ds, &down) == 0 && down >= 0 && down < price) {
+    in.down_payment_cents = down;
+    custom = true;
+  }
+  int64_t term;
+  if (ts && str_to_i64(ts, &term) && term >= 12 && term <= 96) {
+    in.term_months = (int)term;
+    custom = true;
+  }
+  json_t *f = json_object();
+  if (custom) {
+    const struct fin_band *b = fin_conditions_band(
+        c, in.term_months, (int)(in.down_payment_cents * 10000 / (price ? price : 1)));
+    rc = b ? 0 : -1;
+    if (b)
+      in.nominal_rate_percent = b->rate_bp / 100.0;
+  }
+  struct fin_quote q;
+  if (rc < 0 || fin_quote(&in, &q, &e) < 0) {
+    json_object_set_new(f, "unavailable", json_true());
+    return f;
+  }
+  struct fin_lender ld = {c->lender_name, c->lender_address, c->variable_rate};
+  const char *text = NULL;
+  /* the dealer's representative example (§ 17 PAngV); a buyer's own calculation is not one */
+  if (!custom)
+    fin_representative_text(req->a, &in, &q, &ld, &text, &e);
+  json_object_set_new(f, "custom", json_boolean(custom));
+  char s[64];
+  money_format(q.monthly_installment_cents, s, sizeof s);
+  json_object_set_new(f, "monthly", json_string(s));
+  fin_percent_display(q.apr_percent, s, sizeof s);
+  json_object_set_new(f, "apr", json_string(s));
+  fin_percent_display(in.nominal_rate_percent, s, sizeof s);
+  json_object_set_new(f, "nominal", json_string(s));
+  json_object_set_new(f, "term", json_integer(in.term_months));
+  json_object_set_new(f, "down_euros", json_integer(in.down_payment_cents / 100));
+  json_object_set_new(f, "text", json_string(text ? text : ""));
+  json_t *terms = json_array();
+  static const int opts[] = {12, 24, 36, 48, 60, 72, 84, 96};
+  for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+    json_array_append_new(
+        terms, json_pack("{s:i,s:b}", "months", opts[i], "selected", opts[i] == in.term_months));
+  json_object_set_new(f, "terms", terms);
+  return f;
+}
+
 struct page_arg {
   struct arena *a;
   const char *id;
   struct vehicle v;
   struct tenant t;
   int found;
+  struct fin_conditions fc;
+  int64_t fc_version;
+  int has_fc;
 };
 
 static int tx_vehicle(db_conn *c, void *arg, struct err *e)
@@ -279,6 +341,11 @@ static int tx_vehicle(db_conn *c, void *arg, struct err *e)
   p->found = vehicle_store_get(c, p->a, 0, p->id, &p->v, e);
   if (p->found == 1 && tenant_store_by_id(c, p->a, p->v.tenant_id, &p->t, e) < 0)
     return -1;
+  if (p->found == 1) {
+    p->has_fc = fin_conditions_load(c, p->a, p->v.tenant_id, 0, &p->fc, &p->fc_version, e);
+    if (p->has_fc < 0)
+      return -1;
+  }
   return p->found < 0 ? -1 : 0;
 }
 
@@ -396,6 +463,8 @@ int web_vehicle_page(struct http_req *req)
                              "city", p.t.city ? p.t.city : "", "phone", p.t.phone ? p.t.phone : "",
                              "email", p.t.email ? p.t.email : "");
   json_object_set_new(ctx, "dealer", dealer);
+  if (p.has_fc == 1)
+    json_object_set_new(ctx, "finance", vehicle_finance(req, &p.fc, v->price_cents));
   return web_render(req, 200, "vehicle", ctx);
 }
 

@@ -1,0 +1,63 @@
+// Dealer bank conditions (versioned) and the financing example of a vehicle, in the
+// API and on the vehicle page (with the calculator form working without JavaScript).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, json, demoKey, cc24 } from './helpers.mjs';
+
+let srv;
+let dealer;
+before(async () => {
+  srv = await startServer();
+  dealer = cc24(['admin', 'tenant', 'list', `--database-url=${srv.databaseUrl}`]).trim().split('\n')[0];
+});
+after(async () => srv && srv.stop());
+
+const auth = () => ({ Authorization: `Bearer ${demoKey(dealer)}`, 'Content-Type': 'application/json' });
+const conditions = (rate) => ({
+  lender_name: 'Hausbank Test AG', lender_address: 'Bankweg 2, 20095 Hamburg', fees_cents: 0,
+  default_term: 48, default_down_bp: 2000, representative: 0,
+  bands: [{ term_min: 12, term_max: 96, rate_percent: rate }],
+});
+
+test('conditions are validated, versioned and drive the vehicle example', async () => {
+  let r = await fetch(srv.url + '/api/v1/finance/conditions', { method: 'PUT', headers: auth(), body: JSON.stringify(conditions(2.99)) });
+  assert.equal(r.status, 200, await r.clone().text());
+  const v1 = (await json(r)).version;
+  r = await fetch(srv.url + '/api/v1/finance/conditions', { headers: auth() });
+  assert.equal((await json(r)).bands[0].rate_percent, 2.99);
+  r = await fetch(srv.url + '/api/v1/finance/conditions', { method: 'PUT', headers: auth(), body: JSON.stringify(conditions(3.49)) });
+  assert.ok((await json(r)).version > v1, 'a new version');
+
+  const bad = { ...conditions(3), bands: [{ term_min: 12, term_max: 60, rate_percent: 3 }, { term_min: 48, term_max: 96, rate_percent: 4 }], lender_address: '' };
+  r = await fetch(srv.url + '/api/v1/finance/conditions', { method: 'PUT', headers: auth(), body: JSON.stringify(bad) });
+  assert.equal(r.status, 422);
+  const fields = (await json(r)).errors.map((e) => e.field);
+  assert.ok(fields.includes('lender_address') && fields.includes('bands[1]'), fields.join());
+  assert.equal((await fetch(srv.url + '/api/v1/finance/conditions')).status, 401);
+
+  const list = await json(await fetch(srv.url + `/api/v1/vehicles/search?dealer=${dealer}&size=1&sort=price_desc`));
+  const v = list.items[0];
+  const ex = await json(await fetch(srv.url + `/api/v1/vehicles/${v.id}/finance-example`));
+  assert.equal(ex.nominal_rate_percent, 3.49);
+  assert.equal(ex.price_cents, v.price_cents);
+  assert.match(ex.representative_text, /Hausbank Test AG, Bankweg 2, 20095 Hamburg/);
+  assert.equal((await fetch(srv.url + '/api/v1/vehicles/0000000000000000/finance-example')).status, 404);
+});
+
+test('the vehicle page shows the example and recalculates without JavaScript', async () => {
+  const list = await json(await fetch(srv.url + `/api/v1/vehicles/search?size=1&sort=price_desc`));
+  const v = list.items[0];
+  const slug = `${v.make} ${v.model} ${v.variant}`.toLowerCase();
+  let r = await fetch(srv.url + `/fahrzeuge/x-${v.id}`, { redirect: 'manual' });
+  assert.equal(r.status, 301, 'non-canonical slugs redirect');
+  const page = r.headers.get('location');
+  let html = await (await fetch(srv.url + page)).text();
+  assert.match(html, /Repräsentatives Beispiel gemäß § 17 PAngV/);
+  assert.match(html, /effektiver Jahreszins \d+,\d\d %/);
+  html = await (await fetch(srv.url + page + '?anzahlung=1000&laufzeit=24')).text();
+  assert.match(html, /<option value="24" selected>/);
+  assert.doesNotMatch(html, /Repräsentatives Beispiel/, 'a buyer calculation is not the representative example');
+  html = await (await fetch(srv.url + page + '?anzahlung=%3Cscript%3E&laufzeit=-4')).text();
+  assert.doesNotMatch(html, /<script>/);
+  assert.ok(slug.length > 0);
+});
