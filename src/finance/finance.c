@@ -212,3 +212,92 @@ void fin_percent_display(double percent, char *out, size_t n)
   long long whole = hundredths / 100, frac = llabs(hundredths % 100);
   snprintf(out, n, "%s%lld,%02lld %%", hundredths < 0 && whole == 0 ? "-" : "", whole, frac);
 }
+
+int fin_lease_quote(const struct fin_lease_input *in, struct fin_lease_quote *q,
+                    struct field_errors *errs, struct err *e)
+{
+  memset(q, 0, sizeof *q);
+  int n = 0;
+  if (in->price_cents <= 0 || in->price_cents > MAX_CENTS)
+    bad(errs, "price_cents", "price_cents must be positive"), n++;
+  if (in->special_payment_cents < 0 || in->special_payment_cents >= in->price_cents)
+    bad(errs, "special_payment_cents", "the special payment must be below the price"), n++;
+  if (in->term_months < 6 || in->term_months > 120)
+    bad(errs, "term_months", "term_months must be between 6 and 120"), n++;
+  if (in->km_per_year < 1000 || in->km_per_year > 200000)
+    bad(errs, "km_per_year", "km_per_year must be between 1,000 and 200,000"), n++;
+  if (in->residual_value_cents < 0 || in->residual_value_cents >= in->price_cents)
+    bad(errs, "residual_value_cents", "the residual value must be below the price"), n++;
+  if (in->transfer_costs_cents < 0 || in->transfer_costs_cents > MAX_CENTS)
+    bad(errs, "transfer_costs_cents", "transfer_costs_cents must not be negative"), n++;
+  if (!isfinite(in->nominal_rate_percent) || in->nominal_rate_percent < 0 ||
+      in->nominal_rate_percent > 30)
+    bad(errs, "nominal_rate_percent", "nominal_rate_percent must be between 0 and 30"), n++;
+  if (in->monthly_rate_cents < 0 || in->monthly_rate_cents > MAX_CENTS)
+    bad(errs, "monthly_rate_cents", "monthly_rate_cents must not be negative"), n++;
+  if (n)
+    return err_set(e, CC24_E_FINANCE_INPUT, "impossible leasing input");
+  int64_t rate = in->monthly_rate_cents;
+  if (rate == 0) {
+    long double i = (long double)in->nominal_rate_percent / 1200.0L;
+    long double v = 1.0L / (1.0L + i);
+    long double pv = (long double)(in->price_cents - in->special_payment_cents);
+    long double vn = powl(v, in->term_months);
+    long double annuity_due = i == 0 ? in->term_months : (1.0L - vn) / (1.0L - v);
+    rate = round_half_up((pv - (long double)in->residual_value_cents * vn) / annuity_due);
+    if (rate <= 0) {
+      bad(errs, "residual_value_cents", "the residual value leaves nothing to pay monthly");
+      return err_set(e, CC24_E_FINANCE_INPUT, "the residual value leaves no monthly rate");
+    }
+  }
+  q->monthly_rate_cents = rate;
+  q->leasing_factor = (double)rate / (double)in->price_cents * 100.0;
+  q->total_cost_cents =
+      in->special_payment_cents + rate * in->term_months + in->transfer_costs_cents;
+  return 0;
+}
+
+int fin_nominal_for_apr(const struct fin_input *in, double target, double *nominal, struct err *e)
+{
+  struct fin_input x = *in;
+  double lo = 0, hi = 30;
+  struct fin_quote q;
+  x.nominal_rate_percent = lo;
+  if (fin_quote(&x, &q, e) < 0)
+    return -1;
+  if (q.apr_percent > target + 1e-9)
+    return err_set(e, CC24_E_FINANCE_NO_SOLUTION, "even 0 %% Sollzins exceeds that APR");
+  x.nominal_rate_percent = hi;
+  if (fin_quote(&x, &q, e) < 0 || q.apr_percent < target)
+    return err_set(e, CC24_E_FINANCE_NO_SOLUTION, "the APR needs a Sollzins above 30 %%");
+  for (int it = 0; it < 80 && hi - lo > 1e-9; it++) {
+    x.nominal_rate_percent = (lo + hi) / 2;
+    if (fin_quote(&x, &q, e) < 0)
+      return -1;
+    if (q.apr_percent < target)
+      lo = x.nominal_rate_percent;
+    else
+      hi = x.nominal_rate_percent;
+  }
+  *nominal = (lo + hi) / 2;
+  return 0;
+}
+
+int fin_installment_for_apr(const struct fin_input *in, double target, int64_t *installment,
+                            struct err *e)
+{
+  if (fin_validate(in, NULL) < 0 || !isfinite(target) || target <= -99 || target > 1000)
+    return err_set(e, CC24_E_FINANCE_INPUT, "impossible financing input");
+  int n = in->term_months;
+  double payout =
+      (double)(in->price_cents - in->down_payment_cents - in->trade_in_cents - in->fees_cents);
+  double v = pow(1.0 + target / 100.0, -1.0 / 12.0);
+  double balloon = in->product == FIN_BALLOON ? (double)in->balloon_cents : 0;
+  int k = in->product == FIN_BALLOON ? n - 1 : n; /* regular payments */
+  double annuity = fabs(1.0 - v) < 1e-15 ? k : v * (1.0 - pow(v, k)) / (1.0 - v);
+  double a = (payout - balloon * pow(v, n)) / annuity;
+  if (!(a > 0))
+    return err_set(e, CC24_E_FINANCE_NO_SOLUTION, "no positive instalment gives that APR");
+  *installment = round_half_up(a);
+  return 0;
+}

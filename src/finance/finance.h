@@ -72,4 +72,36 @@ void fin_percent_display(double percent, char *out, size_t n);
 /* Annuity for credit c over n months at monthly rate i (unrounded cents). */
 double fin_annuity(double c, int n, double i);
 
+/* ---- leasing (not credit: advertised with its own figures) ---- */
+
+struct fin_lease_input {
+  int64_t price_cents;           /* gross list price */
+  int64_t special_payment_cents; /* Sonderzahlung, paid at the start */
+  int term_months;               /* 6..120 */
+  int km_per_year;               /* agreed mileage */
+  int64_t residual_value_cents;  /* Restwert at the end (lessor's calculation or agreed) */
+  int64_t transfer_costs_cents;  /* Überführung */
+  double nominal_rate_percent;   /* the lessor's money rate p.a. */
+  int64_t monthly_rate_cents;    /* when > 0: the lessor's stated rate, not computed */
+};
+
+struct fin_lease_quote {
+  int64_t monthly_rate_cents;
+  double leasing_factor;    /* monthly rate / gross list price × 100 */
+  int64_t total_cost_cents; /* special payment + all rates + transfer costs */
+};
+
+/* Rates are due in advance (month 0 .. n-1); the residual value closes the
+ * account at month n: price − special = Σ R·v^m + residual·v^n, v = 1/(1+i/12). */
+int fin_lease_quote(const struct fin_lease_input *in, struct fin_lease_quote *q,
+                    struct field_errors *errs, struct err *e);
+
+/* ---- inverses ---- */
+
+/* The Sollzins (percent p.a.) at which in has the target APR (in's own rate ignored). */
+int fin_nominal_for_apr(const struct fin_input *in, double target_apr_percent, double *nominal,
+                        struct err *e);
+/* The monthly instalment (cents) that gives the target APR for in's amounts and fees. */
+int fin_installment_for_apr(const struct fin_input *in, double target_apr_percent,
+                            int64_t *installment_cents, struct err *e);
 #endif

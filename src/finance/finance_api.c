@@ -5,6 +5,7 @@
 #include "core/enumdef.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/money.h"
 #include "finance/conditions.h"
 #include "finance/finance.h"
 #include "finance/finance_text.h"
@@ -26,9 +27,77 @@ static json_t *pct_json(double p)
   return json_string(s);
 }
 
-static const char *const products[] = {"loan", "balloon"};
-static const char *const products_de[] = {"Ratenkredit", "Schlussratenfinanzierung"};
-static const struct enum_def product_enum = {"product", 2, products, products_de, products};
+static const char *const products[] = {"loan", "balloon", "leasing"};
+static const char *const products_de[] = {"Ratenkredit", "Schlussratenfinanzierung", "Leasing"};
+static const struct enum_def product_enum = {"product", 3, products, products_de, products};
+#define PRODUCT_LEASING 2
+
+/* Leasing: its own figures (monthly rate, special payment, term, mileage, transfer
+ * costs, total, Leasingfaktor; the residual value for residual-value leasing). */
+static int lease_quote(struct http_req *req, json_t *body)
+{
+  struct fin_lease_input in = {0};
+  int product = PRODUCT_LEASING;
+  bool residual_contract = false;
+  char *lessor = NULL, *address = NULL;
+  struct json_field spec[] = {
+      JF_ENUM("product", &product, JF_REQUIRED, &product_enum),
+      JF_I64("price_cents", &in.price_cents, JF_REQUIRED, 1, 100000000000LL),
+      JF_I64("special_payment_cents", &in.special_payment_cents, 0, 0, 100000000000LL),
+      JF_INT("term_months", &in.term_months, JF_REQUIRED, 6, 120),
+      JF_INT("km_per_year", &in.km_per_year, JF_REQUIRED, 1000, 200000),
+      JF_I64("residual_value_cents", &in.residual_value_cents, JF_REQUIRED, 0, 100000000000LL),
+      JF_I64("transfer_costs_cents", &in.transfer_costs_cents, 0, 0, 100000000000LL),
+      JF_NUMBER("nominal_rate_percent", &in.nominal_rate_percent, 0),
+      JF_I64("monthly_rate_cents", &in.monthly_rate_cents, 0, 0, 100000000000LL),
+      JF_BOOL("residual_value_contract", &residual_contract, 0),
+      JF_STRING("lessor_name", &lessor, 0, 1, 200),
+      JF_STRING("lessor_address", &address, 0, 1, 300),
+      JF_END,
+  };
+  struct field_errors errs;
+  field_errors_init(&errs, req->a);
+  if (json_parse_fields(req->a, body, spec, JSON_REJECT_UNKNOWN, &errs) < 0)
+    return http_problem_fields(req, &errs);
+  struct fin_lease_quote q;
+  struct err e = {0};
+  if (fin_lease_quote(&in, &q, &errs, &e) < 0)
+    return errs.n ? http_problem_fields(req, &errs) : http_problem_err(req, &e);
+  char factor[32], price[64], special[64], rate[64], transfer[64], total[64], residual[64];
+  snprintf(factor, sizeof factor, "%.2f", q.leasing_factor);
+  for (char *p = factor; *p; p++)
+    if (*p == '.')
+      *p = ',';
+  money_format(in.price_cents, price, sizeof price);
+  money_format(in.special_payment_cents, special, sizeof special);
+  money_format(q.monthly_rate_cents, rate, sizeof rate);
+  money_format(in.transfer_costs_cents, transfer, sizeof transfer);
+  money_format(q.total_cost_cents, total, sizeof total);
+  money_format(in.residual_value_cents, residual, sizeof residual);
+  json_t *out = json_pack("{s:s,s:I,s:f,s:s,s:I,s:i,s:i,s:I}", "product", "leasing",
+                          "monthly_rate_cents", (json_int_t)q.monthly_rate_cents, "leasing_factor",
+                          floor(q.leasing_factor * 100 + 0.5) / 100, "leasing_factor_display",
+                          factor, "total_cost_cents", (json_int_t)q.total_cost_cents, "term_months",
+                          in.term_months, "km_per_year", in.km_per_year, "special_payment_cents",
+                          (json_int_t)in.special_payment_cents);
+  if (lessor && address) {
+    const char *text = arena_printf(
+        req->a,
+        "Leasingbeispiel: Fahrzeugpreis (Listenpreis brutto) %s, Leasing-Sonderzahlung %s,"
+        " Laufzeit %d Monate, Fahrleistung %d km pro Jahr, %d monatliche Leasingraten von je %s,"
+        " Überführungskosten %s, Gesamtkosten %s%s%s, Leasingfaktor %s. Leasinggeber: %s, %s.",
+        price, special, in.term_months, in.km_per_year, in.term_months, rate, transfer, total,
+        residual_contract ? ", kalkulierter Restwert " : "", residual_contract ? residual : "",
+        factor, lessor, address);
+    json_object_set_new(out, "representative_text", json_string(text));
+    json_object_set_new(out, "missing", json_array());
+  } else {
+    json_object_set_new(out, "representative_text", json_null());
+    json_object_set_new(out, "missing",
+                        json_pack("[s]", lessor ? "lessor_address" : "lessor_name"));
+  }
+  return http_reply_json(req, 200, out);
+}
 
 int finance_api_quote(struct http_req *req)
 {
@@ -36,6 +105,9 @@ int finance_api_quote(struct http_req *req)
   json_t *body = http_json_body(req, &e);
   if (!body)
     return http_problem_err(req, &e);
+  json_t *pj = json_object_get(body, "product");
+  if (json_is_string(pj) && strcmp(json_string_value(pj), "leasing") == 0)
+    return lease_quote(req, body);
   struct fin_input in = {0};
   int product = FIN_LOAN;
   json_t *lender = NULL;
@@ -61,7 +133,7 @@ int finance_api_quote(struct http_req *req)
   if (lender)
     json_arena(req->a, lender);
   json_parse_fields(req->a, body, spec, JSON_REJECT_UNKNOWN, &errs);
-  in.product = product;
+  in.product = product == PRODUCT_LEASING ? FIN_LOAN : product;
   struct fin_lender ld = {.variable_rate = variable};
   if (lender) {
     char *name = NULL, *address = NULL;
@@ -353,4 +425,54 @@ int finance_api_vehicle_example(struct http_req *req)
     return http_problem(req, 422, e.code, e.msg, NULL);
   json_object_set_new(j, "vehicle", json_string(x.v.public_id));
   return http_reply_json(req, 200, j);
+}
+
+int finance_api_solve(struct http_req *req)
+{
+  struct err e = {0};
+  json_t *body = http_json_body(req, &e);
+  if (!body)
+    return http_problem_err(req, &e);
+  static const char *const what[] = {"nominal_rate", "installment"};
+  static const struct enum_def what_enum = {"solve", 2, what, what, what};
+  struct fin_input in = {0};
+  int product = FIN_LOAN, solve = 0;
+  double target = 0;
+  struct json_field spec[] = {
+      JF_ENUM("solve", &solve, JF_REQUIRED, &what_enum),
+      JF_NUMBER("target_apr_percent", &target, JF_REQUIRED),
+      JF_ENUM("product", &product, JF_REQUIRED, &product_enum),
+      JF_I64("price_cents", &in.price_cents, JF_REQUIRED, 1, 100000000000LL),
+      JF_I64("down_payment_cents", &in.down_payment_cents, 0, 0, 100000000000LL),
+      JF_I64("trade_in_cents", &in.trade_in_cents, 0, 0, 100000000000LL),
+      JF_INT("term_months", &in.term_months, JF_REQUIRED, 1, 120),
+      JF_I64("balloon_cents", &in.balloon_cents, 0, 0, 100000000000LL),
+      JF_I64("fees_cents", &in.fees_cents, 0, 0, 100000000000LL),
+      JF_I64("financed_fees_cents", &in.financed_fees_cents, 0, 0, 100000000000LL),
+      JF_END,
+  };
+  struct field_errors errs;
+  field_errors_init(&errs, req->a);
+  json_parse_fields(req->a, body, spec, JSON_REJECT_UNKNOWN, &errs);
+  if (product == PRODUCT_LEASING)
+    field_error_add(&errs, "product", "enum", "solving applies to loan and balloon");
+  in.product = product == PRODUCT_LEASING ? FIN_LOAN : product;
+  if (errs.n == 0 && (!isfinite(target) || target < 0 || target > 100))
+    field_error_add(&errs, "target_apr_percent", "range", "target_apr_percent must be 0 to 100");
+  if (errs.n == 0)
+    fin_validate(&in, &errs);
+  if (errs.n)
+    return http_problem_fields(req, &errs);
+  if (solve == 0) {
+    double nominal;
+    if (fin_nominal_for_apr(&in, target, &nominal, &e) < 0)
+      return http_problem(req, 422, e.code, e.msg, "target_apr_percent");
+    return http_reply_json(req, 200,
+                           json_pack("{s:f,s:o}", "nominal_rate_percent", round6(nominal),
+                                     "nominal_rate_display", pct_json(nominal)));
+  }
+  int64_t a;
+  if (fin_installment_for_apr(&in, target, &a, &e) < 0)
+    return http_problem(req, 422, e.code, e.msg, "target_apr_percent");
+  return http_reply_json(req, 200, json_pack("{s:I}", "monthly_installment_cents", (json_int_t)a));
 }

@@ -10,6 +10,8 @@
 int finance_api_quote(struct http_req *req);
 int finance_api_apr(struct http_req *req);
 int finance_api_check(struct http_req *req);
+/* POST /api/v1/finance/solve — the Sollzins or the instalment for a target APR. */
+int finance_api_solve(struct http_req *req);
 /* GET/PUT /api/v1/finance/conditions — the caller's bank partner conditions (versioned). */
 int finance_api_conditions_get(struct http_req *req);
 int finance_api_conditions_put(struct http_req *req);

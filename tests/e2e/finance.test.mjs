@@ -96,3 +96,30 @@ test('impossible input names the field and never answers NaN', async () => {
   const zero = await json(await post('/api/v1/finance/quote', { product: 'loan', price_cents: 1200000, term_months: 12, nominal_rate_percent: 0 }));
   assert.equal(zero.apr_display, '0,00 %');
 });
+
+test('leasing quotes carry their own figures', async () => {
+  const q = await json(await post('/api/v1/finance/quote', {
+    product: 'leasing', price_cents: 4000000, special_payment_cents: 300000, term_months: 36, km_per_year: 10000,
+    residual_value_cents: 2200000, transfer_costs_cents: 99000, nominal_rate_percent: 3.9,
+    lessor_name: 'Leasing Muster GmbH', lessor_address: 'Leasingallee 5, 50667 Köln',
+  }));
+  assert.ok(q.monthly_rate_cents > 0);
+  assert.equal(q.total_cost_cents, 300000 + 36 * q.monthly_rate_cents + 99000);
+  assert.equal(q.leasing_factor_display, (q.monthly_rate_cents / 40000).toFixed(2).replace('.', ','));
+  for (const s of ['Leasingbeispiel', 'Sonderzahlung 3.000,00 €', '36 Monate', '10000 km pro Jahr', 'Überführungskosten 990,00 €', 'Leasingfaktor', 'Leasing Muster GmbH']) {
+    assert.ok(q.representative_text.includes(s), s);
+  }
+  const bad = await post('/api/v1/finance/quote', { product: 'leasing', price_cents: 100000, term_months: 36, km_per_year: 10000, residual_value_cents: 200000, nominal_rate_percent: 3 });
+  assert.equal(bad.status, 422);
+});
+
+test('solving for the Sollzins or the instalment of a target APR', async () => {
+  const base = { product: 'loan', price_cents: 2500000, down_payment_cents: 500000, term_months: 48, fees_cents: 9900 };
+  const q = await json(await post('/api/v1/finance/quote', { ...base, nominal_rate_percent: 4.49 }));
+  const n = await json(await post('/api/v1/finance/solve', { ...base, solve: 'nominal_rate', target_apr_percent: q.apr_percent }));
+  assert.ok(Math.abs(n.nominal_rate_percent - 4.49) < 0.005, JSON.stringify(n));
+  const i = await json(await post('/api/v1/finance/solve', { ...base, solve: 'installment', target_apr_percent: q.apr_percent }));
+  assert.ok(Math.abs(i.monthly_installment_cents - q.monthly_installment_cents) <= 1);
+  const no = await post('/api/v1/finance/solve', { ...base, solve: 'nominal_rate', target_apr_percent: 90 });
+  assert.equal(no.status, 422);
+});

@@ -187,3 +187,59 @@ Test(finance, monthly_fast_path_equals_the_general_solver)
     }
   }
 }
+
+Test(finance, leasing_rate_factor_and_total)
+{
+  struct fin_lease_input in = {.price_cents = 4000000,
+                               .special_payment_cents = 300000,
+                               .term_months = 36,
+                               .km_per_year = 10000,
+                               .residual_value_cents = 2200000,
+                               .transfer_costs_cents = 99000,
+                               .nominal_rate_percent = 3.9};
+  struct fin_lease_quote q;
+  struct err e = {0};
+  cr_assert_eq(fin_lease_quote(&in, &q, NULL, &e), 0, "%s", e.msg);
+  /* the account closes: PV of rates in advance + residual = price − special payment */
+  double i = 3.9 / 1200, v = 1 / (1 + i), pv = 0;
+  for (int m = 0; m < 36; m++)
+    pv += q.monthly_rate_cents * pow(v, m);
+  pv += 2200000 * pow(v, 36);
+  cr_assert(fabs(pv - 3700000) < 36, "pv %f", pv);
+  cr_assert_float_eq(q.leasing_factor, q.monthly_rate_cents / 40000.0, 1e-9);
+  cr_assert_eq(q.total_cost_cents, 300000 + 36 * q.monthly_rate_cents + 99000);
+  in.monthly_rate_cents = 39900;
+  cr_assert_eq(fin_lease_quote(&in, &q, NULL, &e), 0);
+  cr_assert_eq(q.monthly_rate_cents, 39900, "a lessor's stated rate is taken as it is");
+  cr_assert_float_eq(q.leasing_factor, 0.9975, 1e-9);
+  in.residual_value_cents = 4000000;
+  cr_assert_eq(fin_lease_quote(&in, &q, NULL, &e), -1);
+}
+
+Test(finance, inverses_round_trip)
+{
+  struct fin_input in = {.product = FIN_LOAN,
+                         .price_cents = 2500000,
+                         .down_payment_cents = 500000,
+                         .term_months = 48,
+                         .nominal_rate_percent = 4.49,
+                         .fees_cents = 9900};
+  struct fin_quote q;
+  struct err e = {0};
+  cr_assert_eq(fin_quote(&in, &q, &e), 0);
+  double nominal;
+  cr_assert_eq(fin_nominal_for_apr(&in, q.apr_percent, &nominal, &e), 0, "%s", e.msg);
+  cr_assert(fabs(nominal - 4.49) < 0.005, "rate → APR → rate: %f", nominal);
+  int64_t a;
+  cr_assert_eq(fin_installment_for_apr(&in, q.apr_percent, &a, &e), 0);
+  cr_assert(llabs(a - q.monthly_installment_cents) <= 1, "%lld vs %lld", (long long)a,
+            (long long)q.monthly_installment_cents);
+  struct fin_input b = in;
+  b.product = FIN_BALLOON;
+  b.balloon_cents = 800000;
+  cr_assert_eq(fin_quote(&b, &q, &e), 0);
+  cr_assert_eq(fin_installment_for_apr(&b, q.apr_percent, &a, &e), 0);
+  cr_assert(llabs(a - q.monthly_installment_cents) <= 1);
+  cr_assert_eq(fin_nominal_for_apr(&in, 95.0, &nominal, &e), -1, "needs more than 30 %%");
+  cr_assert_eq(fin_nominal_for_apr(&in, 0.1, &nominal, &e), -1, "fees alone exceed it");
+}
