@@ -19,6 +19,8 @@ const struct route cc24_routes[] = {
     {"GET", "/", web_home, ROLE_PUBLIC, 0, RL_NONE},
     {"GET", "/fahrzeuge", web_search_page, ROLE_PUBLIC, 0, RL_NONE},
     {"GET", "/fahrzeuge/{slug}", web_vehicle_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/fahrzeuge/{slug}/angebot", web_offer_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/finanzierung", web_finance_page, ROLE_PUBLIC, 0, RL_NONE},
 
     /* JSON API v1 */
     {"GET", "/api/v1/openapi.yaml", web_openapi, ROLE_PUBLIC, ROUTE_API, RL_API},

@@ -482,3 +482,177 @@ int web_openapi(struct http_req *req)
   fclose(f);
   return http_reply_arena(req, 200, "application/yaml; charset=utf-8", b.data, b.len);
 }
+
+/* ---- /finanzierung: the calculator (a plain GET form; no ad text without a lender) ---- */
+
+/* A euro amount from the query; a malformed one names itself in *bad. */
+static int64_t euros_param(struct http_req *req, const char *name, int64_t dflt, const char **bad)
+{
+  const char *s = http_query(req, name);
+  int64_t c;
+  if (!s || !*s)
+    return dflt;
+  if (money_parse_euros(s, &c) < 0) {
+    *bad = name;
+    return dflt;
+  }
+  return c;
+}
+
+int web_finance_page(struct http_req *req)
+{
+  const char *bad = NULL; /* the malformed parameter */
+  struct fin_input in = {.product = FIN_LOAN};
+  in.price_cents = euros_param(req, "preis", 2500000, &bad);
+  in.down_payment_cents = euros_param(req, "anzahlung", 500000, &bad);
+  in.balloon_cents = euros_param(req, "schlussrate", 0, &bad);
+  in.fees_cents = euros_param(req, "gebuehren", 0, &bad);
+  int64_t term = 48;
+  const char *ts = http_query(req, "laufzeit");
+  if (ts && *ts && !str_to_i64(ts, &term))
+    bad = "laufzeit";
+  in.term_months = term < 0 || term > 1000 ? 0 : (int)term;
+  in.nominal_rate_percent = 4.99;
+  const char *rs = http_query(req, "sollzins");
+  if (rs && *rs) {
+    char *end;
+    char *r = arena_strdup(req->a, rs);
+    for (char *p = r; *p; p++)
+      if (*p == ',')
+        *p = '.';
+    in.nominal_rate_percent = strtod(r, &end);
+    if (*end || end == r)
+      bad = "sollzins";
+  }
+  if (in.balloon_cents > 0)
+    in.product = FIN_BALLOON;
+  json_t *ctx = web_context(req);
+  json_t *form = json_object();
+  json_object_set_new(form, "price", json_integer(in.price_cents / 100));
+  json_object_set_new(form, "down", json_integer(in.down_payment_cents / 100));
+  json_object_set_new(form, "term", json_integer(in.term_months));
+  json_object_set_new(form, "rate", json_real(in.nominal_rate_percent));
+  json_object_set_new(form, "balloon", json_integer(in.balloon_cents / 100));
+  json_object_set_new(form, "fees", json_integer(in.fees_cents / 100));
+  json_object_set_new(ctx, "in", form);
+  struct field_errors errs;
+  field_errors_init(&errs, req->a);
+  struct fin_quote q;
+  struct err e = {0};
+  if (bad || fin_validate(&in, &errs) < 0 || fin_quote(&in, &q, &e) < 0) {
+    const char *t = i18n_get(req->locale, "finance.invalid");
+    const char *p = strstr(t, "{field}");
+    static const struct {
+      const char *param, *key;
+    } labels[] = {{"preis", "finance.price"},         {"anzahlung", "finance.down_payment"},
+                  {"laufzeit", "finance.term"},       {"sollzins", "finance.nominal_input"},
+                  {"schlussrate", "finance.balloon"}, {"gebuehren", "finance.fees"}};
+    const char *field = errs.n ? errs.e[0].detail : "";
+    for (size_t k = 0; bad && k < sizeof labels / sizeof labels[0]; k++)
+      if (!strcmp(bad, labels[k].param))
+        field = i18n_get(req->locale, labels[k].key);
+    json_object_set_new(
+        ctx, "error",
+        json_string(p ? arena_printf(req->a, "%.*s%s%s", (int)(p - t), t, field, p + 7) : t));
+    return web_render(req, 200, "finance", ctx);
+  }
+  char s[64];
+  json_t *r = json_object();
+  money_format(q.monthly_installment_cents, s, sizeof s);
+  json_object_set_new(r, "monthly", json_string(s));
+  money_format(q.final_installment_cents, s, sizeof s);
+  json_object_set_new(r, "final", json_string(s));
+  money_format(q.net_loan_cents, s, sizeof s);
+  json_object_set_new(r, "net_loan", json_string(s));
+  money_format(q.total_payable_cents, s, sizeof s);
+  json_object_set_new(r, "total", json_string(s));
+  money_format(q.total_interest_cents, s, sizeof s);
+  json_object_set_new(r, "interest", json_string(s));
+  json_object_set_new(r, "installments", json_integer(q.installments));
+  fin_percent_display(q.apr_percent, s, sizeof s);
+  json_object_set_new(r, "apr", json_string(s));
+  fin_percent_display(in.nominal_rate_percent, s, sizeof s);
+  json_object_set_new(r, "nominal", json_string(s));
+  json_object_set_new(ctx, "q", r);
+  return web_render(req, 200, "finance", ctx);
+}
+
+/* ---- /fahrzeuge/{slug}/angebot: the printable offer sheet ---- */
+
+int web_offer_page(struct http_req *req)
+{
+  const char *slug = http_param(req, "slug");
+  size_t sl = strlen(slug);
+  const char *id = sl >= ID_LEN ? slug + sl - ID_LEN : "";
+  if (!id_valid(id))
+    return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, "no such vehicle", NULL);
+  struct page_arg p = {.a = req->a, .id = id};
+  struct err e = {0};
+  if (db_tx(((struct app *)req->app)->db, 0, DB_READ, tx_vehicle, &p, &e) < 0)
+    return http_problem_err(req, &e);
+  if (!p.found)
+    return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, "no such vehicle", NULL);
+  struct vehicle *v = &p.v;
+  struct arena *a = req->a;
+  json_t *ctx = web_context(req);
+  json_object_set_new(ctx, "make", json_string(v->make));
+  json_object_set_new(ctx, "model", json_string(v->model));
+  json_object_set_new(ctx, "variant", json_string(v->variant));
+  json_object_set_new(ctx, "vin", json_string(*v->vin ? v->vin : "–"));
+  json_object_set_new(ctx, "mileage",
+                      json_string(arena_printf(a, "%s km", int_de(a, v->mileage_km))));
+  json_object_set_new(
+      ctx, "first_reg",
+      json_string(v->first_reg >= 0
+                      ? arena_printf(a, "%02d/%04d", v->first_reg % 12 + 1, v->first_reg / 12)
+                      : "–"));
+  char s[64];
+  money_format(v->price_cents, s, sizeof s);
+  json_object_set_new(ctx, "price", json_string(s));
+  json_object_set_new(ctx, "vat_label",
+                      json_string(enum_label(&vehicle_enum_vat, v->vat_mode, req->locale)));
+  time_berlin_date(time_now(), s, sizeof s);
+  json_object_set_new(ctx, "date", json_string(s));
+  json_object_set_new(ctx, "dealer",
+                      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "name", p.t.name ? p.t.name : "",
+                                "street", p.t.street ? p.t.street : "", "zip",
+                                p.t.zip ? p.t.zip : "", "city", p.t.city ? p.t.city : "", "phone",
+                                p.t.phone ? p.t.phone : "", "email", p.t.email ? p.t.email : ""));
+  struct fin_input in;
+  struct fin_quote q;
+  if (p.has_fc == 1 && fin_conditions_example(&p.fc, v->price_cents, &in, &e) == 0 &&
+      fin_quote(&in, &q, &e) == 0) {
+    struct fin_lender ld = {p.fc.lender_name, p.fc.lender_address, p.fc.variable_rate};
+    const char *text = "";
+    fin_representative_text(a, &in, &q, &ld, &text, &e);
+    json_t *f = json_object();
+    json_object_set_new(
+        f, "lender", json_string(arena_printf(a, "%s, %s", p.fc.lender_name, p.fc.lender_address)));
+    money_format(q.net_loan_cents, s, sizeof s);
+    json_object_set_new(f, "net_loan", json_string(s));
+    json_object_set_new(f, "term", json_integer(in.term_months));
+    char m[64], fin[64];
+    money_format(q.monthly_installment_cents, m, sizeof m);
+    money_format(q.final_installment_cents, fin, sizeof fin);
+    json_object_set_new(f, "payments",
+                        json_string(arena_printf(a, "%d × %s, %s %s", q.installments - 1, m,
+                                                 i18n_get(req->locale, "finance.final"), fin)));
+    money_format(q.total_payable_cents, s, sizeof s);
+    json_object_set_new(f, "total", json_string(s));
+    money_format(in.down_payment_cents, s, sizeof s);
+    json_object_set_new(f, "down", json_string(s));
+    fin_percent_display(in.nominal_rate_percent, s, sizeof s);
+    json_object_set_new(f, "nominal", json_string(s));
+    json_object_set_new(f, "rate_kind",
+                        json_string(i18n_get(req->locale, p.fc.variable_rate ? "finance.variable"
+                                                                             : "finance.fixed")));
+    fin_percent_display(q.apr_percent, s, sizeof s);
+    json_object_set_new(f, "apr", json_string(s));
+    money_format(in.fees_cents, s, sizeof s);
+    json_object_set_new(f, "fees", json_string(s));
+    json_object_set_new(f, "text", json_string(text));
+    json_object_set_new(ctx, "finance", f);
+  }
+  http_set_header(req, "X-Robots-Tag", "noindex");
+  return web_render(req, 200, "offer", ctx);
+}

@@ -28,6 +28,8 @@ int web_home(struct http_req *req);
 int web_search_page(struct http_req *req);
 int web_vehicle_page(struct http_req *req);
 int web_openapi(struct http_req *req);
+int web_finance_page(struct http_req *req);
+int web_offer_page(struct http_req *req);
 
 /* Card data for a vehicle list (used by home and search pages). */
 struct search_result;

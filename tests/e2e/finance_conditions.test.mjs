@@ -61,3 +61,22 @@ test('the vehicle page shows the example and recalculates without JavaScript', a
   assert.doesNotMatch(html, /<script>/);
   assert.ok(slug.length > 0);
 });
+
+test('financing page calculator and the printable offer sheet', async () => {
+  let html = await (await fetch(srv.url + '/finanzierung?preis=30000&anzahlung=5000&laufzeit=60&sollzins=3,99')).text();
+  assert.match(html, /460,30 €/, 'the engine computes 25,000 € over 60 months at 3.99 %');
+  assert.match(html, /4,06 %/);
+  html = await (await fetch(srv.url + '/finanzierung?preis=abc')).text();
+  assert.match(html, /role="alert">[^<]*(Kaufpreis|Purchase price)/);
+  html = await (await fetch(srv.url + '/finanzierung?preis=30000&anzahlung=40000')).text();
+  assert.match(html, /role="alert"/, 'a down payment above the price is refused');
+  const list = await json(await fetch(srv.url + '/api/v1/vehicles/search?size=1&sort=price_desc'));
+  const v = list.items[0];
+  const page = (await fetch(srv.url + `/fahrzeuge/x-${v.id}`, { redirect: 'manual' })).headers.get('location');
+  const r = await fetch(srv.url + page + '/angebot');
+  assert.equal(r.status, 200);
+  const sheet = await r.text();
+  for (const s of ['Europäische Standardinformationen', 'Effektiver Jahreszins', 'Gesamtkreditbetrag', 'Sollzinssatz']) {
+    assert.ok(sheet.includes(s) || sheet.includes('Standard European'), s);
+  }
+});

@@ -84,6 +84,21 @@ describe('site', () => {
     }
   });
 
+  test('financing page and offer sheet look right (screenshots)', async () => {
+    for (const [name, viewport] of [['desktop', { width: 1440, height: 900 }], ['mobile', { width: 390, height: 844 }]]) {
+      const page = await browser.newPage({ viewport });
+      await page.goto(srv.url + '/finanzierung');
+      await page.fill('#c-price', '32000');
+      await page.fill('#c-down', '6000');
+      await page.click('form.calc button[type=submit]');
+      await page.waitForSelector('#ergebnis .price');
+      assert.match(await page.locator('#ergebnis .price').textContent(), /\d+,\d\d €/);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: path.join(SHOTS, `finance-${name}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
   test('errors are HTML pages in the site design', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const resp = await page.goto(srv.url + '/fahrzeuge/gibt-es-nicht-0000000000000000');
