@@ -7,6 +7,7 @@
  *   admin    operator commands (admin tenant list)
  */
 #include "app.h"
+#include "auth/auth.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -107,43 +108,6 @@ static int ready_probe(void *app)
   return db_ping(((struct app *)app)->db, &e);
 }
 
-/* Keys from --api-keys "slug:key,...": the temporary credential scheme. */
-struct keys_arg {
-  const char *spec;
-};
-
-static int tx_keys(db_conn *c, void *arg, struct err *e)
-{
-  struct keys_arg *k = arg;
-  struct arena *a = arena_new(0);
-  char *spec = arena_strdup(a, k->spec), *save = NULL;
-  int rc = 0;
-  for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-    char *colon = strchr(item, ':');
-    if (!colon || colon == item || !colon[1]) {
-      rc = err_set(e, CC24_E_CONFIG, "api-keys: expected slug:key, got \"%s\"", item);
-      break;
-    }
-    *colon = 0;
-    struct tenant t;
-    int found = tenant_store_by_slug(c, a, str_trim(a, item), &t, e);
-    if (found < 0) {
-      rc = -1;
-      break;
-    }
-    if (!found) {
-      log_warn("api-keys: no dealer \"%s\"", item);
-      continue;
-    }
-    if (tenant_store_set_api_key(c, t.id, str_trim(a, colon + 1), e) < 0) {
-      rc = -1;
-      break;
-    }
-  }
-  arena_free(a);
-  return rc;
-}
-
 static int cmd_serve(void)
 {
   struct err e = {0};
@@ -168,13 +132,6 @@ static int cmd_serve(void)
         goto out;
       }
       log_info("loaded demo data: %lld vehicles", (long long)n);
-    }
-  }
-  if (cfg.api_keys[0]) {
-    struct keys_arg k = {cfg.api_keys};
-    if (db_tx(app.db, 0, DB_WRITE, tx_keys, &k, &e) < 0) {
-      log_error("%s", e.msg);
-      goto out;
     }
   }
   if (i18n_load(cfg.i18n_dir, &e) < 0) {
@@ -354,6 +311,123 @@ static int cmd_seed(int argc, char **argv, const int *rest, int nrest)
   return rc;
 }
 
+/* Value of "--name VALUE" / "--name=VALUE" among the admin words, or NULL. */
+static const char *opt(const char **w, int nw, const char *name, int *from)
+{
+  size_t nl = strlen(name);
+  for (int i = from ? *from : 0; i < nw; i++) {
+    if (!strncmp(w[i], name, nl) && w[i][nl] == '=') {
+      if (from)
+        *from = i + 1;
+      return w[i] + nl + 1;
+    }
+    if (!strcmp(w[i], name) && i + 1 < nw) {
+      if (from)
+        *from = i + 2;
+      return w[i + 1];
+    }
+  }
+  return NULL;
+}
+
+struct admin_arg {
+  struct arena *a;
+  const char **w;
+  int nw;
+  const char *cmd;
+  char *out;
+  int status; /* exit status for usage errors */
+};
+
+static int tx_admin(db_conn *c, void *arg, struct err *e)
+{
+  struct admin_arg *x = arg;
+  const char **w = x->w;
+  int nw = x->nw;
+  if (!strcmp(x->cmd, "token-create")) {
+    const char *slug = opt(w, nw, "--tenant", NULL);
+    struct tenant t;
+    int found = slug ? tenant_store_by_slug(c, x->a, slug, &t, e) : 0;
+    if (found < 0)
+      return -1;
+    if (!found) {
+      x->status = 2;
+      return err_set(e, CC24_E_TENANT_NOT_FOUND, "no dealer \"%s\"", slug ? slug : "");
+    }
+    unsigned scopes = 0;
+    int from = 0;
+    for (const char *sc; (sc = opt(w, nw, "--scope", &from));) {
+      unsigned one;
+      if (auth_scopes_parse(sc, &one) < 0) {
+        x->status = 2;
+        return err_set(e, CC24_E_BAD_PARAMETER,
+                       "unknown scope \"%s\" (read, inventory:write, leads)", sc);
+      }
+      scopes |= one;
+    }
+    if (!scopes) {
+      x->status = 2;
+      return err_set(e, CC24_E_BAD_PARAMETER, "at least one --scope is needed");
+    }
+    const char *name = opt(w, nw, "--name", NULL);
+    if (auth_token_create(c, x->a, t.id, name ? name : "admin", scopes, 0, NULL, &x->out, e) < 0)
+      return -1;
+    return auth_audit(c, t.id, 0, "token.create", auth_scopes_format(x->a, scopes), "cli", e);
+  }
+  const char *email = opt(w, nw, "--email", NULL);
+  if (!email) {
+    x->status = 2;
+    return err_set(e, CC24_E_BAD_PARAMETER, "--email is needed");
+  }
+  if (!strcmp(x->cmd, "user-add")) {
+    const char *slug = opt(w, nw, "--tenant", NULL), *role = opt(w, nw, "--role", NULL);
+    struct auth_user u = {.email = email,
+                          .role = auth_role_parse(role ? role : "staff"),
+                          .name = opt(w, nw, "--name", NULL)};
+    if (u.role < 0) {
+      x->status = 2;
+      return err_set(e, CC24_E_BAD_PARAMETER, "--role is staff, owner or admin");
+    }
+    if (u.role != AUTH_ROLE_ADMIN) {
+      struct tenant t;
+      int found = slug ? tenant_store_by_slug(c, x->a, slug, &t, e) : 0;
+      if (found <= 0) {
+        x->status = 2;
+        return found < 0 ? -1 : err_set(e, CC24_E_TENANT_NOT_FOUND, "--tenant names no dealer");
+      }
+      u.tenant_id = t.id;
+    }
+    const char *pw = getenv("CC24_NEW_PASSWORD");
+    char gen[40];
+    if (!pw) {
+      id_token(gen, sizeof gen, 15);
+      pw = gen;
+      x->out = arena_strdup(x->a, gen);
+    }
+    u.email_verified_at = time_now();
+    if (auth_user_create(c, x->a, &u, pw, e) < 0)
+      return -1;
+    return auth_audit(c, u.tenant_id, 0, "user.add", u.email, "cli", e);
+  }
+  struct auth_user u;
+  int found = auth_user_by_email(c, x->a, email, &u, e);
+  if (found <= 0) {
+    x->status = found < 0 ? 1 : 2;
+    return found < 0 ? -1 : err_set(e, CC24_E_NOT_FOUND, "no user %s", email);
+  }
+  if (!strcmp(x->cmd, "user-reset-password")) {
+    char gen[40];
+    id_token(gen, sizeof gen, 15);
+    x->out = arena_strdup(x->a, gen);
+    if (auth_user_set_password(c, u.id, gen, e) < 0)
+      return -1;
+    return auth_audit(c, u.tenant_id, u.id, "user.reset_password", "", "cli", e);
+  }
+  if (auth_user_set_disabled(c, u.id, true, e) < 0)
+    return -1;
+  return auth_audit(c, u.tenant_id, u.id, "user.disable", "", "cli", e);
+}
+
 struct tenant_list_arg {
   struct arena *a;
   struct tenant *t;
@@ -366,31 +440,67 @@ static int tx_tenant_list(db_conn *c, void *arg, struct err *e)
   return tenant_store_list(c, l->a, &l->t, &l->n, e);
 }
 
+/* cc24 admin tenant list | token create --tenant SLUG --scope S [--scope S] [--name N]
+ *   | user add --email E --tenant SLUG [--role staff|owner|admin] [--name N]
+ *   | user reset-password --email E | user disable --email E
+ * Contract: token create prints the token and nothing else; user add and
+ * reset-password print the new password (unless CC24_NEW_PASSWORD gave one). */
 static int cmd_admin(int argc, char **argv, const int *rest, int nrest)
 {
-  const char *words[8] = {0};
-  int nw = 0;
-  for (int i = 0; i < nrest && nw < 8; i++)
-    words[nw++] = argv[rest[i]];
   (void)argc;
-  if (nw >= 3 && !strcmp(words[1], "tenant") && !strcmp(words[2], "list")) {
-    db *d = open_db(true);
-    if (!d)
-      return 1;
-    struct tenant_list_arg l = {.a = arena_new(0)};
-    struct err e = {0};
-    int rc = db_tx(d, 0, DB_READ, tx_tenant_list, &l, &e);
+  const char *w[64];
+  int nw = 0;
+  for (int i = 0; i < nrest && nw < 64; i++)
+    w[nw++] = argv[rest[i]];
+  const char *cmd = NULL;
+  if (nw >= 3 && !strcmp(w[1], "tenant") && !strcmp(w[2], "list"))
+    cmd = "tenant-list";
+  else if (nw >= 3 && !strcmp(w[1], "token") && !strcmp(w[2], "create"))
+    cmd = "token-create";
+  else if (nw >= 3 && !strcmp(w[1], "user") && !strcmp(w[2], "add"))
+    cmd = "user-add";
+  else if (nw >= 3 && !strcmp(w[1], "user") && !strcmp(w[2], "reset-password"))
+    cmd = "user-reset-password";
+  else if (nw >= 3 && !strcmp(w[1], "user") && !strcmp(w[2], "disable"))
+    cmd = "user-disable";
+  if (!cmd) {
+    fprintf(stderr,
+            "usage: cc24 admin tenant list\n"
+            "       cc24 admin token create --tenant SLUG --scope SCOPE [--scope ...]\n"
+            "       cc24 admin user add --email E --tenant SLUG [--role staff|owner|admin]\n"
+            "       cc24 admin user reset-password --email E\n"
+            "       cc24 admin user disable --email E\n");
+    return 2;
+  }
+  db *d = open_db(true);
+  if (!d)
+    return 1;
+  struct err e = {0};
+  int rc;
+  struct arena *a = arena_new(0);
+  if (!strcmp(cmd, "tenant-list")) {
+    struct tenant_list_arg l = {.a = a};
+    rc = db_tx(d, 0, DB_READ, tx_tenant_list, &l, &e);
     if (rc == 0)
       for (int i = 0; i < l.n; i++)
         printf("%s\n", l.t[i].slug);
-    else
-      log_error("%s", e.msg);
-    arena_free(l.a);
-    db_close(d);
-    return rc ? 1 : 0;
+  } else {
+    struct admin_arg x = {.a = a, .w = w + 3, .nw = nw - 3, .cmd = cmd};
+    rc = db_tx(d, 0, DB_WRITE, tx_admin, &x, &e);
+    if (rc == 0 && x.out)
+      printf("%s\n", x.out);
+    if (rc < 0 && x.status) {
+      fprintf(stderr, "cc24 admin: %s\n", e.msg);
+      arena_free(a);
+      db_close(d);
+      return x.status;
+    }
   }
-  fprintf(stderr, "usage: cc24 admin tenant list\n");
-  return 2;
+  if (rc < 0)
+    log_error("%s", e.msg);
+  arena_free(a);
+  db_close(d);
+  return rc ? 1 : 0;
 }
 
 static void usage(FILE *out)

@@ -48,7 +48,6 @@ static const struct setting settings[] = {
     STR(i18n_dir, "i18n-dir", "i18n", "directory of translation catalogs (de.json, en.json)"),
     STR(log_format, "log-format", "auto", "auto (text on a TTY), json or text"),
     STR(log_level, "log-level", "info", "debug, info, warn or error"),
-    STR(api_keys, "api-keys", "", "temporary per-dealer API keys: slug:key[,slug:key...]"),
     INT(workers, "workers", "2", 0, 64, "job workers inside serve (0 = none)"),
     INT(http_threads, "http-threads", "0", 0, 256,
         "HTTP thread pool size (0 = number of cores, at least 2)"),

@@ -19,7 +19,6 @@ struct config {
   char *i18n_dir;
   char *log_format;       /* auto|json|text */
   char *log_level;        /* debug|info|warn|error */
-  char *api_keys;         /* temporary per-tenant API keys "slug:key,..." (replaced by accounts) */
   char *config_file;      /* the INI file read ("" = none) */
   int workers;            /* job workers inside serve */
   int http_threads;       /* libmicrohttpd thread pool size (>= 2) */

@@ -1,5 +1,6 @@
 #include "inventory/seed.h"
 
+#include "auth/auth.h"
 #include "core/arena.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -64,9 +65,19 @@ static int tx_dealers(db_conn *c, void *arg, struct err *e)
       t.website = s->website;
       if (tenant_store_create(c, &t, e) < 0)
         return -1;
-      char key[96];
+      /* demo credentials (README): API token demo-key-SLUG, owner owner@SLUG.demo */
+      char key[96], *secret;
       snprintf(key, sizeof key, "demo-key-%s", s->slug);
-      if (tenant_store_set_api_key(c, t.id, key, e) < 0)
+      if (auth_token_create(c, d->a, t.id, "Demo",
+                            AUTH_SCOPE_READ | AUTH_SCOPE_INVENTORY_WRITE | AUTH_SCOPE_LEADS, 0, key,
+                            &secret, e) < 0)
+        return -1;
+      struct auth_user u = {.tenant_id = t.id,
+                            .role = AUTH_ROLE_OWNER,
+                            .name = "Demo Inhaber",
+                            .email = arena_printf(d->a, "owner@%s.demo", s->slug),
+                            .email_verified_at = time_now()};
+      if (auth_user_create(c, d->a, &u, SEED_DEMO_PASSWORD, e) < 0)
         return -1;
       if (seed_finance_conditions(c, d->a, t.id, e) < 0)
         return -1;

@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+/* The password of the demo owners owner@SLUG.demo (stated in the README). */
+#define SEED_DEMO_PASSWORD "cc24-Demo-2026"
+
 /* Make sure the demo dealers exist (with their demo API keys "demo-key-<slug>"),
  * then add n vehicles spread over them, generated from seed. Prints progress to
  * stderr when verbose. Returns the number of vehicles added, or -1. */

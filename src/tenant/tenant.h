@@ -37,10 +37,4 @@ int tenant_store_by_id(db_conn *c, struct arena *a, int64_t id, struct tenant *t
 /* All tenants ordered by slug; *out is an arena array of *n entries. 0 or -1. */
 int tenant_store_list(db_conn *c, struct arena *a, struct tenant **out, int *n, struct err *e);
 
-/* Temporary API-key credential (replaced by API tokens in the accounts issue):
- * store SHA-256 of key for the tenant / look a tenant up by a presented key. */
-int tenant_store_set_api_key(db_conn *c, int64_t tenant_id, const char *key, struct err *e);
-int tenant_store_by_api_key(db_conn *c, struct arena *a, const char *key, struct tenant *t,
-                            struct err *e);
-
 #endif

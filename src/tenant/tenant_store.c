@@ -152,21 +152,3 @@ int tenant_store_list(db_conn *c, struct arena *a, struct tenant **out, int *n, 
   db_finish(st);
   return rc < 0 ? -1 : 0;
 }
-
-int tenant_store_set_api_key(db_conn *c, int64_t tenant_id, const char *key, struct err *e)
-{
-  char h[65];
-  id_sha256_hex(key, strlen(key), h);
-  return db_exec(c, "UPDATE tenants SET api_key_hash = $1 WHERE id = $2",
-                 DB_PARAMS(db_text(h), db_i64(tenant_id)), e) < 0
-             ? -1
-             : 0;
-}
-
-int tenant_store_by_api_key(db_conn *c, struct arena *a, const char *key, struct tenant *t,
-                            struct err *e)
-{
-  char h[65];
-  id_sha256_hex(key, strlen(key), h);
-  return by(c, a, "api_key_hash = $1", DB_PARAMS(db_text(h)), t, e);
-}

@@ -1,6 +1,7 @@
 #include "web/web.h"
 
 #include "app.h"
+#include "auth/auth.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -83,29 +84,25 @@ int web_error_page(struct http_req *req, int status, int code, const char *detai
 struct key_arg {
   struct arena *a;
   const char *key;
-  struct tenant t;
+  struct auth_token t;
   int found;
 };
 
 static int tx_key(db_conn *c, void *arg, struct err *e)
 {
   struct key_arg *k = arg;
-  k->found = tenant_store_by_api_key(c, k->a, k->key, &k->t, e);
+  k->found = auth_token_lookup(c, k->a, k->key, &k->t, e);
   return k->found < 0 ? -1 : 0;
 }
 
-/* The credential of the temporary API-key scheme: "Authorization: Bearer KEY"
- * (or X-API-Key). Kept in this one function so the accounts issue can replace it. */
+/* API credentials: "Authorization: Bearer TOKEN" (API tokens with scopes). A token
+ * acts for its dealer; writing needs the inventory:write scope. */
 static int authenticate(struct http_req *req)
 {
   const char *auth = http_header(req, "Authorization");
-  const char *key = NULL;
-  if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
-    key = auth + 7;
-  else if (!auth)
-    key = http_header(req, "X-API-Key");
-  if (!auth && !key)
+  if (!auth)
     return 0;
+  const char *key = strncasecmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
   if (!key || !*key || strlen(key) > 200) {
     http_problem(req, 401, CC24_E_UNAUTHORIZED, "unsupported or malformed credential", NULL);
     return 1;
@@ -121,9 +118,9 @@ static int authenticate(struct http_req *req)
     http_problem(req, 401, CC24_E_UNAUTHORIZED, "invalid credential", NULL);
     return 1;
   }
-  req->tenant_id = k.t.id;
-  req->tenant_slug = k.t.slug;
-  req->role = ROLE_OWNER;
+  req->tenant_id = k.t.tenant_id;
+  req->tenant_slug = k.t.tenant_slug;
+  req->role = (k.t.scopes & AUTH_SCOPE_INVENTORY_WRITE) ? ROLE_OWNER : ROLE_PUBLIC;
   return 0;
 }
 
@@ -139,10 +136,10 @@ int web_before(struct http_req *req)
       return 1;
   }
   if (req->route && req->role < req->route->role) {
-    if (req->role == ROLE_PUBLIC)
-      http_problem(req, 401, CC24_E_UNAUTHORIZED, "this endpoint needs a dealer credential", NULL);
+    if (req->tenant_id > 0)
+      http_problem(req, 403, CC24_E_FORBIDDEN, "the credential lacks the scope for this", NULL);
     else
-      http_problem(req, 404, CC24_E_NOT_FOUND, "not found", NULL);
+      http_problem(req, 401, CC24_E_UNAUTHORIZED, "this endpoint needs a dealer credential", NULL);
     return 1;
   }
   return 0;

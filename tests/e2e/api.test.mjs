@@ -221,3 +221,28 @@ for (const backend of backends()) {
     });
   });
 }
+
+test('operator commands: tokens with scopes, users for support', async () => {
+  const srv = await startServer({ backend: backends()[0] });
+  try {
+    const db = `--database-url=${srv.databaseUrl}`;
+    const { cc24 } = await import('./helpers.mjs');
+    const slug = cc24(['admin', 'tenant', 'list', db]).trim().split('\n')[0];
+    const write = cc24(['admin', 'token', 'create', '--tenant', slug, '--scope', 'inventory:write', db]);
+    assert.match(write, /^cc24_[A-Za-z0-9_-]{40,}\n$/, 'the token and nothing else');
+    const read = cc24(['admin', 'token', 'create', '--tenant', slug, '--scope', 'read', db]).trim();
+    const body = JSON.stringify({ make: 'Mini', model: 'Cooper', body: 'small_car', condition: 'used', first_registration: '2020-01',
+      mileage_km: 30000, power_kw: 100, fuel: 'petrol', gearbox: 'manual', price_cents: 1599000, vat_mode: 'margin' });
+    let r = await fetch(srv.url + '/api/v1/vehicles', { method: 'POST', headers: { Authorization: `Bearer ${write.trim()}`, 'Content-Type': 'application/json' }, body });
+    assert.equal(r.status, 201);
+    r = await fetch(srv.url + '/api/v1/vehicles', { method: 'POST', headers: { Authorization: `Bearer ${read}`, 'Content-Type': 'application/json' }, body });
+    assert.equal(r.status, 403, 'a read-only token cannot write');
+    r = await fetch(srv.url + '/api/v1/vehicles?status=draft', { headers: { Authorization: `Bearer ${read}` } });
+    assert.equal(r.status, 200, 'but it reads its own stock');
+    const pw = cc24(['admin', 'user', 'add', '--email', `Support@${slug}.example`, '--tenant', slug, db]).trim();
+    assert.ok(pw.length >= 16);
+    assert.match(cc24(['admin', 'user', 'disable', '--email', `support@${slug}.example`, db]), /^$/);
+  } finally {
+    await srv.stop();
+  }
+});

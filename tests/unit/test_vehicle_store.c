@@ -293,15 +293,6 @@ struct lookup {
 static int tx_lookup(db_conn *c, void *arg, struct err *e)
 {
   struct lookup *l = arg;
-  if (tenant_store_by_slug(c, a, "autohaus-alpha", &l->t, e) != 1)
-    return -1;
-  if (tenant_store_set_api_key(c, l->t.id, "sekret-key", e) < 0)
-    return -1;
-  l->rc = tenant_store_by_api_key(c, a, "sekret-key", &l->t, e);
-  if (l->rc != 1)
-    return -1;
-  if (tenant_store_by_api_key(c, a, "wrong-key", &l->t, e) != 0)
-    return -1;
   if (tenant_store_by_slug(c, a, "autohaus-beta", &l->t, e) != 1)
     return -1;
   return tenant_store_list(c, a, &l->all, &l->n, e);
