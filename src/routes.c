@@ -22,6 +22,18 @@ const struct route cc24_routes[] = {
     {"GET", "/fahrzeuge/{slug}/angebot", web_offer_page, ROLE_PUBLIC, 0, RL_NONE},
     {"GET", "/finanzierung", web_finance_page, ROLE_PUBLIC, 0, RL_NONE},
 
+    /* accounts and the dealer dashboard */
+    {"GET", "/anmelden", web_login_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/anmelden", web_login_post, ROLE_PUBLIC, 0, RL_LOGIN},
+    {"POST", "/abmelden", web_logout, ROLE_STAFF, ROUTE_CSRF, RL_NONE},
+    {"GET", "/dashboard", web_dashboard, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/fahrzeuge/neu", web_vehicle_new, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/fahrzeuge", web_vehicle_create, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"GET", "/dashboard/fahrzeuge/{id}", web_vehicle_edit, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/fahrzeuge/{id}", web_vehicle_update, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/fahrzeuge/{id}/status", web_dashboard_status, ROLE_STAFF, ROUTE_CSRF,
+     RL_FORM},
+
     /* JSON API v1 */
     {"GET", "/api/v1/openapi.yaml", web_openapi, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"GET", "/api/v1/vehicles", vehicle_api_list, ROLE_PUBLIC, ROUTE_API, RL_API},

@@ -2,6 +2,7 @@
 
 #include "app.h"
 #include "auth/auth.h"
+#include "auth/session.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -124,6 +125,46 @@ static int authenticate(struct http_req *req)
   return 0;
 }
 
+struct session_arg {
+  struct arena *a;
+  const char *token;
+  struct session s;
+  int found;
+};
+
+static int tx_session(db_conn *c, void *arg, struct err *e)
+{
+  struct session_arg *x = arg;
+  x->found = session_lookup(c, x->a, x->token, &x->s, e);
+  return x->found < 0 ? -1 : 0;
+}
+
+/* The login session of a page request, if any: user, dealer and role. */
+static int web_session(struct http_req *req)
+{
+  const char *token = http_cookie(req, web_session_cookie_name());
+  if (!token || !*token)
+    return 0;
+  struct session_arg x = {.a = req->a, .token = token};
+  struct err e = {0};
+  if (db_tx(((struct app *)req->app)->db, 0, DB_WRITE, tx_session, &x, &e) < 0) {
+    http_problem_err(req, &e);
+    return 1;
+  }
+  if (!x.found)
+    return 0;
+  struct session *s = arena_alloc(req->a, sizeof *s);
+  *s = x.s;
+  req->session = s;
+  req->user_id = s->user_id;
+  req->tenant_id = s->tenant_id;
+  req->tenant_slug = s->tenant_slug;
+  req->role = s->role == AUTH_ROLE_ADMIN   ? ROLE_ADMIN
+              : s->role == AUTH_ROLE_OWNER ? ROLE_OWNER
+                                           : ROLE_STAFF;
+  return 0;
+}
+
 int web_before(struct http_req *req)
 {
   const char *q = http_query(req, "lang");
@@ -134,6 +175,21 @@ int web_before(struct http_req *req)
   if (req->is_api) {
     if (authenticate(req))
       return 1;
+  } else if (web_session(req)) {
+    return 1;
+  }
+  if (req->route && (req->route->flags & ROUTE_CSRF) &&
+      !session_csrf_ok(req->session, http_form(req, "_csrf"))) {
+    http_problem(req, 403, CC24_E_CSRF, "the form has expired; please reload the page", NULL);
+    return 1;
+  }
+  if (req->route && req->role < req->route->role && !req->is_api && !req->user_id) {
+    /* pages: to the login, and back here afterwards */
+    struct buf b;
+    buf_init(&b, req->a);
+    buf_puts(&b, "/anmelden?next=");
+    buf_append_urlenc(&b, req->path, strlen(req->path));
+    return http_redirect(req, 303, buf_cstr(&b)), 1;
   }
   if (req->route && req->role < req->route->role) {
     if (req->tenant_id > 0)

@@ -29,6 +29,18 @@ int web_search_page(struct http_req *req);
 int web_vehicle_page(struct http_req *req);
 int web_openapi(struct http_req *req);
 int web_finance_page(struct http_req *req);
+
+/* Accounts and the dealer dashboard (dashboard.c). */
+const char *web_session_cookie_name(void);
+int web_login_page(struct http_req *req);
+int web_login_post(struct http_req *req);
+int web_logout(struct http_req *req);
+int web_dashboard(struct http_req *req);
+int web_dashboard_status(struct http_req *req);
+int web_vehicle_new(struct http_req *req);
+int web_vehicle_create(struct http_req *req);
+int web_vehicle_edit(struct http_req *req);
+int web_vehicle_update(struct http_req *req);
 int web_offer_page(struct http_req *req);
 
 /* Card data for a vehicle list (used by home and search pages). */

@@ -1,0 +1,106 @@
+// The dealer dashboard in a real browser: log in, create a vehicle with a
+// validation error then fix it, publish it, find it on the public site, log out.
+// Plus the HTTP rules: login required, CSRF, no account enumeration, tenant isolation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startServer, launchBrowser, SHOTS, cc24 } from './helpers.mjs';
+
+let srv;
+let browser;
+let close;
+let slugs;
+before(async () => {
+  srv = await startServer();
+  ({ browser, close } = await launchBrowser());
+  slugs = cc24(['admin', 'tenant', 'list', `--database-url=${srv.databaseUrl}`]).trim().split('\n');
+});
+after(async () => {
+  if (close) await close();
+  if (srv) await srv.stop();
+});
+
+const PASSWORD = 'cc24-Demo-2026';
+
+async function login(page, slug) {
+  await page.goto(srv.url + '/dashboard');
+  await page.waitForURL(/\/anmelden\?next=/);
+  await page.fill('#l-email', `owner@${slug}.demo`);
+  await page.fill('#l-pw', PASSWORD);
+  await page.click('form button[type=submit]');
+  await page.waitForURL(/\/dashboard$/);
+}
+
+test('a dealer creates, fixes, publishes a vehicle and logs out', async () => {
+  for (const [name, viewport] of [['desktop', { width: 1440, height: 900 }], ['mobile', { width: 390, height: 844 }]]) {
+    const ctx = await browser.newContext({ viewport });
+    const page = await ctx.newPage();
+    await login(page, slugs[0]);
+    assert.match(await page.locator('h1').textContent(), /Übersicht|Overview/);
+    await page.screenshot({ path: path.join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+    await page.click('a[href="/dashboard/fahrzeuge/neu"] >> nth=0');
+    const unique = `Testfahrzeug ${name} ${Date.now()}`;
+    await page.fill('#v-make', 'Volvo');
+    await page.fill('#v-model', 'V90');
+    await page.fill('#v-variant', unique);
+    await page.fill('#v-reg', '2021-05');
+    await page.fill('#v-km', 'viel');
+    await page.fill('#v-kw', '145');
+    await page.fill('#v-price', '34.990');
+    await page.selectOption('#v-status', 'published');
+    await page.click('form.vform button[type=submit]');
+    await page.waitForSelector('.field-error');
+    assert.ok(await page.locator('#v-km + .field-error').count() === 1, 'the mileage error is shown next to the field');
+    assert.equal(await page.inputValue('#v-variant'), unique, 'the input is kept');
+    await page.screenshot({ path: path.join(SHOTS, `vehicle-form-errors-${name}.png`), fullPage: true });
+    await page.fill('#v-km', '61000');
+    await page.click('form.vform button[type=submit]');
+    await page.waitForURL(/\/dashboard\?saved=1/);
+    const r = await fetch(srv.url + '/api/v1/vehicles/search?q=' + encodeURIComponent(unique));
+    const j = await r.json();
+    assert.equal(j.total, 1, 'published vehicles are on the public site at once');
+    assert.equal(j.items[0].price_cents, 3499000);
+    await page.click('.dash-bar form button[type=submit]');
+    await page.waitForURL(srv.url + '/');
+    await page.goto(srv.url + '/dashboard');
+    await page.waitForURL(/\/anmelden/);
+    await ctx.close();
+  }
+});
+
+test('login rules: no enumeration, CSRF, isolation between dealers', async () => {
+  const bad1 = await fetch(srv.url + '/anmelden', { method: 'POST', body: new URLSearchParams({ email: `owner@${slugs[0]}.demo`, password: 'wrong-password' }), redirect: 'manual' });
+  const bad2 = await fetch(srv.url + '/anmelden', { method: 'POST', body: new URLSearchParams({ email: 'nobody@nowhere.example', password: 'wrong-password' }), redirect: 'manual' });
+  assert.equal(bad1.status, 401);
+  assert.equal(bad2.status, 401);
+  const t1 = await bad1.text(), t2 = await bad2.text();
+  assert.equal(t1.replace(/value="[^"]*"/g, ''), t2.replace(/value="[^"]*"/g, ''), 'the same answer for unknown addresses');
+
+  const ok = await fetch(srv.url + '/anmelden', { method: 'POST', body: new URLSearchParams({ email: `owner@${slugs[0]}.demo`, password: PASSWORD, next: '//evil.example/' }), redirect: 'manual' });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), '/dashboard', 'no open redirect');
+  const cookie = ok.headers.get('set-cookie').split(';')[0];
+  assert.match(ok.headers.get('set-cookie'), /HttpOnly/i);
+  assert.match(ok.headers.get('set-cookie'), /SameSite=Lax/i);
+
+  const html = await (await fetch(srv.url + '/dashboard', { headers: { cookie } })).text();
+  const csrf = html.match(/name="_csrf" value="([^"]+)"/)[1];
+  const noCsrf = await fetch(srv.url + '/abmelden', { method: 'POST', headers: { cookie }, body: new URLSearchParams({}), redirect: 'manual' });
+  assert.equal(noCsrf.status, 403, 'forms need the CSRF token');
+  const wrongCsrf = await fetch(srv.url + '/abmelden', { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf.slice(1) + 'x' }), redirect: 'manual' });
+  assert.equal(wrongCsrf.status, 403);
+
+  // another dealer's vehicle: 404 on the edit page and on status changes
+  const other = await (await fetch(srv.url + `/api/v1/vehicles/search?dealer=${slugs[1]}&size=1`)).json();
+  const id = other.items[0].id;
+  assert.equal((await fetch(srv.url + `/dashboard/fahrzeuge/${id}`, { headers: { cookie } })).status, 404);
+  const st = await fetch(srv.url + `/dashboard/fahrzeuge/${id}/status`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, status: 'sold' }), redirect: 'manual' });
+  assert.equal(st.status, 404);
+  const still = await (await fetch(srv.url + `/api/v1/vehicles/${id}`)).json();
+  assert.notEqual(still.status, 'sold');
+
+  const out = await fetch(srv.url + '/abmelden', { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }), redirect: 'manual' });
+  assert.equal(out.status, 303);
+  const after = await fetch(srv.url + '/dashboard', { headers: { cookie }, redirect: 'manual' });
+  assert.equal(after.status, 303, 'the old session is gone');
+});
