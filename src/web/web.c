@@ -2,6 +2,7 @@
 
 #include "app.h"
 #include "auth/auth.h"
+#include "auth/ratelimit.h"
 #include "auth/session.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -82,6 +83,13 @@ int web_error_page(struct http_req *req, int status, int code, const char *detai
 
 /* ---- middleware ---- */
 
+static int too_many(struct http_req *req, int retry_after)
+{
+  http_set_header(req, "Retry-After", arena_printf(req->a, "%d", retry_after < 1 ? 1 : retry_after));
+  http_problem(req, 429, CC24_E_RATE_LIMITED, "too many requests; try again later", NULL);
+  return 1;
+}
+
 struct key_arg {
   struct arena *a;
   const char *key;
@@ -116,9 +124,17 @@ static int authenticate(struct http_req *req)
     return 1;
   }
   if (!k.found) {
+    /* repeated failures from one address end in 429 */
+    int retry = 60;
+    if (!rl_take(arena_printf(req->a, "authfail:%s", req->client_ip), 20, 20, &retry))
+      return too_many(req, retry);
     http_problem(req, 401, CC24_E_UNAUTHORIZED, "invalid credential", NULL);
     return 1;
   }
+  /* per-token API limit */
+  int retry = 1;
+  if (!rl_take(arena_printf(req->a, "api:%s", k.t.public_id), 600, 6000, &retry))
+    return too_many(req, retry);
   req->tenant_id = k.t.tenant_id;
   req->tenant_slug = k.t.tenant_slug;
   req->role = (k.t.scopes & AUTH_SCOPE_INVENTORY_WRITE) ? ROLE_OWNER : ROLE_PUBLIC;
@@ -172,6 +188,15 @@ int web_before(struct http_req *req)
   if (q && (strcmp(q, "de") == 0 || strcmp(q, "en") == 0) && !req->is_api)
     http_set_cookie(req, "lang", q, "Path=/; Max-Age=31536000; SameSite=Lax");
   req->role = ROLE_PUBLIC;
+  if (req->route && req->route->rl == RL_LOGIN && req->m == HTTP_POST) {
+    /* login attempts: per address and per account */
+    int retry = 60;
+    const char *email = http_form(req, "email");
+    if (!rl_take(arena_printf(req->a, "login-ip:%s", req->client_ip), 20, 10, &retry) ||
+        (email && !rl_take(arena_printf(req->a, "login-account:%s", str_lower(req->a, email)), 10,
+                           5, &retry)))
+      return too_many(req, retry);
+  }
   if (req->is_api) {
     if (authenticate(req))
       return 1;

@@ -246,3 +246,19 @@ test('operator commands: tokens with scopes, users for support', async () => {
     await srv.stop();
   }
 });
+
+test('repeated bad credentials from one address end in 429 with Retry-After', async () => {
+  const srv = await startServer({ demo: false });
+  try {
+    let last;
+    for (let i = 0; i < 25; i++) {
+      last = await fetch(srv.url + '/api/v1/vehicles', { headers: { Authorization: `Bearer wrong-${i}` } });
+      if (last.status === 429) break;
+    }
+    assert.equal(last.status, 429);
+    assert.ok(Number(last.headers.get('retry-after')) >= 1);
+    assert.match(last.headers.get('content-type'), /application\/problem\+json/);
+  } finally {
+    await srv.stop();
+  }
+});

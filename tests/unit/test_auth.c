@@ -154,3 +154,26 @@ Test(auth_store, tokens_users_and_audit)
   arena_free(ar);
   testdb_close(d);
 }
+
+#include "auth/ratelimit.h"
+#include <unistd.h>
+
+Test(ratelimit, buckets_drain_refill_and_say_when)
+{
+  rl_reset();
+  int retry = 0;
+  for (int i = 0; i < 5; i++)
+    cr_assert(rl_take("t:a", 5, 60, &retry), "burst of 5");
+  cr_assert_not(rl_take("t:a", 5, 60, &retry));
+  cr_assert(retry >= 1 && retry <= 2, "one token a second: retry %d", retry);
+  cr_assert(rl_take("t:b", 5, 60, &retry), "keys are independent");
+  usleep(1100000);
+  cr_assert(rl_take("t:a", 5, 60, &retry), "refilled after a second");
+  cr_assert_float_eq(rl_peek("t:new", 3, 60), 3.0, 1e-9);
+  for (int i = 0; i < 100000; i++) {
+    char k[32];
+    snprintf(k, sizeof k, "flood:%d", i);
+    rl_take(k, 1, 1, &retry); /* the table stays bounded */
+  }
+  rl_reset();
+}
