@@ -85,7 +85,8 @@ int web_error_page(struct http_req *req, int status, int code, const char *detai
 
 static int too_many(struct http_req *req, int retry_after)
 {
-  http_set_header(req, "Retry-After", arena_printf(req->a, "%d", retry_after < 1 ? 1 : retry_after));
+  http_set_header(req, "Retry-After",
+                  arena_printf(req->a, "%d", retry_after < 1 ? 1 : retry_after));
   http_problem(req, 429, CC24_E_RATE_LIMITED, "too many requests; try again later", NULL);
   return 1;
 }
@@ -203,11 +204,6 @@ int web_before(struct http_req *req)
   } else if (web_session(req)) {
     return 1;
   }
-  if (req->route && (req->route->flags & ROUTE_CSRF) &&
-      !session_csrf_ok(req->session, http_form(req, "_csrf"))) {
-    http_problem(req, 403, CC24_E_CSRF, "the form has expired; please reload the page", NULL);
-    return 1;
-  }
   if (req->route && req->role < req->route->role && !req->is_api && !req->user_id) {
     /* pages: to the login, and back here afterwards */
     struct buf b;
@@ -215,6 +211,11 @@ int web_before(struct http_req *req)
     buf_puts(&b, "/anmelden?next=");
     buf_append_urlenc(&b, req->path, strlen(req->path));
     return http_redirect(req, 303, buf_cstr(&b)), 1;
+  }
+  if (req->route && (req->route->flags & ROUTE_CSRF) &&
+      !session_csrf_ok(req->session, http_form(req, "_csrf"))) {
+    http_problem(req, 403, CC24_E_CSRF, "the form has expired; please reload the page", NULL);
+    return 1;
   }
   if (req->route && req->role < req->route->role) {
     if (req->tenant_id > 0)

@@ -1,0 +1,118 @@
+// Walks the whole route table: every route must be listed here with what an
+// anonymous caller gets and, where a route touches a dealer's data, what dealer A
+// gets for dealer B's resource (404, never 403: existence is not revealed).
+// A route added without an entry here fails this test.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, cc24, demoKey } from './helpers.mjs';
+
+let srv;
+let slugs;
+let draftOfB;
+let publicOfB;
+let cookieA;
+let csrfA;
+
+const json = { 'Content-Type': 'application/json' };
+
+before(async () => {
+  srv = await startServer();
+  slugs = cc24(['admin', 'tenant', 'list', `--database-url=${srv.databaseUrl}`]).trim().split('\n');
+  const B = { Authorization: `Bearer ${demoKey(slugs[1])}`, ...json };
+  const body = { make: 'Seat', model: 'Leon', body: 'compact', condition: 'used', first_registration: '2019-02', mileage_km: 70000,
+    power_kw: 110, fuel: 'petrol', gearbox: 'manual', price_cents: 1390000, vat_mode: 'margin', status: 'draft' };
+  draftOfB = (await (await fetch(srv.url + '/api/v1/vehicles', { method: 'POST', headers: B, body: JSON.stringify(body) })).json()).id;
+  publicOfB = (await (await fetch(srv.url + `/api/v1/vehicles/search?dealer=${slugs[1]}&size=1`)).json()).items[0];
+  const login = await fetch(srv.url + '/anmelden', { method: 'POST', body: new URLSearchParams({ email: `owner@${slugs[0]}.demo`, password: 'cc24-Demo-2026' }), redirect: 'manual' });
+  cookieA = login.headers.get('set-cookie').split(';')[0];
+  csrfA = (await (await fetch(srv.url + '/dashboard', { headers: { cookie: cookieA } })).text()).match(/name="_csrf" value="([^"]+)"/)[1];
+});
+after(async () => srv && srv.stop());
+
+const apiA = () => ({ Authorization: `Bearer ${demoKey(slugs[0])}`, ...json });
+const form = (fields) => ({ method: 'POST', headers: { cookie: cookieA }, body: new URLSearchParams({ _csrf: csrfA, ...fields }), redirect: 'manual' });
+const call = (p, init = {}) => fetch(srv.url + p, { redirect: 'manual', ...init });
+
+// route → [anonymous check, cross-tenant check or null]
+const routes = {
+  'GET /healthz': [async () => assert.equal((await call('/healthz')).status, 200), null],
+  'GET /readyz': [async () => assert.equal((await call('/readyz')).status, 200), null],
+  'GET /metrics': [async () => assert.equal((await call('/metrics')).status, 200), null],
+  'GET /static/{*path}': [async () => assert.equal((await call('/static/css/app.css')).status, 200), null],
+  'GET /': [async () => assert.equal((await call('/')).status, 200), null],
+  'GET /fahrzeuge': [async () => assert.equal((await call('/fahrzeuge')).status, 200), null],
+  'GET /fahrzeuge/{slug}': [
+    async () => assert.equal((await call(`/fahrzeuge/x-${draftOfB}`)).status, 404, 'drafts are not public'),
+    async () => assert.equal((await call(`/fahrzeuge/x-${draftOfB}`, { headers: { cookie: cookieA } })).status, 404)],
+  'GET /fahrzeuge/{slug}/angebot': [
+    async () => assert.equal((await call(`/fahrzeuge/x-${draftOfB}/angebot`)).status, 404), null],
+  'GET /finanzierung': [async () => assert.equal((await call('/finanzierung')).status, 200), null],
+  'GET /anmelden': [async () => assert.equal((await call('/anmelden')).status, 200), null],
+  'POST /anmelden': [async () => assert.equal((await call('/anmelden', { method: 'POST', body: new URLSearchParams({ email: 'x@y.de', password: 'nope-nope-nope' }) })).status, 401), null],
+  'POST /abmelden': [async () => assert.equal((await call('/abmelden', { method: 'POST' })).status, 303), null],
+  'GET /dashboard': [async () => assert.match((await call('/dashboard')).headers.get('location') || '', /^\/anmelden/), null],
+  'GET /dashboard/fahrzeuge/neu': [async () => assert.equal((await call('/dashboard/fahrzeuge/neu')).status, 303), null],
+  'POST /dashboard/fahrzeuge': [async () => assert.equal((await call('/dashboard/fahrzeuge', { method: 'POST' })).status, 303), null],
+  'GET /dashboard/fahrzeuge/{id}': [
+    async () => assert.equal((await call(`/dashboard/fahrzeuge/${draftOfB}`)).status, 303),
+    async () => assert.equal((await call(`/dashboard/fahrzeuge/${draftOfB}`, { headers: { cookie: cookieA } })).status, 404)],
+  'POST /dashboard/fahrzeuge/{id}': [
+    async () => assert.equal((await call(`/dashboard/fahrzeuge/${draftOfB}`, { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + `/dashboard/fahrzeuge/${draftOfB}`, form({ make: 'X', model: 'Y' }))).status, 404)],
+  'POST /dashboard/fahrzeuge/{id}/status': [
+    async () => assert.equal((await call(`/dashboard/fahrzeuge/${draftOfB}/status`, { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + `/dashboard/fahrzeuge/${draftOfB}/status`, form({ status: 'published' }))).status, 404)],
+  'GET /api/v1/openapi.yaml': [async () => assert.equal((await call('/api/v1/openapi.yaml')).status, 200), null],
+  'GET /api/v1/vehicles': [async () => assert.equal((await call('/api/v1/vehicles')).status, 200),
+    async () => {
+      const j = await (await call('/api/v1/vehicles?size=100&status=draft', { headers: apiA() })).json();
+      assert.ok(j.items.every((v) => v.dealer === slugs[0]), 'only the own stock');
+    }],
+  'POST /api/v1/vehicles': [async () => assert.equal((await call('/api/v1/vehicles', { method: 'POST', headers: json, body: '{}' })).status, 401),
+    async () => {
+      const r = await call('/api/v1/vehicles', { method: 'POST', headers: apiA(), body: JSON.stringify({ tenant_id: 2, dealer: slugs[1] }) });
+      assert.equal(r.status, 422, 'tenant fields cannot be set');
+    }],
+  'GET /api/v1/vehicles/search': [async () => assert.equal((await call('/api/v1/vehicles/search')).status, 200), null],
+  'GET /api/v1/vehicles/{id}': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}`)).status, 404),
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}`, { headers: apiA() })).status, 404)],
+  'PATCH /api/v1/vehicles/{id}': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}`, { method: 'PATCH', headers: json, body: '{}' })).status, 401),
+    async () => {
+      assert.equal((await call(`/api/v1/vehicles/${draftOfB}`, { method: 'PATCH', headers: apiA(), body: '{"price_cents": 100}' })).status, 404);
+      assert.equal((await call(`/api/v1/vehicles/${publicOfB.id}`, { method: 'PATCH', headers: apiA(), body: '{"price_cents": 100}' })).status, 404, 'public does not mean writable');
+    }],
+  'DELETE /api/v1/vehicles/{id}': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}`, { method: 'DELETE' })).status, 401),
+    async () => assert.equal((await call(`/api/v1/vehicles/${publicOfB.id}`, { method: 'DELETE', headers: apiA() })).status, 404)],
+  'GET /api/v1/makes': [async () => assert.equal((await call('/api/v1/makes')).status, 200), null],
+  'POST /api/v1/finance/quote': [async () => assert.equal((await call('/api/v1/finance/quote', { method: 'POST', headers: json, body: '{}' })).status, 422), null],
+  'POST /api/v1/finance/apr': [async () => assert.equal((await call('/api/v1/finance/apr', { method: 'POST', headers: json, body: '{}' })).status, 422), null],
+  'POST /api/v1/finance/check': [async () => assert.equal((await call('/api/v1/finance/check', { method: 'POST', headers: json, body: '{}' })).status, 422), null],
+  'POST /api/v1/finance/solve': [async () => assert.equal((await call('/api/v1/finance/solve', { method: 'POST', headers: json, body: '{}' })).status, 422), null],
+  'GET /api/v1/finance/conditions': [async () => assert.equal((await call('/api/v1/finance/conditions')).status, 401),
+    async () => {
+      const mine = await (await call('/api/v1/finance/conditions', { headers: apiA() })).json();
+      assert.notEqual(mine.lender_name, undefined);
+    }],
+  'PUT /api/v1/finance/conditions': [async () => assert.equal((await call('/api/v1/finance/conditions', { method: 'PUT', headers: json, body: '{}' })).status, 401), null],
+  'GET /api/v1/vehicles/{id}/finance-example': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}/finance-example`)).status, 404),
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}/finance-example`, { headers: apiA() })).status, 404)],
+};
+
+test('every route is covered, and each behaves for anonymous and cross-dealer callers', async () => {
+  const table = cc24(['routes']).trim().split('\n').map((l) => l.split(' ').slice(0, 2).join(' '));
+  const missing = table.filter((r) => !(r in routes));
+  assert.deepEqual(missing, [], 'routes without an isolation check');
+  for (const r of table) {
+    const [anon, cross] = routes[r];
+    await anon().catch((e) => { throw new Error(`${r} (anonymous): ${e.message}`); });
+    if (cross) await cross().catch((e) => { throw new Error(`${r} (dealer A on dealer B): ${e.message}`); });
+  }
+  // dealer B's draft is untouched by all of the above
+  const b = await (await call(`/api/v1/vehicles/${draftOfB}`, { headers: { Authorization: `Bearer ${demoKey(slugs[1])}` } })).json();
+  assert.equal(b.price_cents, 1390000);
+  assert.equal(b.status, 'draft');
+});
