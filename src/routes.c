@@ -34,6 +34,9 @@ const struct route cc24_routes[] = {
     {"POST", "/dashboard/fahrzeuge/{id}/status", web_dashboard_status, ROLE_STAFF, ROUTE_CSRF,
      RL_FORM},
 
+    {"GET", "/dashboard/finanzierung", web_dash_finance, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/finanzierung", web_dash_finance_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+
     /* JSON API v1 */
     {"GET", "/api/v1/openapi.yaml", web_openapi, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"GET", "/api/v1/vehicles", vehicle_api_list, ROLE_PUBLIC, ROUTE_API, RL_API},

@@ -301,3 +301,33 @@ int fin_installment_for_apr(const struct fin_input *in, double target, int64_t *
   *installment = round_half_up(a);
   return 0;
 }
+
+int fin_check_example(const struct fin_stated *s, struct fin_check *out, struct err *e)
+{
+  memset(out, 0, sizeof *out);
+  if (s->net_loan_cents <= 0 || s->installments < 1 || s->installments > 120 ||
+      s->installment_cents <= 0 || s->fees_cents < 0 || s->fees_cents >= s->net_loan_cents)
+    return err_set(e, CC24_E_FINANCE_INPUT, "impossible example figures");
+  int n = s->installments;
+  int64_t final =
+      s->final_installment_cents > 0 ? s->final_installment_cents : s->installment_cents;
+  if (fin_apr_monthly((double)(s->net_loan_cents - s->fees_cents), (double)s->installment_cents,
+                      (double) final, n, &out->computed_apr_percent, e) < 0)
+    return -1;
+  double shown = floor(out->computed_apr_percent * 100 + 0.5) / 100;
+  out->apr_mismatch = fabs(shown - s->stated_apr_percent) > 0.0100001;
+  if (s->nominal_rate_percent >= 0) {
+    double i = s->nominal_rate_percent / 1200;
+    if (final != s->installment_cents && n > 1) {
+      double g = pow(1 + i, n), sum = i == 0 ? n - 1 : (g - (1 + i)) / i;
+      out->expected_installment_cents = ((double)s->net_loan_cents * g - (double) final) / sum;
+    } else {
+      out->expected_installment_cents = fin_annuity((double)s->net_loan_cents, n, i);
+    }
+    out->installment_mismatch =
+        fabs(out->expected_installment_cents - (double)s->installment_cents) >
+        fmax(2.0, (double)s->installment_cents * 0.001);
+  }
+  out->consistent = !out->apr_mismatch && !out->installment_mismatch;
+  return 0;
+}

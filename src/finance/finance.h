@@ -15,6 +15,7 @@
 #ifndef CC24_FINANCE_FINANCE_H
 #define CC24_FINANCE_FINANCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,4 +105,28 @@ int fin_nominal_for_apr(const struct fin_input *in, double target_apr_percent, d
 /* The monthly instalment (cents) that gives the target APR for in's amounts and fees. */
 int fin_installment_for_apr(const struct fin_input *in, double target_apr_percent,
                             int64_t *installment_cents, struct err *e);
+/* ---- checking a stated example (e.g. copied from a bank's sheet) ---- */
+
+struct fin_stated {
+  int64_t net_loan_cents;
+  int installments;
+  int64_t installment_cents;
+  int64_t final_installment_cents; /* 0 = same as the others */
+  int64_t fees_cents;              /* paid at payout */
+  double nominal_rate_percent;     /* < 0 = not stated */
+  double stated_apr_percent;
+};
+
+struct fin_check {
+  bool consistent;
+  double computed_apr_percent;
+  bool apr_mismatch;         /* the stated APR is not the instalments' APR (to the shown cent) */
+  bool installment_mismatch; /* the instalment does not follow from the stated Sollzins */
+  double expected_installment_cents;
+};
+
+/* Recompute the APR the stated instalments imply and compare. -1 with e when the
+ * figures admit no APR at all. */
+int fin_check_example(const struct fin_stated *s, struct fin_check *out, struct err *e);
+
 #endif

@@ -263,46 +263,32 @@ int finance_api_check(struct http_req *req)
     field_error_add(&errs, "nominal_rate_percent", "range", "nominal_rate_percent must be 0 to 30");
   if (errs.n)
     return http_problem_fields(req, &errs);
-  struct fin_flow *f = arena_calloc(req->a, (size_t)n + 1, sizeof *f);
-  f[0] = (struct fin_flow){0, net - fees};
-  for (int m = 1; m <= n; m++)
-    f[m] = (struct fin_flow){m / 12.0, -(m < n ? inst : final)};
-  double apr;
-  if (fin_apr(f, (size_t)n + 1, &apr, &e) < 0)
+  struct fin_stated st = {net, n, inst, final, fees, has_nominal ? nominal : -1, stated};
+  struct fin_check ck;
+  if (fin_check_example(&st, &ck, &e) < 0)
     return http_problem(req, 422, e.code, e.msg, "installment_cents");
+  double apr = ck.computed_apr_percent;
   json_t *problems = json_array();
   char stated_s[32], computed_s[32];
   fin_percent_display(stated, stated_s, sizeof stated_s);
   fin_percent_display(apr, computed_s, sizeof computed_s);
-  double shown = floor(apr * 100 + 0.5) / 100;
-  if (fabs(shown - stated) > 0.0100001)
+  if (ck.apr_mismatch)
     json_array_append_new(
         problems, json_pack("{s:s,s:s}", "code", "apr_mismatch", "detail",
                             arena_printf(req->a,
                                          "Der angegebene effektive Jahreszins von %s passt nicht zu"
                                          " den Raten: aus ihnen ergeben sich %s.",
                                          stated_s, computed_s)));
-  if (has_nominal) {
-    /* the instalment the stated Sollzins implies (balloon when the final one differs) */
-    double i = nominal / 1200;
-    double expect;
-    if (final != inst && n > 1) {
-      double g = pow(1 + i, n), s = i == 0 ? n - 1 : (g - (1 + i)) / i;
-      expect = ((double)net * g - (double) final) / s;
-    } else {
-      expect = fin_annuity((double)net, n, i);
-    }
-    if (fabs(expect - (double)inst) > fmax(2.0, (double)inst * 0.001)) {
-      char nom_s[32];
-      fin_percent_display(nominal, nom_s, sizeof nom_s);
-      json_array_append_new(
-          problems,
-          json_pack("{s:s,s:s}", "code", "installment_mismatch", "detail",
-                    arena_printf(req->a,
-                                 "Die Rate von %.2f € passt nicht zum Sollzins von %s: er ergibt"
-                                 " %.2f € (ohne weitere Kosten).",
-                                 (double)inst / 100, nom_s, expect / 100)));
-    }
+  if (ck.installment_mismatch) {
+    char nom_s[32];
+    fin_percent_display(nominal, nom_s, sizeof nom_s);
+    json_array_append_new(
+        problems,
+        json_pack("{s:s,s:s}", "code", "installment_mismatch", "detail",
+                  arena_printf(req->a,
+                               "Die Rate von %.2f € passt nicht zum Sollzins von %s: er"
+                               " ergibt %.2f € (ohne weitere Kosten).",
+                               (double)inst / 100, nom_s, ck.expected_installment_cents / 100)));
   }
   return http_reply_json(req, 200,
                          json_pack("{s:b,s:f,s:s,s:f,s:o}", "consistent",

@@ -14,11 +14,14 @@
 #include "core/money.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "finance/conditions.h"
 #include "inventory/vehicle_json.h"
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
 #include "search/search.h"
 #include "web/web.h"
+#include <math.h>
+#include <stdlib.h>
 
 #include <sodium.h>
 #include <stdio.h>
@@ -538,4 +541,218 @@ int web_vehicle_update(struct http_req *req)
   if (!id_valid(id))
     return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, NULL, NULL);
   return save(req, id);
+}
+
+/* ---- the dealer's financing conditions ---- */
+
+#define FORM_BANDS 4
+
+struct fc_arg {
+  struct arena *a;
+  int64_t tenant_id;
+  struct fin_conditions c;
+  int64_t version;
+  int found;
+};
+
+static int tx_fc_load(db_conn *c, void *arg, struct err *e)
+{
+  struct fc_arg *x = arg;
+  x->found = fin_conditions_load(c, x->a, x->tenant_id, 0, &x->c, &x->version, e);
+  return x->found < 0 ? -1 : 0;
+}
+
+static int tx_fc_save(db_conn *c, void *arg, struct err *e)
+{
+  struct fc_arg *x = arg;
+  if (fin_conditions_save(c, x->a, x->tenant_id, &x->c, &x->version, e) < 0)
+    return -1;
+  return auth_audit(c, x->tenant_id, 0, "finance.conditions",
+                    arena_printf(x->a, "version %lld", (long long)x->version), "", e);
+}
+
+static int render_fc(struct http_req *req, int status, json_t *f, const struct field_errors *errs,
+                     json_t *problems, bool saved)
+{
+  json_t *ctx = dash_context(req);
+  json_object_set_new(ctx, "f", f);
+  json_t *err = json_object();
+  for (int i = 0; errs && i < errs->n; i++)
+    if (!json_object_get(err, errs->e[i].field))
+      json_object_set_new(err, errs->e[i].field, json_string(errs->e[i].detail));
+  json_object_set_new(ctx, "err", err);
+  json_object_set_new(ctx, "has_errors",
+                      json_boolean((errs && errs->n) || json_array_size(problems)));
+  json_object_set_new(ctx, "problems", problems ? problems : json_array());
+  json_object_set_new(ctx, "saved", json_boolean(saved));
+  return web_render(req, status, "dash_finance", ctx);
+}
+
+/* The stored conditions as form values (rates in percent with a comma). */
+static json_t *fc_form(const struct fin_conditions *c)
+{
+  json_t *f = json_object();
+  json_object_set_new(f, "lender_name", json_string(c->lender_name ? c->lender_name : ""));
+  json_object_set_new(f, "lender_address", json_string(c->lender_address ? c->lender_address : ""));
+  json_object_set_new(f, "variable_rate", json_boolean(c->variable_rate));
+  json_object_set_new(f, "fees", json_integer(c->fees_cents / 100));
+  json_object_set_new(f, "default_term", json_integer(c->default_term ? c->default_term : 48));
+  json_object_set_new(f, "default_down", json_integer(c->default_down_bp / 100));
+  json_t *bands = json_array();
+  for (int i = 0; i < FORM_BANDS; i++) {
+    json_t *b = json_pack("{s:i,s:b}", "i", i, "representative",
+                          c->nbands ? c->representative == i : i == 0);
+    if (i < c->nbands) {
+      json_object_set_new(b, "term_min", json_integer(c->bands[i].term_min));
+      json_object_set_new(b, "term_max", json_integer(c->bands[i].term_max));
+    }
+    json_array_append_new(bands, b);
+  }
+  json_object_set_new(f, "bands", bands);
+  return f;
+}
+
+int web_dash_finance(struct http_req *req)
+{
+  struct fc_arg x = {.a = req->a, .tenant_id = req->tenant_id};
+  struct err e = {0};
+  if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_fc_load, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  json_t *f = fc_form(&x.c);
+  json_t *bands = json_object_get(f, "bands");
+  for (int i = 0; i < x.c.nbands && i < FORM_BANDS; i++) {
+    char r[32];
+    snprintf(r, sizeof r, "%d,%02d", x.c.bands[i].rate_bp / 100, x.c.bands[i].rate_bp % 100);
+    json_object_set_new(json_array_get(bands, (size_t)i), "rate", json_string(r));
+  }
+  json_object_set_new(f, "version", json_integer(x.found == 1 ? x.version : 0));
+  return render_fc(req, 200, f, NULL, NULL, http_query(req, "saved") != NULL);
+}
+
+static double decimal(const char *s, bool *ok)
+{
+  *ok = false;
+  if (!s || !*s)
+    return 0;
+  char buf[32];
+  snprintf(buf, sizeof buf, "%s", s);
+  for (char *p = buf; *p; p++)
+    if (*p == ',')
+      *p = '.';
+  char *end;
+  double d = strtod(buf, &end);
+  *ok = end != buf && !*end && isfinite(d);
+  return d;
+}
+
+int web_dash_finance_post(struct http_req *req)
+{
+  struct arena *a = req->a;
+  struct field_errors errs;
+  field_errors_init(&errs, a);
+  /* the form as the API's JSON, validated by the same code */
+  json_t *j = json_arena(a, json_object());
+  json_object_set_new(
+      j, "lender_name",
+      json_string(http_form(req, "lender_name") ? http_form(req, "lender_name") : ""));
+  json_object_set_new(
+      j, "lender_address",
+      json_string(http_form(req, "lender_address") ? http_form(req, "lender_address") : ""));
+  json_object_set_new(j, "variable_rate", json_boolean(http_form(req, "variable_rate") != NULL));
+  int64_t fees = 0, x;
+  if (http_form(req, "fees") && *http_form(req, "fees") &&
+      money_parse_euros(http_form(req, "fees"), &fees) < 0)
+    field_error_add(&errs, "fees", "format", "%s", i18n_get(req->locale, "errors.format"));
+  json_object_set_new(j, "fees_cents", json_integer(fees));
+  const char *dt = http_form(req, "default_term"), *dd = http_form(req, "default_down");
+  json_object_set_new(j, "default_term",
+                      dt && str_to_i64(dt, &x) ? json_integer(x) : json_string(dt ? dt : ""));
+  json_object_set_new(j, "default_down_bp",
+                      dd && str_to_i64(dd, &x) ? json_integer(x * 100) : json_string(dd ? dd : ""));
+  int rep = 0;
+  const char *rs = http_form(req, "representative");
+  if (rs && str_to_i64(rs, &x) && x >= 0 && x < FORM_BANDS)
+    rep = (int)x;
+  json_t *bands = json_array();
+  int kept = 0, rep_index = 0;
+  for (int i = 0; i < FORM_BANDS; i++) {
+    const char *tmin = http_form(req, arena_printf(a, "band%d_min", i));
+    const char *tmax = http_form(req, arena_printf(a, "band%d_max", i));
+    const char *rate = http_form(req, arena_printf(a, "band%d_rate", i));
+    if ((!tmin || !*tmin) && (!tmax || !*tmax) && (!rate || !*rate))
+      continue;
+    bool ok;
+    double r = decimal(rate, &ok);
+    int64_t a1 = 0, a2 = 0;
+    json_t *b = json_object();
+    json_object_set_new(b, "term_min",
+                        tmin && str_to_i64(tmin, &a1) ? json_integer(a1)
+                                                      : json_string(tmin ? tmin : ""));
+    json_object_set_new(b, "term_max",
+                        tmax && str_to_i64(tmax, &a2) ? json_integer(a2)
+                                                      : json_string(tmax ? tmax : ""));
+    json_object_set_new(b, "rate_percent", ok ? json_real(r) : json_string(rate ? rate : ""));
+    if (i == rep)
+      rep_index = kept;
+    json_array_append_new(bands, b);
+    kept++;
+  }
+  json_object_set_new(j, "bands", bands);
+  json_object_set_new(j, "representative", json_integer(rep_index));
+  struct fc_arg fa = {.a = a, .tenant_id = req->tenant_id};
+  fin_conditions_from_json(a, j, &fa.c, &errs);
+
+  /* an example copied from the bank's sheet is checked before anything goes online */
+  json_t *problems = json_array();
+  const char *ex_net = http_form(req, "ex_net"), *ex_n = http_form(req, "ex_n"),
+             *ex_rate = http_form(req, "ex_installment"), *ex_apr = http_form(req, "ex_apr");
+  if (ex_net && *ex_net) {
+    struct fin_stated st = {0};
+    bool ok1, ok2;
+    int64_t n = 0;
+    bool ok = money_parse_euros(ex_net, &st.net_loan_cents) == 0 && ex_n && str_to_i64(ex_n, &n) &&
+              ex_rate && money_parse_euros(ex_rate, &st.installment_cents) == 0;
+    st.installments = (int)n;
+    st.stated_apr_percent = decimal(ex_apr, &ok1);
+    st.nominal_rate_percent = decimal(http_form(req, "ex_nominal"), &ok2);
+    if (!ok2)
+      st.nominal_rate_percent = -1;
+    struct fin_check ck;
+    struct err e = {0};
+    if (!ok || !ok1 || fin_check_example(&st, &ck, &e) < 0) {
+      field_error_add(&errs, "ex_net", "format", "%s",
+                      i18n_get(req->locale, "finance_dash.example_incomplete"));
+    } else if (!ck.consistent) {
+      char c[32];
+      fin_percent_display(ck.computed_apr_percent, c, sizeof c);
+      const char *t = i18n_get(req->locale, "finance_dash.example_inconsistent");
+      const char *p = strstr(t, "{apr}");
+      json_array_append_new(
+          problems, json_string(p ? arena_printf(a, "%.*s%s%s", (int)(p - t), t, c, p + 5) : t));
+    }
+  }
+  if (errs.n || json_array_size(problems)) {
+    json_t *f = json_object();
+    const char **names, **values;
+    int n = http_form_pairs(req, &names, &values);
+    for (int i = 0; i < n; i++)
+      if (strcmp(names[i], "_csrf"))
+        json_object_set_new(f, names[i], json_string(values[i]));
+    json_t *fb = json_array();
+    for (int i = 0; i < FORM_BANDS; i++) {
+      const char *v1 = http_form(req, arena_printf(a, "band%d_min", i));
+      const char *v2 = http_form(req, arena_printf(a, "band%d_max", i));
+      const char *v3 = http_form(req, arena_printf(a, "band%d_rate", i));
+      json_array_append_new(fb, json_pack("{s:i,s:s,s:s,s:s,s:b}", "i", i, "term_min", v1 ? v1 : "",
+                                          "term_max", v2 ? v2 : "", "rate", v3 ? v3 : "",
+                                          "representative", i == rep));
+    }
+    json_object_set_new(f, "bands", fb);
+    json_object_set_new(f, "variable_rate", json_boolean(http_form(req, "variable_rate") != NULL));
+    return render_fc(req, 422, f, &errs, problems, false);
+  }
+  struct err e = {0};
+  if (db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_fc_save, &fa, &e) < 0)
+    return http_problem_err(req, &e);
+  return http_redirect(req, 303, "/dashboard/finanzierung?saved=1");
 }

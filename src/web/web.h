@@ -41,6 +41,8 @@ int web_vehicle_new(struct http_req *req);
 int web_vehicle_create(struct http_req *req);
 int web_vehicle_edit(struct http_req *req);
 int web_vehicle_update(struct http_req *req);
+int web_dash_finance(struct http_req *req);
+int web_dash_finance_post(struct http_req *req);
 int web_offer_page(struct http_req *req);
 
 /* Card data for a vehicle list (used by home and search pages). */

@@ -104,3 +104,28 @@ test('login rules: no enumeration, CSRF, isolation between dealers', async () =>
   const after = await fetch(srv.url + '/dashboard', { headers: { cookie }, redirect: 'manual' });
   assert.equal(after.status, 303, 'the old session is gone');
 });
+
+test('the dealer edits the financing conditions; an inconsistent bank example is refused', async () => {
+  const login = await fetch(srv.url + '/anmelden', { method: 'POST', body: new URLSearchParams({ email: `owner@${slugs[2]}.demo`, password: PASSWORD }), redirect: 'manual' });
+  const cookie = login.headers.get('set-cookie').split(';')[0];
+  let html = await (await fetch(srv.url + '/dashboard/finanzierung', { headers: { cookie } })).text();
+  assert.match(html, /cc24 Demo Autobank AG/);
+  const csrf = html.match(/name="_csrf" value="([^"]+)"/)[1];
+  const base = { _csrf: csrf, lender_name: 'Hausbank Rheinland eG', lender_address: 'Domplatz 3, 50667 Köln', fees: '0',
+    default_term: '48', default_down: '20', band0_min: '12', band0_max: '48', band0_rate: '2,99', band1_min: '49', band1_max: '96', band1_rate: '3,99', representative: '0' };
+  // 20,000 € over 48 months at 3.99 % is 451.58 €; the sheet says 472.00 € and 3.99 % APR
+  let r = await fetch(srv.url + '/dashboard/finanzierung', { method: 'POST', headers: { cookie }, body: new URLSearchParams({ ...base, ex_net: '20000', ex_n: '48', ex_installment: '472,00', ex_nominal: '3,99', ex_apr: '3,99' }), redirect: 'manual' });
+  assert.equal(r.status, 422);
+  html = await r.text();
+  assert.match(html, /nicht stimmig|does not add up/);
+  assert.match(html, /Hausbank Rheinland eG/, 'the input is kept');
+  let cond = await (await fetch(srv.url + '/api/v1/finance/conditions', { headers: { Authorization: `Bearer demo-key-${slugs[2]}` } })).json();
+  assert.equal(cond.lender_name, 'cc24 Demo Autobank AG', 'nothing was saved');
+  r = await fetch(srv.url + '/dashboard/finanzierung', { method: 'POST', headers: { cookie }, body: new URLSearchParams({ ...base, band1_min: '40' }), redirect: 'manual' });
+  assert.equal(r.status, 422, 'overlapping bands');
+  r = await fetch(srv.url + '/dashboard/finanzierung', { method: 'POST', headers: { cookie }, body: new URLSearchParams({ ...base, ex_net: '20000', ex_n: '48', ex_installment: '451,58', ex_nominal: '3,99', ex_apr: '4,06' }), redirect: 'manual' });
+  assert.equal(r.status, 303, await r.clone().text().then((t) => (t.match(/role="alert">([^<]*)/g) || []).join(' ')));
+  cond = await (await fetch(srv.url + '/api/v1/finance/conditions', { headers: { Authorization: `Bearer demo-key-${slugs[2]}` } })).json();
+  assert.equal(cond.lender_name, 'Hausbank Rheinland eG');
+  assert.equal(cond.bands[1].rate_percent, 3.99);
+});

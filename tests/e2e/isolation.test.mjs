@@ -62,6 +62,8 @@ const routes = {
   'POST /dashboard/fahrzeuge/{id}/status': [
     async () => assert.equal((await call(`/dashboard/fahrzeuge/${draftOfB}/status`, { method: 'POST' })).status, 303),
     async () => assert.equal((await fetch(srv.url + `/dashboard/fahrzeuge/${draftOfB}/status`, form({ status: 'published' }))).status, 404)],
+  'GET /dashboard/finanzierung': [async () => assert.equal((await call('/dashboard/finanzierung')).status, 303), null],
+  'POST /dashboard/finanzierung': [async () => assert.equal((await call('/dashboard/finanzierung', { method: 'POST' })).status, 303), null],
   'GET /api/v1/openapi.yaml': [async () => assert.equal((await call('/api/v1/openapi.yaml')).status, 200), null],
   'GET /api/v1/vehicles': [async () => assert.equal((await call('/api/v1/vehicles')).status, 200),
     async () => {
