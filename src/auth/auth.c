@@ -271,3 +271,58 @@ int auth_audit(db_conn *c, int64_t tenant_id, int64_t user_id, const char *actio
              ? -1
              : 0;
 }
+
+int auth_onetime_create(db_conn *c, struct arena *a, int64_t user_id, const char *purpose, int ttl,
+                        char **secret, struct err *e)
+{
+  char tok[64], hash[65];
+  id_token(tok, sizeof tok, 32);
+  id_sha256_hex(tok, strlen(tok), hash);
+  int64_t now = time_now();
+  if (db_exec(c,
+              "INSERT INTO auth_tokens (token_hash, purpose, user_id, created_at, expires_at)"
+              " VALUES ($1, $2, $3, $4, $5)",
+              DB_PARAMS(db_text(hash), db_text(purpose), db_i64(user_id), db_i64(now),
+                        db_i64(now + ttl)),
+              e) < 0)
+    return -1;
+  *secret = arena_strdup(a, tok);
+  return 0;
+}
+
+int auth_onetime_use(db_conn *c, const char *secret, const char *purpose, int64_t *user_id,
+                     struct err *e)
+{
+  if (!secret || strlen(secret) < 20 || strlen(secret) > 100)
+    return 0;
+  char hash[65];
+  id_sha256_hex(secret, strlen(secret), hash);
+  int64_t now = time_now();
+  return db_query_one(c, NULL,
+                      "UPDATE auth_tokens SET used_at = $3 WHERE token_hash = $1 AND purpose = $2"
+                      " AND used_at = 0 AND expires_at > $3 RETURNING user_id",
+                      DB_PARAMS(db_text(hash), db_text(purpose), db_i64(now)),
+                      DB_ROW(db_out_i64(user_id)), e);
+}
+
+int auth_user_verify_email(db_conn *c, int64_t user_id, struct err *e)
+{
+  return db_exec(c,
+                 "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at = 0",
+                 DB_PARAMS(db_i64(time_now()), db_i64(user_id)), e) < 0
+             ? -1
+             : 0;
+}
+
+int auth_outbox(db_conn *c, int64_t tenant_id, const char *to, const char *subject,
+                const char *body, struct err *e)
+{
+  return db_exec(c,
+                 "INSERT INTO outbox (tenant_id, recipient, subject, body, created_at)"
+                 " VALUES ($1, $2, $3, $4, $5)",
+                 DB_PARAMS(tenant_id > 0 ? db_i64(tenant_id) : db_null(), db_text(to),
+                           db_text(subject), db_text(body), db_i64(time_now())),
+                 e) < 0
+             ? -1
+             : 0;
+}

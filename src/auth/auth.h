@@ -94,6 +94,21 @@ int auth_user_by_email(db_conn *c, struct arena *a, const char *email, struct au
 int auth_user_set_password(db_conn *c, int64_t user_id, const char *password, struct err *e);
 int auth_user_set_disabled(db_conn *c, int64_t user_id, bool disabled, struct err *e);
 
+/* ---- single-use tokens (verification, password reset, invitation) ---- */
+
+/* Create a token for the user valid for ttl seconds; *secret receives it. */
+int auth_onetime_create(db_conn *c, struct arena *a, int64_t user_id, const char *purpose, int ttl,
+                        char **secret, struct err *e);
+/* Spend a token: 1 (and *user_id) when it was valid, unused and unexpired; 0 otherwise. */
+int auth_onetime_use(db_conn *c, const char *secret, const char *purpose, int64_t *user_id,
+                     struct err *e);
+int auth_user_verify_email(db_conn *c, int64_t user_id, struct err *e);
+
+/* ---- outbox (sent by a worker once e-mail lands) ---- */
+
+int auth_outbox(db_conn *c, int64_t tenant_id, const char *to, const char *subject,
+                const char *body, struct err *e);
+
 /* ---- audit log ---- */
 
 int auth_audit(db_conn *c, int64_t tenant_id, int64_t user_id, const char *action,

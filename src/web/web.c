@@ -189,6 +189,14 @@ int web_before(struct http_req *req)
   if (q && (strcmp(q, "de") == 0 || strcmp(q, "en") == 0) && !req->is_api)
     http_set_cookie(req, "lang", q, "Path=/; Max-Age=31536000; SameSite=Lax");
   req->role = ROLE_PUBLIC;
+  if (req->route && (req->route->rl == RL_SIGNUP || req->route->rl == RL_RESET) &&
+      req->m == HTTP_POST) {
+    int retry = 60;
+    if (!rl_take(arena_printf(req->a, "%s:%s", req->route->rl == RL_SIGNUP ? "signup" : "reset",
+                              req->client_ip),
+                 10, 10, &retry))
+      return too_many(req, retry);
+  }
   if (req->route && req->route->rl == RL_LOGIN && req->m == HTTP_POST) {
     /* login attempts: per address and per account */
     int retry = 60;

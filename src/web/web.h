@@ -42,6 +42,15 @@ int web_vehicle_create(struct http_req *req);
 int web_vehicle_edit(struct http_req *req);
 int web_vehicle_update(struct http_req *req);
 int web_dash_finance(struct http_req *req);
+
+/* Sign-up, verification and password reset (account.c). */
+int web_signup_page(struct http_req *req);
+int web_signup_post(struct http_req *req);
+int web_verify(struct http_req *req);
+int web_forgot_page(struct http_req *req);
+int web_forgot_post(struct http_req *req);
+int web_reset_page(struct http_req *req);
+int web_reset_post(struct http_req *req);
 int web_dash_finance_post(struct http_req *req);
 int web_offer_page(struct http_req *req);
 
