@@ -23,3 +23,36 @@
     timer = setTimeout(update, 120);
   });
 })();
+
+// Financing calculators (/finanzierung and vehicle pages): recompute on the server
+// as the buyer types, and swap in the result — the numbers are always the engine's.
+(function () {
+  'use strict';
+  if (!window.fetch || !window.DOMParser) return;
+  document.querySelectorAll('form.calc').forEach(function (form) {
+    var target = document.getElementById(form.getAttribute('data-result') || '');
+    if (!target) return;
+    var timer = null;
+    function update() {
+      var params = new URLSearchParams(new FormData(form));
+      var action = (form.getAttribute('action') || '').split('#')[0] || window.location.pathname;
+      fetch(action + '?' + params.toString(), { headers: { Accept: 'text/html' } })
+        .then(function (r) { return r.ok || r.status === 422 ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var doc = new DOMParser().parseFromString(html, 'text/html');
+          var fresh = doc.getElementById(target.id);
+          if (!fresh) return;
+          var focused = document.activeElement && document.activeElement.id;
+          target.innerHTML = fresh.innerHTML;
+          if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+          history.replaceState(null, '', action + '?' + params.toString() + '#' + target.id);
+        })
+        .catch(function () {});
+    }
+    form.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(update, 250);
+    });
+  });
+})();

@@ -88,10 +88,12 @@ describe('site', () => {
     for (const [name, viewport] of [['desktop', { width: 1440, height: 900 }], ['mobile', { width: 390, height: 844 }]]) {
       const page = await browser.newPage({ viewport });
       await page.goto(srv.url + '/finanzierung');
+      const before = await page.locator('#ergebnis .price').textContent();
       await page.fill('#c-price', '32000');
       await page.fill('#c-down', '6000');
-      await page.click('form.calc button[type=submit]');
-      await page.waitForSelector('#ergebnis .price');
+      // the result follows the input without a submit (server-computed, swapped in)
+      await page.waitForFunction((b) => document.querySelector('#ergebnis .price').textContent !== b, before);
+      assert.equal(page.url().includes('preis=32000'), true, 'the URL keeps the state');
       assert.match(await page.locator('#ergebnis .price').textContent(), /\d+,\d\d €/);
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: path.join(SHOTS, `finance-${name}.png`), fullPage: true });
