@@ -499,8 +499,78 @@ static int64_t euros_param(struct http_req *req, const char *name, int64_t dflt,
   return c;
 }
 
+/* Leasing on the calculator page: its own figures (rate, special payment, term,
+ * mileage, residual value, total, Leasingfaktor). */
+static int finance_page_leasing(struct http_req *req, json_t *ctx)
+{
+  const char *bad = NULL;
+  struct fin_lease_input in = {0};
+  in.price_cents = euros_param(req, "preis", 4000000, &bad);
+  in.special_payment_cents = euros_param(req, "sonderzahlung", 300000, &bad);
+  in.residual_value_cents = euros_param(req, "restwert", 2200000, &bad);
+  in.transfer_costs_cents = euros_param(req, "ueberfuehrung", 99000, &bad);
+  int64_t term = 36, km = 10000;
+  const char *ts = http_query(req, "laufzeit"), *ks = http_query(req, "km");
+  if (ts && *ts && !str_to_i64(ts, &term))
+    bad = "laufzeit";
+  if (ks && *ks && !str_to_i64(ks, &km))
+    bad = "km";
+  in.term_months = term < 0 || term > 1000 ? 0 : (int)term;
+  in.km_per_year = km < 0 || km > 10000000 ? 0 : (int)km;
+  in.nominal_rate_percent = 3.9;
+  const char *rs = http_query(req, "sollzins");
+  if (rs && *rs) {
+    char *r = arena_strdup(req->a, rs), *end;
+    for (char *p = r; *p; p++)
+      if (*p == ',')
+        *p = '.';
+    in.nominal_rate_percent = strtod(r, &end);
+    if (*end || end == r)
+      bad = "sollzins";
+  }
+  json_t *form =
+      json_pack("{s:I,s:I,s:I,s:I,s:i,s:i,s:f}", "price", (json_int_t)(in.price_cents / 100),
+                "special", (json_int_t)(in.special_payment_cents / 100), "residual",
+                (json_int_t)(in.residual_value_cents / 100), "transfer",
+                (json_int_t)(in.transfer_costs_cents / 100), "term", in.term_months, "km",
+                in.km_per_year, "rate", in.nominal_rate_percent);
+  json_object_set_new(ctx, "lin", form);
+  json_object_set_new(ctx, "leasing", json_true());
+  struct field_errors errs;
+  field_errors_init(&errs, req->a);
+  struct fin_lease_quote q;
+  struct err e = {0};
+  if (bad || fin_lease_quote(&in, &q, &errs, &e) < 0) {
+    const char *t = i18n_get(req->locale, "finance.invalid");
+    const char *p = strstr(t, "{field}");
+    const char *field = errs.n ? errs.e[0].detail : (bad ? bad : "");
+    json_object_set_new(
+        ctx, "error",
+        json_string(p ? arena_printf(req->a, "%.*s%s%s", (int)(p - t), t, field, p + 7) : t));
+    return web_render(req, 200, "finance", ctx);
+  }
+  char s[64];
+  json_t *r = json_object();
+  money_format(q.monthly_rate_cents, s, sizeof s);
+  json_object_set_new(r, "monthly", json_string(s));
+  money_format(q.total_cost_cents, s, sizeof s);
+  json_object_set_new(r, "total", json_string(s));
+  snprintf(s, sizeof s, "%.2f", q.leasing_factor);
+  for (char *p = s; *p; p++)
+    if (*p == '.')
+      *p = ',';
+  json_object_set_new(r, "factor", json_string(s));
+  json_object_set_new(ctx, "lq", r);
+  return web_render(req, 200, "finance", ctx);
+}
+
 int web_finance_page(struct http_req *req)
 {
+  const char *product = http_query(req, "produkt");
+  if (product && !strcmp(product, "leasing")) {
+    json_t *lctx = web_context(req);
+    return finance_page_leasing(req, lctx);
+  }
   const char *bad = NULL; /* the malformed parameter */
   struct fin_input in = {.product = FIN_LOAN};
   in.price_cents = euros_param(req, "preis", 2500000, &bad);

@@ -56,3 +56,14 @@
     });
   });
 })();
+
+// Range inputs show their value next to them.
+(function () {
+  'use strict';
+  document.querySelectorAll('input[type=range]').forEach(function (r) {
+    var out = r.parentNode.querySelector('output');
+    if (!out) return;
+    var unit = out.textContent.replace(/^[\d.\s]+/, '');
+    r.addEventListener('input', function () { out.textContent = r.value + ' ' + unit.trim(); });
+  });
+})();

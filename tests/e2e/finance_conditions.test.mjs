@@ -80,3 +80,13 @@ test('financing page calculator and the printable offer sheet', async () => {
     assert.ok(sheet.includes(s) || sheet.includes('Standard European'), s);
   }
 });
+
+test('leasing on the calculator page shows its own figures', async () => {
+  const html = await (await fetch(srv.url + '/finanzierung?produkt=leasing&preis=40000&sonderzahlung=3000&laufzeit=36&km=10000&restwert=22000&ueberfuehrung=990&sollzins=3,9')).text();
+  assert.match(html, /Leasingfaktor|Leasing factor/);
+  const rate = Number(html.match(/class="price">([\d.]+),(\d\d) €/).slice(1).join('.').replace(/\.(?=\d{3})/g, ''));
+  const factor = html.match(/(Leasingfaktor|Leasing factor)<\/dt><dd>([\d,]+)</)[2];
+  assert.equal(factor, (rate / 40000 * 100).toFixed(2).replace('.', ','));
+  const bad = await (await fetch(srv.url + '/finanzierung?produkt=leasing&restwert=50000&preis=40000')).text();
+  assert.match(bad, /role="alert"/);
+});
