@@ -42,6 +42,14 @@ const struct route cc24_routes[] = {
      RL_FORM},
 
     {"GET", "/dashboard/finanzierung", web_dash_finance, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/team", web_team, ROLE_OWNER, 0, RL_NONE},
+    {"POST", "/dashboard/team", web_team_invite, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/team/{id}/entfernen", web_team_remove, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"GET", "/dashboard/api-tokens", web_tokens, ROLE_OWNER, 0, RL_NONE},
+    {"POST", "/dashboard/api-tokens", web_token_create, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/api-tokens/{id}/widerrufen", web_token_revoke, ROLE_OWNER, ROUTE_CSRF,
+     RL_FORM},
+    {"GET", "/dashboard/protokoll", web_audit, ROLE_OWNER, 0, RL_NONE},
     {"POST", "/dashboard/finanzierung", web_dash_finance_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
 
     /* JSON API v1 */

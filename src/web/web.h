@@ -43,6 +43,15 @@ int web_vehicle_edit(struct http_req *req);
 int web_vehicle_update(struct http_req *req);
 int web_dash_finance(struct http_req *req);
 
+/* The owner's team, API tokens and audit log (team.c). */
+int web_team(struct http_req *req);
+int web_team_invite(struct http_req *req);
+int web_team_remove(struct http_req *req);
+int web_tokens(struct http_req *req);
+int web_token_create(struct http_req *req);
+int web_token_revoke(struct http_req *req);
+int web_audit(struct http_req *req);
+
 /* Sign-up, verification and password reset (account.c). */
 int web_signup_page(struct http_req *req);
 int web_signup_post(struct http_req *req);

@@ -129,3 +129,44 @@ test('the dealer edits the financing conditions; an inconsistent bank example is
   assert.equal(cond.lender_name, 'Hausbank Rheinland eG');
   assert.equal(cond.bands[1].rate_percent, 3.99);
 });
+
+test('the owner invites staff, manages API tokens and reads the audit log', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const sql = (q) => execFileSync('sqlite3', [srv.databaseUrl.replace(/^sqlite:/, ''), q]).toString().trim();
+  const post = (p, fields, cookie) => fetch(srv.url + p, { method: 'POST', headers: { cookie }, body: new URLSearchParams(fields), redirect: 'manual' });
+  const login = await post('/anmelden', { email: `owner@${slugs[1]}.demo`, password: PASSWORD });
+  const owner = login.headers.get('set-cookie').split(';')[0];
+  let html = await (await fetch(srv.url + '/dashboard/team', { headers: { cookie: owner } })).text();
+  const csrf = html.match(/name="_csrf" value="([^"]+)"/)[1];
+  let r = await post('/dashboard/team', { _csrf: csrf, email: 'Verkauf@Team.example', role: 'staff' }, owner);
+  assert.equal(r.status, 303);
+  const token = sql("SELECT body FROM outbox WHERE recipient = 'verkauf@team.example'").match(/token=([A-Za-z0-9_-]+)/)[1];
+  assert.equal((await post('/passwort-neu', { token, password: 'Verkauf-im-Team-1' })).status, 200);
+  const staffLogin = await post('/anmelden', { email: 'verkauf@team.example', password: 'Verkauf-im-Team-1' });
+  const staff = staffLogin.headers.get('set-cookie').split(';')[0];
+  assert.equal((await fetch(srv.url + '/dashboard', { headers: { cookie: staff } })).status, 200, 'staff work with the stock');
+  assert.equal((await fetch(srv.url + '/dashboard/team', { headers: { cookie: staff } })).status, 403, 'but not with the team');
+
+  r = await post('/dashboard/api-tokens', { _csrf: csrf, name: 'Website', scope: 'inventory:write' }, owner);
+  html = await r.text();
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  const secret = html.match(/<code class="token">([^<]+)<\/code>/)[1];
+  assert.equal((await fetch(srv.url + '/api/v1/vehicles?size=1', { headers: { Authorization: `Bearer ${secret}` } })).status, 200);
+  const id = html.match(/\/dashboard\/api-tokens\/([0-9a-z]{16})\/widerrufen/)[1];
+  r = await post(`/dashboard/api-tokens/${id}/widerrufen`, { _csrf: csrf }, owner);
+  assert.equal(r.status, 303);
+  assert.equal((await fetch(srv.url + '/api/v1/vehicles?size=1', { headers: { Authorization: `Bearer ${secret}` } })).status, 401, 'revoked');
+
+  const staffId = sql("SELECT public_id FROM users WHERE email = 'verkauf@team.example'");
+  const other = await post('/anmelden', { email: `owner@${slugs[0]}.demo`, password: PASSWORD });
+  const otherCookie = other.headers.get('set-cookie').split(';')[0];
+  const otherCsrf = (await (await fetch(srv.url + '/dashboard/team', { headers: { cookie: otherCookie } })).text()).match(/name="_csrf" value="([^"]+)"/)[1];
+  assert.equal((await post(`/dashboard/team/${staffId}/entfernen`, { _csrf: otherCsrf }, otherCookie)).status, 404, 'another dealer cannot remove them');
+  r = await post(`/dashboard/team/${staffId}/entfernen`, { _csrf: csrf }, owner);
+  assert.equal(r.status, 303);
+  assert.equal((await fetch(srv.url + '/dashboard', { headers: { cookie: staff }, redirect: 'manual' })).status, 303, 'removed staff are logged out');
+
+  html = await (await fetch(srv.url + '/dashboard/protokoll', { headers: { cookie: owner } })).text();
+  for (const a of ['team.invite', 'token.create', 'token.revoke', 'team.remove', 'login']) assert.ok(html.includes(a), a);
+  assert.ok(!html.includes(`owner@${slugs[0]}.demo`), 'only the own dealer\'s log');
+});
