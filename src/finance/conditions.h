@@ -37,14 +37,36 @@ struct fin_conditions {
   struct fin_band bands[FIN_MAX_BANDS];
 };
 
-/* Parse and validate (bands inside 1..120 months and 0..10000 bp, no overlaps, the
- * representative band exists, rates 0..30 %). Strings go to a. 0 or -1 with errs. */
+/* Parse and validate (see fin_conditions_validate). Strings go to a. 0 or -1 with errs
+ * naming each bad field ("lender_name", "bands[2].rate_percent", "bands[1]" for an
+ * overlap, "bands" for a gap). */
 int fin_conditions_from_json(struct arena *a, json_t *j, struct fin_conditions *c,
                              struct field_errors *errs);
+/* The stored form (new reference): what fin_conditions_from_json reads back unchanged. */
 json_t *fin_conditions_to_json(const struct fin_conditions *c);
+
+/* Check a table built in code or parsed: 1..FIN_MAX_BANDS bands, each inside 1..120
+ * months and 0..10000 bp with min <= max, rates 0..30 %; no two bands overlap; no gaps:
+ * every term between the shortest and the longest band is covered, and for each term
+ * the covered down-payment shares form one unbroken range (a table may require more
+ * down payment for long terms, but not leave a hole in the middle); amount limits
+ * ordered; the representative band exists. 0 or -1, every problem in errs. */
+int fin_conditions_validate(struct arena *a, const struct fin_conditions *c,
+                            struct field_errors *errs);
 
 /* The band for a term and down-payment share, or NULL when none covers them. */
 const struct fin_band *fin_conditions_band(const struct fin_conditions *c, int term, int down_bp);
+
+/* The down-payment share of a price in basis points, rounded down (20 % = 2000). */
+int fin_down_share_bp(int64_t price_cents, int64_t down_payment_cents);
+
+/* The Sollzins (percent p.a.) these conditions give for a price, down payment and term:
+ * the band covering the term and the down-payment share, within the amount limits on
+ * the net loan. -1 with CC24_E_FINANCE_MISSING (no band; field "term_months") or
+ * CC24_E_FINANCE_INPUT (bad figures or net loan outside the limits; field names it). */
+int fin_conditions_rate(const struct fin_conditions *c, int64_t price_cents,
+                        int64_t down_payment_cents, int term_months, double *rate_percent,
+                        struct err *e);
 
 /* A loan example for a cash price under these conditions (default term and down
  * payment, the matching band's rate). -1 with e when no band or limit fits. */

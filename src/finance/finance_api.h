@@ -1,7 +1,9 @@
 /* finance_api.h — JSON API of the financing engine:
  *   POST /api/v1/finance/quote  a quote with APR and the representative example
  *   POST /api/v1/finance/apr    the APR of any schedule of flows
- *   POST /api/v1/finance/check  does a stated example match its own figures? */
+ *   POST /api/v1/finance/check  does a stated example match its own figures?
+ * The handlers only move bodies in and answers out; the JSON contracts and the work
+ * live in finance_json.h (testable without a server). */
 #ifndef CC24_FINANCE_API_H
 #define CC24_FINANCE_API_H
 
