@@ -134,6 +134,9 @@ static int cmd_serve(void)
       log_info("loaded demo data: %lld vehicles", (long long)n);
     }
   }
+  /* from here on, row-level security applies (PostgreSQL) */
+  if (db_backend(app.db) == DB_PG && db_use_role(app.db, "cc24_app", &e) < 0)
+    log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
   if (i18n_load(cfg.i18n_dir, &e) < 0) {
     log_error("i18n: %s", e.msg);
     goto out;

@@ -105,6 +105,7 @@ void db_close(db *d)
   }
   free(d->conns);
   free(d->target);
+  free(d->role);
   pthread_mutex_destroy(&d->mu);
   pthread_cond_destroy(&d->cv);
   free(d);
@@ -134,7 +135,45 @@ void db_stats(db *d, struct db_stats *out)
 
 static int connect_conn(struct db_conn *c, struct err *e)
 {
-  return c->be == DB_SQLITE ? db_sqlite_connect(c, e) : db_pg_connect(c, e);
+  if (c->be == DB_SQLITE)
+    return db_sqlite_connect(c, e);
+  if (db_pg_connect(c, e) < 0)
+    return -1;
+  if (c->d->role) {
+    char sql[96];
+    snprintf(sql, sizeof sql, "SET ROLE %s", c->d->role);
+    if (db_pg_script(c, sql, e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int db_use_role(db *d, const char *role, struct err *e)
+{
+  if (d->be != DB_PG)
+    return 0;
+  for (const char *p = role; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+      return err_set(e, CC24_E_CONFIG, "role names are [a-z0-9_]");
+  db_conn *c = db_acquire(d, e);
+  if (!c)
+    return -1;
+  char sql[96];
+  snprintf(sql, sizeof sql, "SET ROLE %s", role);
+  int rc = db_exec_script(c, sql, e);
+  if (rc == 0)
+    db_exec_script(c, "RESET ROLE", e);
+  db_release(c);
+  if (rc < 0)
+    return -1;
+  pthread_mutex_lock(&d->mu);
+  free(d->role);
+  d->role = xstrdup(role);
+  /* reconnect every connection so each one takes the role */
+  for (int i = 0; i < d->nopen; i++)
+    d->conns[i]->broken = true;
+  pthread_mutex_unlock(&d->mu);
+  return 0;
 }
 
 db_conn *db_acquire(db *d, struct err *e)
@@ -299,11 +338,15 @@ int db_tx(db *d, int64_t tenant_id, int flags, db_tx_fn fn, void *arg, struct er
     int rc = db_exec_script(c, begin, e);
     if (rc == 0) {
       c->in_tx = true;
-      if (c->be == DB_PG && tenant_id > 0) {
-        char t[24];
-        snprintf(t, sizeof t, "%lld", (long long)tenant_id);
-        if (db_exec(c, "SELECT set_config('cc24.tenant_id', $1, true)", DB_PARAMS(db_text(t)), e) <
-            0)
+      if (c->be == DB_PG) {
+        /* who this transaction works for: a dealer, or the public */
+        char t[24] = "";
+        if (tenant_id > 0)
+          snprintf(t, sizeof t, "%lld", (long long)tenant_id);
+        if (db_exec(c,
+                    "SELECT set_config('cc24.tenant_id', $1, true),"
+                    " set_config('cc24.public', $2, true)",
+                    DB_PARAMS(db_text(t), db_text(tenant_id > 0 ? "off" : "on")), e) < 0)
           rc = -1;
       }
       if (rc == 0) {
@@ -432,6 +475,8 @@ int db_migrate(db *d, struct err *e)
     return -1;
   int applied = 0;
   bool locked = false;
+  if (c->be == DB_PG && d->role && db_exec_script(c, "RESET ROLE", e) < 0)
+    goto fail;
   if (c->be == DB_PG) {
     /* One instance migrates at a time; the others wait, then find nothing to do. */
     if (db_exec(c, "SELECT pg_advisory_lock(724242)", DB_NOPARAMS, e) < 0)
@@ -474,6 +519,8 @@ int db_migrate(db *d, struct err *e)
   }
   if (locked)
     db_exec(c, "SELECT pg_advisory_unlock(724242)", DB_NOPARAMS, e);
+  if (d->role)
+    c->broken = true; /* reconnects with the role */
   db_release(c);
   return applied;
 fail:

@@ -98,7 +98,8 @@ void db_stats(db *d, struct db_stats *out);
 
 /* Transactions. flags: DB_READ (SQLite: deferred BEGIN) or DB_WRITE (SQLite:
  * BEGIN IMMEDIATE, so writers queue on the busy timeout instead of deadlocking).
- * tenant_id > 0 sets cc24.tenant_id for the transaction (PostgreSQL RLS).
+ * tenant_id > 0 sets cc24.tenant_id for the transaction (PostgreSQL RLS); tenant_id 0
+ * sets cc24.public = on instead (the public site: published vehicles only).
  * fn returns 0 to commit, < 0 to roll back (its return value is returned, e is
  * left as fn filled it). Retries up to 10 times on busy/serialization errors. */
 enum { DB_READ = 0, DB_WRITE = 1 };
@@ -132,6 +133,11 @@ void db_finish(db_stmt *st);
 int db_notify(db_conn *c, const char *channel, const char *payload, struct err *e);
 typedef void (*db_listen_fn)(const char *channel, const char *payload, void *arg);
 int db_listen(db *d, const char *channel, db_listen_fn cb, void *arg, struct err *e);
+
+/* PostgreSQL: from now on every connection runs `SET ROLE role`, so row-level
+ * security applies (the role must not own the tables nor bypass RLS). -1 when the
+ * role cannot be assumed (the caller decides); no-op on SQLite. */
+int db_use_role(db *d, const char *role, struct err *e);
 
 /* Apply the embedded migrations (src/db/migrations/NNNN_name[.pg|.sqlite].sql) that are
  * not yet recorded in schema_migrations, each in its own transaction, in order.

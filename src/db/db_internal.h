@@ -48,6 +48,7 @@ struct db {
   uint64_t acquired_total, retries_total, errors_total;
   struct listener *listeners;
   volatile int stopping;
+  char *role; /* PostgreSQL: SET ROLE after connecting (row-level security) */
 };
 
 /* Backend operations. */
