@@ -1,6 +1,7 @@
 #include "render/i18n.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,8 @@ json_t *i18n_diff(json_t *a, json_t *b)
   return out;
 }
 
-static json_t *load(const char *dir, const char *lang, struct err *e)
+static json_t *load_file(const char *path, struct err *e)
 {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s.json", dir, lang);
   json_error_t je;
   json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
   if (!j) {
@@ -47,6 +46,75 @@ static json_t *load(const char *dir, const char *lang, struct err *e)
     return NULL;
   }
   return j;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* dir/LANG.json, then every dir/DOMAIN.LANG.json in name order: a domain keeps its
+ * texts in a file of its own, and no top-level key may appear in two files. */
+static json_t *load(const char *dir, const char *lang, struct err *e)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.json", dir, lang);
+  json_t *cat = load_file(path, e);
+  if (!cat)
+    return NULL;
+  DIR *d = opendir(dir);
+  if (!d)
+    return cat;
+  char suffix[16];
+  snprintf(suffix, sizeof suffix, ".%s.json", lang);
+  size_t sl = strlen(suffix);
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    size_t l = strlen(de->d_name);
+    if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0 || de->d_name[0] == '.')
+      continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 8;
+      char **nn = realloc(names, cap * sizeof *names);
+      if (!nn)
+        break;
+      names = nn;
+    }
+    names[n++] = strdup(de->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof *names, cmp_str);
+  int rc = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (rc == 0) {
+      snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+      json_t *part = load_file(path, e);
+      const char *k;
+      json_t *v;
+      if (!part)
+        rc = -1;
+      else
+        json_object_foreach(part, k, v)
+        {
+          if (json_object_get(cat, k)) {
+            err_set(e, CC24_E_CONFIG, "%s: section \"%s\" is defined twice", path, k);
+            rc = -1;
+            break;
+          }
+          json_object_set(cat, k, v);
+        }
+      json_decref(part);
+    }
+    free(names[i]);
+  }
+  free(names);
+  if (rc < 0) {
+    json_decref(cat);
+    return NULL;
+  }
+  return cat;
 }
 
 int i18n_load(const char *dir, struct err *e)

@@ -1,5 +1,6 @@
-/* i18n.h — translation catalogs: i18n/de.json (default) and i18n/en.json,
- * nested objects of strings loaded once at start-up. Templates get the
+/* i18n.h — translation catalogs: i18n/de.json (default) and i18n/en.json, plus
+ * one file per domain (i18n/market.de.json, i18n/market.en.json, ...) whose
+ * top-level sections are merged in; nested objects of strings loaded once at start-up. Templates get the
  * catalog of the request's locale as `t` ({{t.nav.vehicles}}). */
 #ifndef CC24_RENDER_I18N_H
 #define CC24_RENDER_I18N_H
@@ -8,8 +9,9 @@
 
 #include <jansson.h>
 
-/* Load de.json and en.json from dir. 0 or -1 (missing file, bad JSON, or the two
- * catalogs do not have the same keys). */
+/* Load de.json and en.json from dir, each with its *.de.json / *.en.json parts. 0 or
+ * -1 (missing file, bad JSON, a section defined in two files, or the two catalogs do
+ * not have the same keys). */
 int i18n_load(const char *dir, struct err *e);
 
 /* The catalog object for "de" or "en" (anything else: "de"); borrowed, NULL before load. */

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void load(void)
 {
@@ -52,4 +53,40 @@ Test(i18n, locale_choice)
   cr_assert_str_eq(i18n_pick(NULL, NULL, "fr-FR"), "de");
   cr_assert_str_eq(i18n_pick(NULL, NULL, "en;q=0.2,de-AT;q=0.9"), "de");
   cr_assert_str_eq(i18n_pick(NULL, NULL, ";;;,,q=,"), "de", "garbage is harmless");
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+Test(i18n, domain_files_are_merged_and_may_not_redefine_a_section)
+{
+  char dir[] = "/tmp/cc24-i18n-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  write_file(dir, "de.json", "{\"nav\": {\"a\": \"A\"}}");
+  write_file(dir, "en.json", "{\"nav\": {\"a\": \"A-en\"}}");
+  write_file(dir, "market.de.json", "{\"market\": {\"title\": \"Börse\"}}");
+  write_file(dir, "market.en.json", "{\"market\": {\"title\": \"Exchange\"}}");
+  struct err e = {0};
+  cr_assert_eq(i18n_load(dir, &e), 0, "%s", e.msg);
+  cr_assert_str_eq(i18n_get("de", "market.title"), "Börse");
+  cr_assert_str_eq(i18n_get("en", "market.title"), "Exchange");
+  cr_assert_str_eq(i18n_get("en", "nav.a"), "A-en");
+
+  write_file(dir, "other.en.json", "{\"other\": {\"x\": \"only English\"}}");
+  cr_assert_eq(i18n_load(dir, &e), -1, "a part in one language only makes the catalogs differ");
+  write_file(dir, "other.de.json", "{\"nav\": {\"x\": \"clash\"}}");
+  cr_assert_eq(i18n_load(dir, &e), -1);
+  cr_assert(strstr(e.msg, "defined twice"), "%s", e.msg);
+  cr_assert_str_eq(i18n_get("de", "market.title"), "Börse",
+                   "a failed reload keeps the old catalogs");
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  cr_assert_eq(system(cmd), 0);
 }
