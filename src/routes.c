@@ -52,6 +52,14 @@ const struct route cc24_routes[] = {
     {"GET", "/dashboard/protokoll", web_audit, ROLE_OWNER, 0, RL_NONE},
     {"POST", "/dashboard/finanzierung", web_dash_finance_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
 
+    /* accounts: two-factor, password, sessions (auth work goes here) */
+
+    /* public site: buyer features, leads, legal pages, SEO (site work goes here) */
+
+    /* showrooms and the embeddable widget (showroom work goes here) */
+
+    /* Börse: dealer-to-dealer exchange (market work goes here) */
+
     /* JSON API v1 */
     {"GET", "/api/v1/openapi.yaml", web_openapi, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"GET", "/api/v1/vehicles", vehicle_api_list, ROLE_PUBLIC, ROUTE_API, RL_API},

@@ -80,6 +80,14 @@ const routes = {
   'POST /dashboard/api-tokens/{id}/widerrufen': [async () => assert.equal((await call(`/dashboard/api-tokens/${'0'.repeat(16)}/widerrufen`, { method: 'POST' })).status, 303),
     async () => assert.equal((await fetch(srv.url + `/dashboard/api-tokens/${'0'.repeat(16)}/widerrufen`, form({}))).status, 404)],
   'GET /dashboard/protokoll': [async () => assert.equal((await call('/dashboard/protokoll')).status, 303), null],
+  // accounts (auth work goes here)
+
+  // public site: buyer features, leads, legal pages, SEO (site work goes here)
+
+  // showrooms and the embed widget (showroom work goes here)
+
+  // Börse (market work goes here)
+
   'GET /api/v1/openapi.yaml': [async () => assert.equal((await call('/api/v1/openapi.yaml')).status, 200), null],
   'GET /api/v1/vehicles': [async () => assert.equal((await call('/api/v1/vehicles')).status, 200),
     async () => {
