@@ -126,3 +126,63 @@ int time_parse_ym(const char *s)
     return -1;
   return y * 12 + m - 1;
 }
+
+static int digits(const char *s, int n)
+{
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+int time_parse_iso(const char *s, int64_t *out)
+{
+  if (!s)
+    return -1;
+  size_t n = strlen(s);
+  if (n < 10 || s[4] != '-' || s[7] != '-')
+    return -1;
+  int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+  if (y < 1970 || y > 2100 || mo < 1 || mo > 12 || d < 1)
+    return -1;
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+    return -1;
+  int h = 0, mi = 0, sec = 0, off = 0;
+  const char *p = s + 10;
+  if (*p == 'T' || *p == 't' || *p == ' ') {
+    if (strlen(p) < 6 || p[3] != ':')
+      return -1;
+    h = digits(p + 1, 2);
+    mi = digits(p + 4, 2);
+    p += 6;
+    if (*p == ':') {
+      sec = digits(p + 1, 2);
+      p += 3;
+      if (*p == '.') /* fractions of a second are dropped */
+        for (p++; *p >= '0' && *p <= '9'; p++)
+          ;
+    }
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+      return -1;
+    if (*p == 'Z' || *p == 'z') {
+      p++;
+    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+      int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+      if (oh < 0 || oh > 14 || om < 0 || om > 59)
+        return -1;
+      off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+      p += 6;
+    } else {
+      return -1; /* a time without a zone is ambiguous */
+    }
+  }
+  if (*p)
+    return -1;
+  *out = time_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+  return 0;
+}

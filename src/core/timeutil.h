@@ -33,6 +33,11 @@ void time_civil_from_days(int64_t days, int *y, int *m, int *d);
 /* Parse "YYYY-MM" (month 1..12, year 1900..2100) into year*12+month-1; -1 when malformed. */
 int time_parse_ym(const char *s);
 
+/* An instant in RFC 3339 form ("2026-11-24T06:00:00Z", "…T07:00:00+01:00", fractions
+ * ignored) or a bare date "2026-11-24" (00:00 UTC) into Unix seconds. A time without a
+ * zone is refused as ambiguous. 0 or -1 (malformed or impossible date). */
+int time_parse_iso(const char *s, int64_t *out);
+
 /* Current year/month in Berlin. */
 void time_berlin_ym(int64_t t, int *y, int *m);
 

@@ -301,3 +301,13 @@ int fin_conditions_load(db_conn *db, struct arena *a, int64_t tenant_id, int64_t
                    (long long)*version);
   return 1;
 }
+
+int64_t fin_conditions_valid_from(db_conn *db, int64_t tenant_id, int64_t version, struct err *e)
+{
+  int64_t t = 0;
+  if (db_query_one(db, NULL,
+                   "SELECT valid_from FROM finance_conditions WHERE tenant_id = $1 AND id = $2",
+                   DB_PARAMS(db_i64(tenant_id), db_i64(version)), DB_ROW(db_out_i64(&t)), e) <= 0)
+    return 0;
+  return t;
+}

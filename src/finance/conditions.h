@@ -79,5 +79,8 @@ int fin_conditions_save(db_conn *db, struct arena *a, int64_t tenant_id,
                         const struct fin_conditions *c, int64_t *version, struct err *e);
 int fin_conditions_load(db_conn *db, struct arena *a, int64_t tenant_id, int64_t at,
                         struct fin_conditions *c, int64_t *version, struct err *e);
+/* When the dealer's stored version (as returned by load/save) took effect, Unix
+ * seconds; 0 when unknown. */
+int64_t fin_conditions_valid_from(db_conn *db, int64_t tenant_id, int64_t version, struct err *e);
 
 #endif

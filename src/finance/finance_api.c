@@ -4,6 +4,7 @@
 #include "core/arena.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/timeutil.h"
 #include "finance/conditions.h"
 #include "finance/finance.h"
 #include "finance/finance_json.h"
@@ -71,6 +72,8 @@ int finance_api_solve(struct http_req *req)
 struct cond_arg {
   struct arena *a;
   int64_t tenant_id;
+  int64_t at; /* the conditions valid at this instant (0 = now) */
+  int64_t valid_from;
   struct fin_conditions c;
   int64_t version;
   int found;
@@ -81,8 +84,33 @@ struct cond_arg {
 static int tx_cond_load(db_conn *c, void *arg, struct err *e)
 {
   struct cond_arg *x = arg;
-  x->found = fin_conditions_load(c, x->a, x->tenant_id, 0, &x->c, &x->version, e);
+  x->found = fin_conditions_load(c, x->a, x->tenant_id, x->at, &x->c, &x->version, e);
+  if (x->found > 0)
+    x->valid_from = fin_conditions_valid_from(c, x->tenant_id, x->version, e);
   return x->found < 0 ? -1 : 0;
+}
+
+/* ?at= (RFC 3339 or a date): reproduce what was shown then. 0 ok, -1 answered. */
+static int parse_at(struct http_req *req, int64_t *at)
+{
+  const char *s = http_query(req, "at");
+  *at = 0;
+  if (!s)
+    return 0;
+  if (time_parse_iso(s, at) < 0 || *at <= 0) {
+    http_problem(req, 422, CC24_E_VALIDATION,
+                 "at must be an instant like 2026-11-24T06:00:00Z or a date 2026-11-24", "at");
+    return -1;
+  }
+  return 0;
+}
+
+static void set_version(json_t *j, const struct cond_arg *x)
+{
+  char iso[32];
+  json_object_set_new(j, "version", json_integer(x->version));
+  time_iso_utc(x->valid_from, iso, sizeof iso);
+  json_object_set_new(j, "valid_from", json_string(iso));
 }
 
 static int tx_cond_save(db_conn *c, void *arg, struct err *e)
@@ -94,13 +122,18 @@ static int tx_cond_save(db_conn *c, void *arg, struct err *e)
 int finance_api_conditions_get(struct http_req *req)
 {
   struct cond_arg x = {.a = req->a, .tenant_id = req->tenant_id};
+  if (parse_at(req, &x.at) < 0)
+    return 0;
   struct err e = {0};
   if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_READ, tx_cond_load, &x, &e) < 0)
     return http_problem_err(req, &e);
   if (!x.found)
-    return http_problem(req, 404, CC24_E_NOT_FOUND, "no financing conditions stored yet", NULL);
+    return http_problem(req, 404, CC24_E_NOT_FOUND,
+                        x.at ? "no financing conditions were valid at that time"
+                             : "no financing conditions stored yet",
+                        NULL);
   json_t *j = fin_conditions_to_json(&x.c);
-  json_object_set_new(j, "version", json_integer(x.version));
+  set_version(j, &x);
   return http_reply_json(req, 200, j);
 }
 
@@ -118,7 +151,8 @@ int finance_api_conditions_put(struct http_req *req)
   if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_cond_save, &x, &e) < 0)
     return http_problem_err(req, &e);
   json_t *j = fin_conditions_to_json(&x.c);
-  json_object_set_new(j, "version", json_integer(x.version));
+  x.valid_from = time_now();
+  set_version(j, &x);
   return http_reply_json(req, 200, j);
 }
 
@@ -130,7 +164,9 @@ static int tx_example(db_conn *c, void *arg, struct err *e)
     x->found = rc == 0 ? -2 : -1;
     return rc;
   }
-  x->found = fin_conditions_load(c, x->a, x->v.tenant_id, 0, &x->c, &x->version, e);
+  x->found = fin_conditions_load(c, x->a, x->v.tenant_id, x->at, &x->c, &x->version, e);
+  if (x->found > 0)
+    x->valid_from = fin_conditions_valid_from(c, x->v.tenant_id, x->version, e);
   return x->found < 0 ? -1 : 0;
 }
 
@@ -168,6 +204,8 @@ int finance_api_vehicle_example(struct http_req *req)
   if (!id_valid(id))
     return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, "no such vehicle", "id");
   struct cond_arg x = {.a = req->a, .vehicle_id = id};
+  if (parse_at(req, &x.at) < 0)
+    return 0;
   struct err e = {0};
   if (db_tx(((struct app *)req->app)->db, 0, DB_READ, tx_example, &x, &e) < 0)
     return http_problem_err(req, &e);
@@ -179,5 +217,8 @@ int finance_api_vehicle_example(struct http_req *req)
   if (!j)
     return http_problem(req, 422, e.code, e.msg, NULL);
   json_object_set_new(j, "vehicle", json_string(x.v.public_id));
+  char iso[32];
+  time_iso_utc(x.valid_from, iso, sizeof iso);
+  json_object_set_new(j, "conditions_valid_from", json_string(iso));
   return http_reply_json(req, 200, j);
 }

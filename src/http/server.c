@@ -500,6 +500,8 @@ struct http_server *http_server_start(const struct http_server_opts *o, struct e
   /* Options as a table (MHD_OPTION_ARRAY): callbacks go in as intptr_t with
    * their closure in ptr_value, as libmicrohttpd documents. */
   struct MHD_OptionItem mo[] = {
+      /* first, so that even messages about the options below go to our log */
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &ss},
       {MHD_OPTION_THREAD_POOL_SIZE, s->o.threads, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, s->o.max_connections, NULL},
@@ -510,7 +512,6 @@ struct http_server *http_server_start(const struct http_server_opts *o, struct e
       {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_cb, s},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_cb, s},
       {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape_none, NULL},
-      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
       {MHD_OPTION_END, 0, NULL},
   };
   s->d =

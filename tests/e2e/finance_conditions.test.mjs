@@ -25,8 +25,22 @@ test('conditions are validated, versioned and drive the vehicle example', async 
   const v1 = (await json(r)).version;
   r = await fetch(srv.url + '/api/v1/finance/conditions', { headers: auth() });
   assert.equal((await json(r)).bands[0].rate_percent, 2.99);
+  await new Promise((ok) => setTimeout(ok, 1100));
+  const between = new Date().toISOString();
+  await new Promise((ok) => setTimeout(ok, 1100));
   r = await fetch(srv.url + '/api/v1/finance/conditions', { method: 'PUT', headers: auth(), body: JSON.stringify(conditions(3.49)) });
   assert.ok((await json(r)).version > v1, 'a new version');
+
+  // yesterday's offer can be reproduced with yesterday's conditions
+  const then = await json(await fetch(srv.url + `/api/v1/finance/conditions?at=${between}`, { headers: auth() }));
+  assert.equal(then.version, v1);
+  assert.equal(then.bands[0].rate_percent, 2.99);
+  assert.ok(then.valid_from < between);
+  r = await fetch(srv.url + '/api/v1/finance/conditions?at=1999-01-01', { headers: auth() });
+  assert.equal(r.status, 404, 'nothing was valid before the first version');
+  r = await fetch(srv.url + '/api/v1/finance/conditions?at=yesterday', { headers: auth() });
+  assert.equal(r.status, 422);
+  assert.equal((await json(r)).errors[0].field, 'at');
 
   const bad = { ...conditions(3), bands: [{ term_min: 12, term_max: 60, rate_percent: 3 }, { term_min: 48, term_max: 96, rate_percent: 4 }], lender_address: '' };
   r = await fetch(srv.url + '/api/v1/finance/conditions', { method: 'PUT', headers: auth(), body: JSON.stringify(bad) });
@@ -39,6 +53,11 @@ test('conditions are validated, versioned and drive the vehicle example', async 
   const v = list.items[0];
   const ex = await json(await fetch(srv.url + `/api/v1/vehicles/${v.id}/finance-example`));
   assert.equal(ex.nominal_rate_percent, 3.49);
+  const exThen = await json(await fetch(srv.url + `/api/v1/vehicles/${v.id}/finance-example?at=${between}`));
+  assert.equal(exThen.nominal_rate_percent, 2.99, 'the example as it was shown then');
+  assert.equal(exThen.conditions_version, v1);
+  assert.ok(exThen.monthly_installment_cents < ex.monthly_installment_cents);
+  assert.equal((await fetch(srv.url + `/api/v1/vehicles/${v.id}/finance-example?at=2026-02-30`)).status, 422);
   assert.equal(ex.price_cents, v.price_cents);
   assert.match(ex.representative_text, /Hausbank Test AG, Bankweg 2, 20095 Hamburg/);
   assert.equal((await fetch(srv.url + '/api/v1/vehicles/0000000000000000/finance-example')).status, 404);

@@ -260,6 +260,31 @@ Test(time, year_month_parsing)
   cr_assert_eq(time_parse_ym("2021-3x"), -1);
   cr_assert_eq(time_parse_ym("1899-12"), -1);
   cr_assert_eq(time_parse_ym(NULL), -1);
+
+  int64_t t = 0;
+  cr_assert_eq(time_parse_iso("2026-11-24T06:00:00Z", &t), 0);
+  cr_assert_eq(t, 1795500000);
+  char iso[32];
+  time_iso_utc(t, iso, sizeof iso);
+  cr_assert_str_eq(iso, "2026-11-24T06:00:00Z", "round trip");
+  int64_t u;
+  cr_assert_eq(time_parse_iso("2026-11-24T07:00:00+01:00", &u), 0);
+  cr_assert_eq(u, t, "offsets are applied");
+  cr_assert_eq(time_parse_iso("2026-11-24T06:00:00.123Z", &u), 0);
+  cr_assert_eq(u, t, "fractions are dropped");
+  cr_assert_eq(time_parse_iso("2026-11-24", &u), 0);
+  cr_assert_eq(u, t - 6 * 3600);
+  cr_assert_eq(time_parse_iso("1970-01-01T00:00:00Z", &u), 0);
+  cr_assert_eq(u, 0);
+  cr_assert_eq(time_parse_iso("2024-02-29", &u), 0, "leap day");
+  cr_assert_eq(time_parse_iso("2023-02-29", &u), -1, "no leap day in 2023");
+  cr_assert_eq(time_parse_iso("2026-11-24T06:00:00", &u), -1, "no zone: ambiguous");
+  cr_assert_eq(time_parse_iso("2026-11-24T24:00:00Z", &u), -1);
+  cr_assert_eq(time_parse_iso("2026-13-01", &u), -1);
+  cr_assert_eq(time_parse_iso("2026-11-24Tgarbage", &u), -1);
+  cr_assert_eq(time_parse_iso("2026-11-24T06:00:00Zjunk", &u), -1);
+  cr_assert_eq(time_parse_iso("", &u), -1);
+  cr_assert_eq(time_parse_iso(NULL, &u), -1);
 }
 
 /* ---- ids ---- */
