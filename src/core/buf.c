@@ -32,6 +32,12 @@ void buf_reset(struct buf *b)
 
 void buf_reserve(struct buf *b, size_t extra)
 {
+  if (b->len + extra + 1 > b->cap)
+    buf_grow(b, extra);
+}
+
+void buf_grow(struct buf *b, size_t extra)
+{
   size_t need = b->len + extra + 1;
   if (need <= b->cap)
     return;
@@ -43,27 +49,6 @@ void buf_reserve(struct buf *b, size_t extra)
   else
     b->data = xrealloc(b->data, nc);
   b->cap = nc;
-}
-
-void buf_append(struct buf *b, const void *p, size_t n)
-{
-  buf_reserve(b, n);
-  if (n)
-    memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = 0;
-}
-
-void buf_puts(struct buf *b, const char *s)
-{
-  buf_append(b, s, strlen(s));
-}
-
-void buf_putc(struct buf *b, char c)
-{
-  buf_reserve(b, 1);
-  b->data[b->len++] = c;
-  b->data[b->len] = 0;
 }
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
@@ -96,9 +81,17 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_put_i64(struct buf *b, int64_t v)
 {
+  /* by hand: snprintf's format parsing costs more than the digits (hot in JSON) */
   char tmp[24];
-  int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-  buf_append(b, tmp, (size_t)n);
+  char *p = tmp + sizeof tmp;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    *--p = '-';
+  buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void buf_append_html(struct buf *b, const char *s, size_t n)
@@ -133,13 +126,36 @@ void buf_append_html(struct buf *b, const char *s, size_t n)
   buf_append(b, s + start, n - start);
 }
 
+/* Bytes that cannot be copied as they are: controls, '"', '\\', '<' and non-ASCII
+ * (which is checked for valid UTF-8). */
+static const unsigned char json_special[256] = {
+    ['"'] = 1, ['\\'] = 1, ['<'] = 1,
+#define R16(x)                                                                                     \
+  [x] = 1, [x + 1] = 1, [x + 2] = 1, [x + 3] = 1, [x + 4] = 1, [x + 5] = 1, [x + 6] = 1,           \
+  [x + 7] = 1, [x + 8] = 1, [x + 9] = 1, [x + 10] = 1, [x + 11] = 1, [x + 12] = 1, [x + 13] = 1,   \
+  [x + 14] = 1, [x + 15] = 1
+    R16(0x00), R16(0x10),  R16(0x80), R16(0x90), R16(0xA0),
+    R16(0xB0), R16(0xC0),  R16(0xD0), R16(0xE0), R16(0xF0),
+#undef R16
+};
+
 void buf_append_json_str(struct buf *b, const char *s, size_t n)
 {
   static const char hex[] = "0123456789abcdef";
   buf_reserve(b, n + 2);
-  buf_putc(b, '"');
+  b->data[b->len++] = '"';
   size_t i = 0;
   while (i < n) {
+    /* copy the longest run that needs no escaping in one go */
+    size_t run = i;
+    while (run < n && !json_special[(unsigned char)s[run]])
+      run++;
+    if (run > i) {
+      buf_append(b, s + i, run - i);
+      i = run;
+      if (i == n)
+        break;
+    }
     unsigned char c = (unsigned char)s[i];
     if (c < 0x80) {
       switch (c) {
@@ -161,13 +177,10 @@ void buf_append_json_str(struct buf *b, const char *s, size_t n)
       case '<': /* keeps JSON safe inside <script> blocks */
         buf_append(b, "\\u003c", 6);
         break;
-      default:
-        if (c < 0x20) {
-          char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-          buf_append(b, e, 6);
-        } else {
-          buf_putc(b, (char)c);
-        }
+      default: {
+        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        buf_append(b, e, 6);
+      }
       }
       i++;
       continue;

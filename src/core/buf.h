@@ -24,9 +24,32 @@ void buf_init(struct buf *b, struct arena *a);
 void buf_free(struct buf *b);  /* heap bufs only; no-op for arena bufs */
 void buf_reset(struct buf *b); /* len = 0, keep capacity */
 void buf_reserve(struct buf *b, size_t extra);
-void buf_append(struct buf *b, const void *p, size_t n);
-void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+void buf_grow(struct buf *b, size_t extra); /* buf_reserve's slow path */
+
+/* Appends are inline: JSON and HTML are built from many short pieces, and the call
+ * plus the capacity check used to cost more than the copy. */
+static inline void buf_append(struct buf *b, const void *p, size_t n)
+{
+  if (b->len + n + 1 > b->cap)
+    buf_grow(b, n);
+  if (n)
+    __builtin_memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = 0;
+}
+
+static inline void buf_puts(struct buf *b, const char *s)
+{
+  buf_append(b, s, __builtin_strlen(s));
+}
+
+static inline void buf_putc(struct buf *b, char c)
+{
+  if (b->len + 2 > b->cap)
+    buf_grow(b, 1);
+  b->data[b->len++] = c;
+  b->data[b->len] = 0;
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_put_i64(struct buf *b, int64_t v);

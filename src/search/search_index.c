@@ -167,6 +167,8 @@ static void range_set(struct search_index *ix, struct rfield *r, int64_t v, uint
 {
   int k = search_range_bucket(r, v);
   if (add)
+    r->val[s] = v;
+  if (add)
     roaring_bitmap_add(r->b[k], s);
   else
     roaring_bitmap_remove(r->b[k], s);
@@ -206,6 +208,7 @@ static void range_free(struct rfield *r)
   }
   free(r->b);
   free(r->cum);
+  free(r->val);
 }
 
 /* ---- sorted orders ---- */
@@ -284,6 +287,7 @@ static void orders_remove(struct search_index *ix, uint32_t s)
             sizeof(uint32_t) * (ix->norder - (size_t)p - 1));
   }
   ix->norder--;
+  ix->ranks_dirty = true;
 }
 
 static void orders_insert(struct search_index *ix, uint32_t s)
@@ -302,14 +306,32 @@ static void orders_insert(struct search_index *ix, uint32_t s)
     ix->order[o][p] = s;
   }
   ix->norder++;
+  ix->ranks_dirty = true;
 }
 
 /* Called with the read lock held: rebuild the orders after bulk loading. */
+static void ranks_rebuild(struct search_index *ix)
+{
+  if (ix->rank_cap < ix->capdocs) {
+    ix->rank_cap = ix->capdocs;
+    for (int o = 0; o < ORD__COUNT; o++)
+      ix->rank[o] = xrealloc(ix->rank[o], sizeof(uint32_t) * ix->rank_cap);
+  }
+  for (int o = 0; o < ORD__COUNT; o++)
+    for (size_t i = 0; i < ix->norder; i++)
+      ix->rank[o][ix->order[o][i]] = (uint32_t)i;
+}
+
 void search_orders_ensure(struct search_index *ix)
 {
-  if (!ix->orders_dirty)
+  if (!__atomic_load_n(&ix->orders_dirty, __ATOMIC_ACQUIRE) &&
+      !__atomic_load_n(&ix->ranks_dirty, __ATOMIC_ACQUIRE))
     return;
   pthread_mutex_lock(&ix->sort_mu);
+  if (!ix->orders_dirty && ix->ranks_dirty) {
+    ranks_rebuild(ix);
+    __atomic_store_n(&ix->ranks_dirty, false, __ATOMIC_RELEASE);
+  }
   if (ix->orders_dirty) {
     size_t n = (size_t)roaring_bitmap_get_cardinality(ix->all);
     if (n > ix->order_cap) {
@@ -329,6 +351,8 @@ void search_orders_ensure(struct search_index *ix)
     range_cum_rebuild(&ix->r_mileage);
     range_cum_rebuild(&ix->r_power);
     range_cum_rebuild(&ix->r_first_reg);
+    ranks_rebuild(ix);
+    __atomic_store_n(&ix->ranks_dirty, false, __ATOMIC_RELEASE);
     __atomic_store_n(&ix->orders_dirty, false, __ATOMIC_RELEASE);
   }
   pthread_mutex_unlock(&ix->sort_mu);
@@ -415,8 +439,10 @@ void search_free(struct search_index *ix)
   free(ix->fc);
   free(ix->free_slots);
   free(ix->map);
-  for (int o = 0; o < ORD__COUNT; o++)
+  for (int o = 0; o < ORD__COUNT; o++) {
     free(ix->order[o]);
+    free(ix->rank[o]);
+  }
   pthread_rwlock_destroy(&ix->lock);
   pthread_mutex_destroy(&ix->sort_mu);
   free(ix);
@@ -564,6 +590,9 @@ void search_upsert(struct search_index *ix, const struct vehicle *v)
         ix->capdocs = ix->capdocs ? ix->capdocs * 2 : 1024;
         ix->docs = xrealloc(ix->docs, sizeof *ix->docs * ix->capdocs);
         ix->fc = xrealloc(ix->fc, sizeof *ix->fc * ix->capdocs);
+        struct rfield *rf[] = {&ix->r_price, &ix->r_mileage, &ix->r_power, &ix->r_first_reg};
+        for (int i = 0; i < 4; i++)
+          rf[i]->val = xrealloc(rf[i]->val, sizeof *rf[i]->val * ix->capdocs);
       }
       s = ix->ndocs++;
       memset(&ix->docs[s], 0, sizeof ix->docs[s]);
@@ -606,8 +635,9 @@ static size_t bm_bytes(const roaring_bitmap_t *b)
 size_t search_memory(struct search_index *ix)
 {
   pthread_rwlock_rdlock(&ix->lock);
-  size_t n = sizeof *ix + ix->capdocs * sizeof *ix->docs + ix->map_cap * sizeof *ix->map +
-             ORD__COUNT * ix->order_cap * sizeof(uint32_t);
+  size_t n = sizeof *ix + ix->capdocs * (sizeof *ix->docs + 4 * sizeof(int64_t)) +
+             ix->map_cap * sizeof *ix->map +
+             ORD__COUNT * (ix->order_cap + ix->rank_cap) * sizeof(uint32_t);
   n += bm_bytes(ix->all) + bm_bytes(ix->unreg);
   for (int i = 0; i < ix->makes.n; i++)
     n += bm_bytes(ix->makes.v[i].b) + 32;

@@ -54,6 +54,8 @@ struct rfield {
   int nb;
   roaring_bitmap_t **b;
   roaring_bitmap_t **cum; /* cum[k]: docs in buckets 0..k (rebuilt with the orders) */
+  int64_t *val;           /* the value per slot (capdocs long): a bucket a range cuts
+                             through is checked here, not in the wide struct doc */
 };
 
 struct map_entry {
@@ -82,6 +84,12 @@ struct search_index {
   uint32_t *order[ORD__COUNT];
   size_t norder, order_cap;
   bool orders_dirty;
+  /* rank[o][slot]: the slot's position in order[o] (only for indexed slots), so a page
+   * of sparse matches is selected on one uint32 per match; rebuilt when the orders
+   * change (ranks_dirty), sized capdocs (rank_cap) */
+  uint32_t *rank[ORD__COUNT];
+  size_t rank_cap;
+  bool ranks_dirty;
   uint64_t generation;
 };
 

@@ -219,20 +219,24 @@ enum {
   D__COUNT
 };
 
-struct range_iter {
-  const struct search_index *ix;
-  roaring_bitmap_t *out;
-  size_t field; /* offset of the int64 in struct doc */
-  int64_t lo, hi;
-};
-
-static bool range_check(uint32_t s, void *arg)
+/* Add the docs of bucket bm whose value lies in [lo, hi] to out (batch reads over the
+ * packed value column). */
+static void range_check_bucket(const struct rfield *rf, const roaring_bitmap_t *bm,
+                               roaring_bitmap_t *out, int64_t lo, int64_t hi)
 {
-  struct range_iter *r = arg;
-  int64_t v = *(const int64_t *)((const char *)&r->ix->docs[s] + r->field);
-  if (v >= r->lo && v <= r->hi)
-    roaring_bitmap_add(r->out, s);
-  return true;
+  roaring_uint32_iterator_t it;
+  roaring_init_iterator(bm, &it);
+  uint32_t buf[512], keep[512];
+  uint32_t n;
+  while ((n = roaring_read_uint32_iterator(&it, buf, 512)) > 0) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+      int64_t v = rf->val[buf[i]];
+      keep[k] = buf[i];
+      k += v >= lo && v <= hi;
+    }
+    roaring_bitmap_add_many(out, k, keep);
+  }
 }
 
 static int64_t bucket_min(const struct rfield *rf, int k)
@@ -248,8 +252,7 @@ static int64_t bucket_max(const struct rfield *rf, int k)
 /* Docs whose field lies in [lo, hi]: the buckets wholly inside the range come
  * from the cumulative bitmaps (one copy, one andnot); only a bucket the range
  * cuts through is checked doc by doc. */
-static roaring_bitmap_t *range_bm(const struct search_index *ix, const struct rfield *rf,
-                                  size_t field, int64_t lo, int64_t hi)
+static roaring_bitmap_t *range_bm(const struct rfield *rf, int64_t lo, int64_t hi)
 {
   if (lo > hi)
     return roaring_bitmap_create();
@@ -264,13 +267,12 @@ static roaring_bitmap_t *range_bm(const struct search_index *ix, const struct rf
   } else {
     out = roaring_bitmap_create();
   }
-  struct range_iter it = {ix, out, field, lo, hi};
   if (first > bl)
-    roaring_iterate(rf->b[bl], range_check, &it);
+    range_check_bucket(rf, rf->b[bl], out, lo, hi);
   if (last < bh && bh != bl)
-    roaring_iterate(rf->b[bh], range_check, &it);
+    range_check_bucket(rf, rf->b[bh], out, lo, hi);
   else if (last < bh && first <= bl)
-    roaring_iterate(rf->b[bh], range_check, &it);
+    range_check_bucket(rf, rf->b[bh], out, lo, hi);
   return out;
 }
 
@@ -412,8 +414,11 @@ static int order_of(int sort)
 
 /* ---- page selection ---- */
 
+/* A match's sort key: k1 (minus the relevance score, or 0), then its rank in the
+ * presorted order (which already breaks ties by id, as search_order_cmp does). */
 struct skey {
-  int64_t k1, k2, id;
+  int32_t k1;
+  uint32_t rank;
   uint32_t slot;
 };
 
@@ -433,14 +438,12 @@ static int64_t order_key(const struct doc *d, int o)
   }
 }
 
-static int skey_cmp(const void *a, const void *b)
+static inline int skey_cmp(const void *a, const void *b)
 {
   const struct skey *x = a, *y = b;
   if (x->k1 != y->k1)
     return x->k1 < y->k1 ? -1 : 1;
-  if (x->k2 != y->k2)
-    return x->k2 < y->k2 ? -1 : 1;
-  return x->id < y->id ? -1 : x->id > y->id;
+  return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
 /* Put the `need` smallest keys, sorted, at the front of keys[0..n). A bounded
@@ -545,59 +548,11 @@ static void counts_init(struct counts *c, struct search_index *ix, struct arena 
   c->model = arena_calloc(a, (size_t)ix->models.n + 1, sizeof *c->model);
 }
 
-struct scan_arg {
-  struct counts *c;
-  const struct fcol *fc;
-  int only; /* facet index, or -1 for every facet */
-};
-
-static bool scan_doc(uint32_t s, void *arg)
-{
-  struct scan_arg *x = arg;
-  const struct fcol *d = &x->fc[s];
-  struct counts *c = x->c;
-  switch (x->only) {
-  case -1:
-    c->make[d->make]++;
-    c->model[d->model]++;
-    c->body[d->body]++;
-    c->fuel[d->fuel]++;
-    c->gearbox[d->gearbox]++;
-    c->cond[d->condition]++;
-    c->colour[d->colour]++;
-    c->price[d->price_bucket]++;
-    break;
-  case FC_MAKE:
-    c->make[d->make]++;
-    break;
-  case FC_MODEL:
-    c->model[d->model]++;
-    break;
-  case FC_BODY:
-    c->body[d->body]++;
-    break;
-  case FC_FUEL:
-    c->fuel[d->fuel]++;
-    break;
-  case FC_GEARBOX:
-    c->gearbox[d->gearbox]++;
-    break;
-  case FC_COND:
-    c->cond[d->condition]++;
-    break;
-  case FC_COLOUR:
-    c->colour[d->colour]++;
-    break;
-  case FC_PRICE:
-    c->price[d->price_bucket]++;
-    break;
-  }
-  return true;
-}
-
-/* Count by walking the docs of fx (facet k, or all facets when k < 0). */
+/* Count by walking the docs of fx (facet k, or all facets when k < 0), a batch of
+ * slots at a time and one tight loop per facet (no callback, no switch per doc).
+ * models: count models too (only needed when a make is selected). */
 static void counts_scan(struct counts *c, struct search_index *ix, const roaring_bitmap_t *fx,
-                        int k)
+                        int k, bool models)
 {
   if (k >= 0) {
     /* a facet's own scan replaces what a scan of F may have put there */
@@ -628,8 +583,62 @@ static void counts_scan(struct counts *c, struct search_index *ix, const roaring
       break;
     }
   }
-  struct scan_arg x = {c, ix->fc, k};
-  roaring_iterate(fx, scan_doc, &x);
+  const struct fcol *fc = ix->fc;
+  roaring_uint32_iterator_t it;
+  roaring_init_iterator(fx, &it);
+  uint32_t buf[512];
+  uint32_t n;
+  while ((n = roaring_read_uint32_iterator(&it, buf, 512)) > 0) {
+    switch (k) {
+    case -1:
+      for (uint32_t i = 0; i < n; i++) {
+        const struct fcol *d = &fc[buf[i]];
+        c->make[d->make]++;
+        c->body[d->body]++;
+        c->fuel[d->fuel]++;
+        c->gearbox[d->gearbox]++;
+        c->cond[d->condition]++;
+        c->colour[d->colour]++;
+        c->price[d->price_bucket]++;
+      }
+      if (models)
+        for (uint32_t i = 0; i < n; i++)
+          c->model[fc[buf[i]].model]++;
+      break;
+    case FC_MAKE:
+      for (uint32_t i = 0; i < n; i++)
+        c->make[fc[buf[i]].make]++;
+      break;
+    case FC_MODEL:
+      for (uint32_t i = 0; i < n; i++)
+        c->model[fc[buf[i]].model]++;
+      break;
+    case FC_BODY:
+      for (uint32_t i = 0; i < n; i++)
+        c->body[fc[buf[i]].body]++;
+      break;
+    case FC_FUEL:
+      for (uint32_t i = 0; i < n; i++)
+        c->fuel[fc[buf[i]].fuel]++;
+      break;
+    case FC_GEARBOX:
+      for (uint32_t i = 0; i < n; i++)
+        c->gearbox[fc[buf[i]].gearbox]++;
+      break;
+    case FC_COND:
+      for (uint32_t i = 0; i < n; i++)
+        c->cond[fc[buf[i]].condition]++;
+      break;
+    case FC_COLOUR:
+      for (uint32_t i = 0; i < n; i++)
+        c->colour[fc[buf[i]].colour]++;
+      break;
+    case FC_PRICE:
+      for (uint32_t i = 0; i < n; i++)
+        c->price[fc[buf[i]].price_bucket]++;
+      break;
+    }
+  }
 }
 
 static void count_many(int64_t *out, roaring_bitmap_t **per, int n, const roaring_bitmap_t *fx)
@@ -638,9 +647,10 @@ static void count_many(int64_t *out, roaring_bitmap_t **per, int n, const roarin
     out[i] = count_in(fx, per[i]);
 }
 
-/* Count facet k by intersecting bitmaps (fx NULL = every doc). */
+/* Count facet k by intersecting bitmaps (fx NULL = every doc). Models are counted only
+ * under a selected make (make_sel[make index]): the model facet shows nothing else. */
 static void counts_bitmaps(struct counts *c, struct search_index *ix, const roaring_bitmap_t *fx,
-                           int k)
+                           int k, const bool *make_sel)
 {
   switch (k) {
   case FC_MAKE:
@@ -649,7 +659,7 @@ static void counts_bitmaps(struct counts *c, struct search_index *ix, const roar
     break;
   case FC_MODEL:
     for (int i = 0; i < ix->models.n; i++)
-      c->model[i] = count_in(fx, ix->models.v[i].b);
+      c->model[i] = make_sel[ix->models.v[i].parent] ? count_in(fx, ix->models.v[i].b) : 0;
     break;
   case FC_BODY:
     count_many(c->body, ix->body, BODY__COUNT, fx);
@@ -681,8 +691,8 @@ static void emit_enum(struct arena *a, struct search_facet *f, const char *name,
   qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
 }
 
-static void counts_emit(const struct counts *c, struct search_index *ix,
-                        const struct search_query *q, struct arena *a, struct search_result *res)
+static void counts_emit(const struct counts *c, struct search_index *ix, const bool *make_sel,
+                        struct arena *a, struct search_result *res)
 {
   struct search_facet *f = &res->facets[res->nfacets++];
   f->name = "make";
@@ -692,14 +702,9 @@ static void counts_emit(const struct counts *c, struct search_index *ix,
 
   f = &res->facets[res->nfacets++];
   f->name = "model";
-  for (int i = 0; i < ix->models.n; i++) {
-    const char *mk = ix->makes.v[ix->models.v[i].parent].name;
-    bool selected = false;
-    for (int j = 0; j < q->nmake && !selected; j++)
-      selected = str_ieq(mk, q->make[j]);
-    if (selected)
+  for (int i = 0; i < ix->models.n; i++)
+    if (make_sel[ix->models.v[i].parent])
       facet_add(a, f, ix->models.n, ix->models.v[i].name, c->model[i]);
-  }
   if (!f->v)
     f->v = arena_calloc(a, 1, sizeof *f->v);
   qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
@@ -748,22 +753,19 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
       }
   }
   if (q->price_min >= 0 || q->price_max >= 0)
-    B[D_PRICE] = range_bm(ix, &ix->r_price, offsetof(struct doc, price),
-                          q->price_min >= 0 ? q->price_min : INT64_MIN,
+    B[D_PRICE] = range_bm(&ix->r_price, q->price_min >= 0 ? q->price_min : INT64_MIN,
                           q->price_max >= 0 ? q->price_max : INT64_MAX);
   if (q->mileage_min >= 0 || q->mileage_max >= 0)
-    B[D_MILEAGE] = range_bm(ix, &ix->r_mileage, offsetof(struct doc, mileage),
-                            q->mileage_min >= 0 ? q->mileage_min : INT64_MIN,
+    B[D_MILEAGE] = range_bm(&ix->r_mileage, q->mileage_min >= 0 ? q->mileage_min : INT64_MIN,
                             q->mileage_max >= 0 ? q->mileage_max : INT64_MAX);
   if (q->power_min >= 0 || q->power_max >= 0)
-    B[D_POWER] = range_bm(ix, &ix->r_power, offsetof(struct doc, power),
-                          q->power_min >= 0 ? q->power_min : INT64_MIN,
+    B[D_POWER] = range_bm(&ix->r_power, q->power_min >= 0 ? q->power_min : INT64_MIN,
                           q->power_max >= 0 ? q->power_max : INT64_MAX);
   if (q->first_reg_min >= 0 || q->first_reg_max >= 0) {
     int64_t lo = q->first_reg_min >= 0 ? q->first_reg_min : INT64_MIN;
     int64_t hi = q->first_reg_max >= 0 ? q->first_reg_max : INT64_MAX;
     /* registered vehicles by value; unregistered ones count as this month */
-    B[D_REG] = range_bm(ix, &ix->r_first_reg, offsetof(struct doc, first_reg), lo < 0 ? 0 : lo, hi);
+    B[D_REG] = range_bm(&ix->r_first_reg, lo < 0 ? 0 : lo, hi);
     if (q->now_ym >= lo && q->now_ym <= hi)
       roaring_bitmap_or_inplace(B[D_REG], ix->unreg);
   }
@@ -788,27 +790,36 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
    * and intersects bitmaps when they are many (dense containers popcount fast). */
   struct counts cnt;
   counts_init(&cnt, ix, a);
+  /* the model facet lists only models of the selected makes */
+  bool *make_sel = arena_calloc(a, (size_t)ix->makes.n + 1, sizeof *make_sel);
+  bool any_make = false;
+  for (int i = 0; i < ix->makes.n; i++)
+    for (int j = 0; j < q->nmake && !make_sel[i]; j++)
+      if (str_ieq(ix->makes.v[i].name, q->make[j]))
+        make_sel[i] = any_make = true;
   bool scanned_f = false;
   for (int k = 0; k < FACET__COUNT; k++) {
     int dim = facet_dims[k];
     if (B[dim] || !F)
       continue;
     if (!scanned_f && roaring_bitmap_get_cardinality(F) <= SCAN_LIMIT(ix)) {
-      counts_scan(&cnt, ix, F, -1);
+      counts_scan(&cnt, ix, F, -1, any_make);
       scanned_f = true;
     }
   }
   for (int k = 0; k < FACET__COUNT; k++) {
     int dim = facet_dims[k];
+    if (k == FC_MODEL && !any_make)
+      continue;
     roaring_bitmap_t *fx = B[dim] ? and_except(B, dim) : F;
     if (fx && fx != F && roaring_bitmap_get_cardinality(fx) <= SCAN_LIMIT(ix))
-      counts_scan(&cnt, ix, fx, k);
+      counts_scan(&cnt, ix, fx, k, true);
     else if (!(fx == F && scanned_f))
-      counts_bitmaps(&cnt, ix, fx, k);
+      counts_bitmaps(&cnt, ix, fx, k, make_sel);
     if (fx && fx != F)
       roaring_bitmap_free(fx);
   }
-  counts_emit(&cnt, ix, q, a, res);
+  counts_emit(&cnt, ix, make_sel, a, res);
 
   /* the page */
   int64_t offset = (int64_t)(res->page - 1) * res->size;
@@ -850,21 +861,15 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
       struct word *exact[SEARCH_MAX_TOKENS];
       for (int t = 0; relevance && t < q->ntokens; t++)
         exact[t] = word_exact(ix, q->tokens[t]);
+      /* relevance: score, then newest first (the ORD_NEWEST rank) */
+      const uint32_t *rank = ix->rank[relevance ? ORD_NEWEST : o];
       for (uint64_t i = 0; i < n; i++) {
-        const struct doc *d = &ix->docs[slots[i]];
         struct skey *k = &keys[i];
         k->slot = slots[i];
-        k->id = d->id;
-        if (relevance) {
-          int score = 0;
-          for (int t = 0; t < q->ntokens; t++)
-            score += exact[t] && roaring_bitmap_contains(exact[t]->b, slots[i]);
-          k->k1 = -score;
-          k->k2 = -d->published_at;
-        } else {
-          k->k1 = order_key(d, o);
-          k->k2 = 0;
-        }
+        k->rank = rank[slots[i]];
+        k->k1 = 0;
+        for (int t = 0; relevance && t < q->ntokens; t++)
+          k->k1 -= exact[t] && roaring_bitmap_contains(exact[t]->b, slots[i]);
       }
       size_t need = (size_t)(offset + want);
       select_top(keys, n, need);
@@ -898,74 +903,122 @@ static void jstr(struct buf *b, const char *s)
   buf_append_json_str(b, s, strlen(s));
 }
 
+/* Literal strings by length (no strlen); enum values are plain ASCII, unescaped. */
+#define LIT(b, s) buf_append((b), (s), sizeof(s) - 1)
+
+static void put_enum(struct buf *b, const struct enum_def *en, int v)
+{
+  buf_putc(b, '"');
+  buf_puts(b, enum_value(en, v));
+  buf_putc(b, '"');
+}
+
 void search_hit_json(const struct search_hit *h, struct buf *b)
 {
   char ym[8];
-  buf_puts(b, "{\"id\":");
+  buf_reserve(b, 512);
+  LIT(b, "{\"id\":");
   jstr(b, h->public_id);
-  buf_puts(b, ",\"make\":");
+  LIT(b, ",\"make\":");
   jstr(b, h->make);
-  buf_puts(b, ",\"model\":");
+  LIT(b, ",\"model\":");
   jstr(b, h->model);
-  buf_puts(b, ",\"variant\":");
+  LIT(b, ",\"variant\":");
   jstr(b, h->variant);
-  buf_printf(b, ",\"price_cents\":%lld,\"vat_mode\":\"%s\",\"mileage_km\":%d",
-             (long long)h->price_cents, enum_value(&vehicle_enum_vat, h->vat_mode), h->mileage_km);
+  LIT(b, ",\"price_cents\":");
+  buf_put_i64(b, h->price_cents);
+  LIT(b, ",\"vat_mode\":");
+  put_enum(b, &vehicle_enum_vat, h->vat_mode);
+  LIT(b, ",\"mileage_km\":");
+  buf_put_i64(b, h->mileage_km);
   if (h->first_reg >= 0) {
     vehicle_ym_format(h->first_reg, ym);
-    buf_printf(b, ",\"first_registration\":\"%s\"", ym);
+    LIT(b, ",\"first_registration\":\"");
+    buf_append(b, ym, 7);
+    buf_putc(b, '"');
   } else {
-    buf_puts(b, ",\"first_registration\":null");
+    LIT(b, ",\"first_registration\":null");
   }
-  buf_printf(b,
-             ",\"fuel\":\"%s\",\"gearbox\":\"%s\",\"body\":\"%s\",\"power_kw\":%d,\"power_ps\":%d,"
-             "\"condition\":\"%s\",\"colour\":\"%s\",\"dealer\":",
-             enum_value(&vehicle_enum_fuel, h->fuel), enum_value(&vehicle_enum_gearbox, h->gearbox),
-             enum_value(&vehicle_enum_body, h->body), h->power_kw, vehicle_ps(h->power_kw),
-             enum_value(&vehicle_enum_condition, h->condition),
-             enum_value(&vehicle_enum_colour, h->colour));
+  LIT(b, ",\"fuel\":");
+  put_enum(b, &vehicle_enum_fuel, h->fuel);
+  LIT(b, ",\"gearbox\":");
+  put_enum(b, &vehicle_enum_gearbox, h->gearbox);
+  LIT(b, ",\"body\":");
+  put_enum(b, &vehicle_enum_body, h->body);
+  LIT(b, ",\"power_kw\":");
+  buf_put_i64(b, h->power_kw);
+  LIT(b, ",\"power_ps\":");
+  buf_put_i64(b, vehicle_ps(h->power_kw));
+  LIT(b, ",\"condition\":");
+  put_enum(b, &vehicle_enum_condition, h->condition);
+  LIT(b, ",\"colour\":");
+  put_enum(b, &vehicle_enum_colour, h->colour);
+  LIT(b, ",\"dealer\":");
   jstr(b, h->dealer);
-  buf_printf(b, ",\"status\":\"%s\",\"features\":[", enum_value(&vehicle_enum_status, h->status));
+  LIT(b, ",\"status\":");
+  put_enum(b, &vehicle_enum_status, h->status);
+  LIT(b, ",\"features\":[");
   bool first = true;
   for (int f = 0; f < FEAT__COUNT; f++)
     if (h->features & ((uint64_t)1 << f)) {
-      buf_printf(b, "%s\"%s\"", first ? "" : ",", vehicle_enum_feature.values[f]);
+      if (!first)
+        buf_putc(b, ',');
+      put_enum(b, &vehicle_enum_feature, f);
       first = false;
     }
-  buf_puts(b, "]}");
+  LIT(b, "]}");
 }
 
 void search_result_json(const struct search_result *res, struct buf *b)
 {
-  buf_printf(b, "{\"total\":%lld,\"page\":%d,\"size\":%d,\"items\":[", (long long)res->total,
-             res->page, res->size);
+  buf_reserve(b, (size_t)res->nhits * 600 + 4096);
+  LIT(b, "{\"total\":");
+  buf_put_i64(b, res->total);
+  LIT(b, ",\"page\":");
+  buf_put_i64(b, res->page);
+  LIT(b, ",\"size\":");
+  buf_put_i64(b, res->size);
+  LIT(b, ",\"items\":[");
   for (int i = 0; i < res->nhits; i++) {
     if (i)
       buf_putc(b, ',');
     search_hit_json(&res->hits[i], b);
   }
-  buf_puts(b, "],\"facets\":{");
+  LIT(b, "],\"facets\":{");
   for (int i = 0; i < res->nfacets; i++) {
     const struct search_facet *f = &res->facets[i];
-    buf_printf(b, "%s\"%s\":[", i ? "," : "", f->name);
+    if (i)
+      buf_putc(b, ',');
+    buf_putc(b, '"');
+    buf_puts(b, f->name);
+    LIT(b, "\":[");
     for (int k = 0; k < f->n; k++) {
-      buf_puts(b, k ? ",{\"value\":" : "{\"value\":");
+      if (k)
+        buf_putc(b, ',');
+      LIT(b, "{\"value\":");
       jstr(b, f->v[k].value);
-      buf_printf(b, ",\"count\":%lld}", (long long)f->v[k].count);
+      LIT(b, ",\"count\":");
+      buf_put_i64(b, f->v[k].count);
+      buf_putc(b, '}');
     }
     buf_putc(b, ']');
   }
-  buf_puts(b, ",\"price\":[");
+  LIT(b, ",\"price\":[");
   for (int i = 0; i < SEARCH_PRICE_BUCKETS; i++) {
+    if (i)
+      buf_putc(b, ',');
+    LIT(b, "{\"min\":");
+    buf_put_i64(b, search_price_edges[i]);
+    LIT(b, ",\"max\":");
     if (search_price_edges[i + 1] < 0)
-      buf_printf(b, "%s{\"min\":%lld,\"max\":null,\"count\":%lld}", i ? "," : "",
-                 (long long)search_price_edges[i], (long long)res->price_counts[i]);
+      LIT(b, "null");
     else
-      buf_printf(b, "%s{\"min\":%lld,\"max\":%lld,\"count\":%lld}", i ? "," : "",
-                 (long long)search_price_edges[i], (long long)search_price_edges[i + 1],
-                 (long long)res->price_counts[i]);
+      buf_put_i64(b, search_price_edges[i + 1]);
+    LIT(b, ",\"count\":");
+    buf_put_i64(b, res->price_counts[i]);
+    buf_putc(b, '}');
   }
-  buf_puts(b, "]}}");
+  LIT(b, "]}}");
 }
 
 struct make_row {
