@@ -4,6 +4,7 @@
 #include "core/arena.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "http/http.h"
 #include "inventory/seed_data.h"
 #include "search/search.h"
 
@@ -15,6 +16,15 @@ static int cmp_i64(const void *a, const void *b)
 {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return x < y ? -1 : x > y;
+}
+
+static int cmp_make_model(const void *a, const void *b)
+{
+  const struct vehicle *x = a, *y = b;
+  int c = strcmp(x->make, y->make);
+  if (!c)
+    c = strcmp(x->model, y->model);
+  return c ? c : x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int64_t run_one(struct search_index *ix, int n, const char **names, const char **values)
@@ -30,6 +40,34 @@ static int64_t run_one(struct search_index *ix, int n, const char **names, const
   int64_t dt = time_mono_us() - t0;
   arena_free(a);
   return dt;
+}
+
+/* BENCH_URLS=file: the request paths of bench/search.sh's query mix (one per line,
+ * "/api/v1/vehicles/search?..."), e.g. under `valgrind --tool=callgrind
+ * --toggle-collect=run_urls` for instruction counts that do not depend on what else
+ * the machine is doing. */
+__attribute__((noinline)) static void run_urls(struct search_index *ix, const char *urls)
+{
+  FILE *uf = fopen(urls, "r");
+  if (!uf)
+    return;
+  char line[2048];
+  int64_t usum = 0, un = 0;
+  while (fgets(line, sizeof line, uf)) {
+    char *qs = strchr(line, '?');
+    if (!qs)
+      continue;
+    qs++;
+    qs[strcspn(qs, "\r\n")] = 0;
+    struct arena *ua = arena_new(1 << 14);
+    const char **names, **values;
+    int np = http_parse_urlencoded(ua, qs, strlen(qs), &names, &values);
+    usum += run_one(ix, np, names, values);
+    un++;
+    arena_free(ua);
+  }
+  fclose(uf);
+  printf("url mix (%lld queries): mean %lld us\n", (long long)un, (long long)(un ? usum / un : 0));
 }
 
 int main(int argc, char **argv)
@@ -48,6 +86,8 @@ int main(int argc, char **argv)
     vs[i].dealer = i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "c";
     vs[i].status = STATUS_PUBLISHED;
   }
+  /* the server loads the index from the database ordered by make and model */
+  qsort(vs, (size_t)n, sizeof *vs, cmp_make_model);
   struct search_index *ix = search_new();
   int64_t t0 = time_mono_us();
   for (int i = 0; i < n; i++)
@@ -104,6 +144,12 @@ int main(int argc, char **argv)
       }
     }
   }
+  /* BENCH_URLS=file: also run the request paths of bench/search.sh's query mix (one
+   * per line, "/api/v1/vehicles/search?..."), e.g. under callgrind for instruction
+   * counts that do not depend on what else the machine is doing */
+  const char *urls = getenv("BENCH_URLS");
+  if (urls)
+    run_urls(ix, urls);
   qsort(lat, 1000, sizeof lat[0], cmp_i64);
   int64_t sum = 0;
   for (int i = 0; i < 1000; i++)

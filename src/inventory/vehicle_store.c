@@ -325,7 +325,10 @@ int vehicle_store_foreach_indexable(db_conn *c, struct arena *a,
 {
   db_stmt *st = db_query(c,
                          "SELECT " VEHICLE_COLS VEHICLE_FROM
-                         " WHERE v.status IN ('published', 'reserved') ORDER BY v.id",
+                         /* by make and model: the index gives slots in this order, so
+                            each make's and model's docs form runs (see search.h) */
+                         " WHERE v.status IN ('published', 'reserved')"
+                         " ORDER BY v.make, v.model, v.id",
                          DB_NOPARAMS, e);
   if (!st)
     return -1;

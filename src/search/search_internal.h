@@ -12,6 +12,19 @@
 
 enum { ORD_PRICE_ASC, ORD_PRICE_DESC, ORD_MILEAGE_ASC, ORD_YEAR_DESC, ORD_NEWEST, ORD__COUNT };
 
+/* The facets, in the order of the search API's answer. */
+enum {
+  FC_MAKE,
+  FC_MODEL,
+  FC_BODY,
+  FC_FUEL,
+  FC_GEARBOX,
+  FC_COND,
+  FC_COLOUR,
+  FC_PRICE,
+  FACET__COUNT
+};
+
 struct word {
   char *text;
   roaring_bitmap_t *b;
@@ -90,6 +103,9 @@ struct search_index {
   uint32_t *rank[ORD__COUNT];
   size_t rank_cap;
   bool ranks_dirty;
+  /* estimated ns to count facet k by intersecting its value bitmaps with a dense
+   * match set (refreshed with the ranks); the query planner compares it with a scan */
+  double facet_cost[FACET__COUNT];
   uint64_t generation;
 };
 

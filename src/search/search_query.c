@@ -331,18 +331,51 @@ static roaring_bitmap_t *prefix_bm(struct search_index *ix, const char *t)
   return r;
 }
 
-/* AND of every filter but `skip` (-1: all). NULL means "no filter": every doc. */
-static roaring_bitmap_t *and_except(roaring_bitmap_t **B, int skip)
+/* The filters of a query, smallest first: an AND that starts from the smallest bitmap
+ * keeps every intermediate small (array ∧ bitset costs the array's length). */
+struct filters {
+  roaring_bitmap_t **B;
+  int dim[D__COUNT];
+  int n;
+};
+
+static int card_cmp(const void *a, const void *b, void *arg)
+{
+  roaring_bitmap_t **B = arg;
+  uint64_t x = roaring_bitmap_get_cardinality(B[*(const int *)a]);
+  uint64_t y = roaring_bitmap_get_cardinality(B[*(const int *)b]);
+  return x < y ? -1 : x > y;
+}
+
+static void filters_init(struct filters *f, roaring_bitmap_t **B)
+{
+  f->B = B;
+  f->n = 0;
+  for (int d = 0; d < D__COUNT; d++)
+    if (B[d])
+      f->dim[f->n++] = d;
+  qsort_r(f->dim, (size_t)f->n, sizeof f->dim[0], card_cmp, B);
+}
+
+/* AND of every filter but `skip` (-1: all), a new bitmap. NULL means "no filter":
+ * every doc. */
+static roaring_bitmap_t *and_except(const struct filters *f, int skip)
 {
   roaring_bitmap_t *acc = NULL;
-  for (int d = 0; d < D__COUNT; d++) {
-    if (d == skip || !B[d])
+  const roaring_bitmap_t *first = NULL;
+  for (int i = 0; i < f->n; i++) {
+    const roaring_bitmap_t *b = f->B[f->dim[i]];
+    if (f->dim[i] == skip)
       continue;
-    if (!acc)
-      acc = roaring_bitmap_copy(B[d]);
+    if (!first)
+      first = b;
+    else if (!acc)
+      acc = roaring_bitmap_and(first, b);
     else
-      roaring_bitmap_and_inplace(acc, B[d]);
+      roaring_bitmap_and_inplace(acc, b);
   }
+  if (!acc && first)
+    acc = roaring_bitmap_copy(first);
   return acc;
 }
 
@@ -519,21 +552,13 @@ static size_t walk_start(const struct search_index *ix, int o, const struct sear
 
 /* ---- facet counting ---- */
 
-enum {
-  FC_MAKE,
-  FC_MODEL,
-  FC_BODY,
-  FC_FUEL,
-  FC_GEARBOX,
-  FC_COND,
-  FC_COLOUR,
-  FC_PRICE,
-  FACET__COUNT
-};
 static const int facet_dims[FACET__COUNT] = {D_MAKE,    D_MODEL, D_BODY,   D_FUEL,
                                              D_GEARBOX, D_COND,  D_COLOUR, D_PRICE};
-/* Scanning beats bitmap intersections while the matching docs are sparse. */
-#define SCAN_LIMIT(ix) (roaring_bitmap_get_cardinality((ix)->all) / 8 + 4096)
+/* Scan or intersect? Counting facet k by bitmaps costs about ix->facet_cost[k] (see
+ * search_facet_costs), scanning n docs about SCAN_NS_ONE per doc for one facet and
+ * SCAN_NS_ALL per doc for all of them in one pass. */
+#define SCAN_NS_ONE 1.2
+#define SCAN_NS_ALL 3.0
 
 struct counts {
   int64_t *make, *model;
@@ -584,11 +609,12 @@ static void counts_scan(struct counts *c, struct search_index *ix, const roaring
     }
   }
   const struct fcol *fc = ix->fc;
-  roaring_uint32_iterator_t it;
-  roaring_init_iterator(fx, &it);
-  uint32_t buf[512];
-  uint32_t n;
-  while ((n = roaring_read_uint32_iterator(&it, buf, 512)) > 0) {
+  /* all slots at once: the bulk extraction is much faster than an iterator */
+  uint32_t n = (uint32_t)roaring_bitmap_get_cardinality(fx);
+  uint32_t local[4096];
+  uint32_t *buf = n <= 4096 ? local : xmalloc(sizeof *buf * n);
+  roaring_bitmap_to_uint32_array(fx, buf);
+  {
     switch (k) {
     case -1:
       for (uint32_t i = 0; i < n; i++) {
@@ -639,6 +665,8 @@ static void counts_scan(struct counts *c, struct search_index *ix, const roaring
       break;
     }
   }
+  if (n > 4096)
+    free(buf);
 }
 
 static void count_many(int64_t *out, roaring_bitmap_t **per, int n, const roaring_bitmap_t *fx)
@@ -781,7 +809,9 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
     }
   }
 
-  roaring_bitmap_t *F = and_except(B, -1);
+  struct filters fl;
+  filters_init(&fl, B);
+  roaring_bitmap_t *F = and_except(&fl, -1);
   res->total = F ? (int64_t)roaring_bitmap_get_cardinality(F)
                  : (int64_t)roaring_bitmap_get_cardinality(ix->all);
 
@@ -797,12 +827,15 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
     for (int j = 0; j < q->nmake && !make_sel[i]; j++)
       if (str_ieq(ix->makes.v[i].name, q->make[j]))
         make_sel[i] = any_make = true;
+  /* facets without a filter of their own count over F: one scan for all of them when
+   * that is cheaper than their intersections */
   bool scanned_f = false;
-  for (int k = 0; k < FACET__COUNT; k++) {
-    int dim = facet_dims[k];
-    if (B[dim] || !F)
-      continue;
-    if (!scanned_f && roaring_bitmap_get_cardinality(F) <= SCAN_LIMIT(ix)) {
+  if (F) {
+    double bitmap_cost = 0;
+    for (int k = 0; k < FACET__COUNT; k++)
+      if (!B[facet_dims[k]] && (k != FC_MODEL || any_make))
+        bitmap_cost += ix->facet_cost[k];
+    if ((double)roaring_bitmap_get_cardinality(F) * SCAN_NS_ALL < bitmap_cost) {
       counts_scan(&cnt, ix, F, -1, any_make);
       scanned_f = true;
     }
@@ -811,8 +844,9 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
     int dim = facet_dims[k];
     if (k == FC_MODEL && !any_make)
       continue;
-    roaring_bitmap_t *fx = B[dim] ? and_except(B, dim) : F;
-    if (fx && fx != F && roaring_bitmap_get_cardinality(fx) <= SCAN_LIMIT(ix))
+    roaring_bitmap_t *fx = B[dim] ? and_except(&fl, dim) : F;
+    if (fx && fx != F &&
+        (double)roaring_bitmap_get_cardinality(fx) * SCAN_NS_ONE < ix->facet_cost[k])
       counts_scan(&cnt, ix, fx, k, true);
     else if (!(fx == F && scanned_f))
       counts_bitmaps(&cnt, ix, fx, k, make_sel);
