@@ -39,6 +39,12 @@ void search_remove(struct search_index *ix, int64_t vehicle_id);
 size_t search_count(struct search_index *ix);
 size_t search_memory(struct search_index *ix);
 
+/* How search_run counts facets and selects pages. AUTO (the default) decides per query
+ * by a cost model; the others force one strategy everywhere, so tests can check that
+ * every path gives the same answer. Set before queries run. */
+enum search_plan { SEARCH_PLAN_AUTO, SEARCH_PLAN_SCAN, SEARCH_PLAN_BITMAPS };
+void search_set_plan(struct search_index *ix, enum search_plan plan);
+
 enum search_sort {
   SORT_RELEVANCE,
   SORT_PRICE_ASC,

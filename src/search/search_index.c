@@ -706,3 +706,8 @@ size_t search_memory(struct search_index *ix)
   pthread_rwlock_unlock(&ix->lock);
   return n;
 }
+
+void search_set_plan(struct search_index *ix, enum search_plan plan)
+{
+  ix->plan = plan;
+}

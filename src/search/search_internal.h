@@ -106,6 +106,7 @@ struct search_index {
   /* estimated ns to count facet k by intersecting its value bitmaps with a dense
    * match set (refreshed with the ranks); the query planner compares it with a scan */
   double facet_cost[FACET__COUNT];
+  int plan; /* enum search_plan */
   uint64_t generation;
 };
 

@@ -835,7 +835,9 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
     for (int k = 0; k < FACET__COUNT; k++)
       if (!B[facet_dims[k]] && (k != FC_MODEL || any_make))
         bitmap_cost += ix->facet_cost[k];
-    if ((double)roaring_bitmap_get_cardinality(F) * SCAN_NS_ALL < bitmap_cost) {
+    if (ix->plan == SEARCH_PLAN_SCAN ||
+        (ix->plan == SEARCH_PLAN_AUTO &&
+         (double)roaring_bitmap_get_cardinality(F) * SCAN_NS_ALL < bitmap_cost)) {
       counts_scan(&cnt, ix, F, -1, any_make);
       scanned_f = true;
     }
@@ -846,7 +848,9 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
       continue;
     roaring_bitmap_t *fx = B[dim] ? and_except(&fl, dim) : F;
     if (fx && fx != F &&
-        (double)roaring_bitmap_get_cardinality(fx) * SCAN_NS_ONE < ix->facet_cost[k])
+        (ix->plan == SEARCH_PLAN_SCAN ||
+         (ix->plan == SEARCH_PLAN_AUTO &&
+          (double)roaring_bitmap_get_cardinality(fx) * SCAN_NS_ONE < ix->facet_cost[k])))
       counts_scan(&cnt, ix, fx, k, true);
     else if (!(fx == F && scanned_f))
       counts_bitmaps(&cnt, ix, fx, k, make_sel);
@@ -867,7 +871,9 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
         fill_hit(ix, a, ix->order[o][offset + i], &res->hits[res->nhits++]);
     }
     bool done = !F;
-    if (!done && !relevance && (uint64_t)res->total * 4 > ix->norder) {
+    bool walk = ix->plan == SEARCH_PLAN_AUTO ? (uint64_t)res->total * 4 > ix->norder
+                                             : ix->plan == SEARCH_PLAN_BITMAPS;
+    if (!done && !relevance && walk) {
       /* dense matches: walk the presorted order — unless the matches cluster at its
        * far end (a filter correlated with the sort key), then give up and select */
       uint64_t budget = (uint64_t)(offset + want) * 4 * ix->norder / (uint64_t)res->total + 2048;
