@@ -14,6 +14,32 @@ test('SIGTERM stops serve cleanly', async () => {
   await srv.stop();
 });
 
+test('SIGTERM lets a request in flight finish before serve exits', async () => {
+  const net = await import('node:net');
+  const srv = await startServer({ demo: false });
+  const body = JSON.stringify({ product: 'loan', price_cents: 2000000, term_months: 48, nominal_rate_percent: 4.99 });
+  const sock = net.connect(srv.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let answer = '';
+  sock.on('data', (d) => { answer += d; });
+  const closed = new Promise((r) => sock.once('close', r));
+  // headers and half the body, then the signal, then the rest
+  sock.write(`POST /api/v1/finance/quote HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n` + body.slice(0, 20));
+  await new Promise((r) => setTimeout(r, 300));
+  const exited = new Promise((r) => srv.proc.once('exit', (code) => r(code)));
+  srv.proc.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  sock.write(body.slice(20));
+  await closed;
+  assert.match(answer, /^HTTP\/1\.1 200/, answer.slice(0, 200));
+  assert.match(answer, /"monthly_installment_cents"/);
+  assert.equal(await exited, 0);
+  // and nothing new is accepted once it has gone
+  await assert.rejects(fetch(srv.url + '/healthz'));
+  await srv.stop();
+});
+
 test('seed --demo loads dealers and vehicles; admin tenant list prints slugs', async () => {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
