@@ -85,7 +85,8 @@ static json_t *load(const char *dir, const char *lang, struct err *e)
     names[n++] = strdup(de->d_name);
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_str);
+  if (n)
+    qsort(names, n, sizeof *names, cmp_str);
   int rc = 0;
   for (size_t i = 0; i < n; i++) {
     if (rc == 0) {
