@@ -17,22 +17,23 @@ struct config {
   char *templates_dir;
   char *static_dir;
   char *i18n_dir;
-  char *log_format;         /* auto|json|text */
-  char *log_level;          /* debug|info|warn|error */
-  char *config_file;        /* the INI file read ("" = none) */
-  int workers;              /* job workers inside serve */
-  int http_threads;         /* libmicrohttpd thread pool size (>= 2) */
-  int max_connections;      /* total connection limit */
-  int per_ip_connections;   /* per-IP connection limit */
-  int connection_timeout;   /* seconds of inactivity before a connection is closed */
-  int max_body_kb;          /* request body limit in KiB */
-  int db_pool;              /* PostgreSQL connections per process */
-  int job_max_attempts;     /* attempts before a job is dead */
-  int job_lock_seconds;     /* lock duration of a claimed job */
-  int shutdown_grace;       /* seconds to wait for in-flight requests on shutdown */
-  bool demo;                /* load demo data when the database is empty */
-  bool dev;                 /* development mode: reload templates on change */
-  int market_commission_bp; /* Börse: platform commission in basis points of the net price */
+  char *log_format;       /* auto|json|text */
+  char *log_level;        /* debug|info|warn|error */
+  char *config_file;      /* the INI file read ("" = none) */
+  int workers;            /* job workers inside serve */
+  int http_threads;       /* libmicrohttpd thread pool size (>= 2) */
+  int max_connections;    /* total connection limit */
+  int per_ip_connections; /* per-IP connection limit */
+  int connection_timeout; /* seconds of inactivity before a connection is closed */
+  int max_body_kb;        /* request body limit in KiB */
+  int db_pool;            /* PostgreSQL connections per process */
+  int job_max_attempts;   /* attempts before a job is dead */
+  int job_lock_seconds;   /* lock duration of a claimed job */
+  int shutdown_grace;     /* seconds to wait for in-flight requests on shutdown */
+  bool demo;              /* load demo data when the database is empty */
+  bool dev;               /* development mode: reload templates on change */
+  /* Börse: platform commission in basis points of the net trade price (1358 = 13.58 %) */
+  int market_commission_bp;
 };
 
 extern struct config cfg;
