@@ -222,6 +222,8 @@ int market_listing_get(db_conn *c, struct arena *a, int64_t viewer, const char *
   struct db_out o[MARKET_LISTING_NCOLS + 1];
   struct market_lrow t;
   market_listing_outs(o, out, &t);
+  if (viewer <= 0)
+    return 0; /* the Börse is never public */
   /* the rule of market_store.h: the seller, anyone while live, a buyer that negotiated */
   char *sql =
       arena_printf(a,
