@@ -156,6 +156,13 @@ static int not_found(struct http_req *req)
   return http_problem(req, 404, CC24_E_NOT_FOUND, "no such Börse entry", NULL);
 }
 
+/* The Börse works for a dealer: a platform admin without one gets 403. */
+#define DEALER_ONLY(req)                                                                           \
+  do {                                                                                             \
+    if ((req)->tenant_id <= 0)                                                                     \
+      return http_problem((req), 403, CC24_E_FORBIDDEN, "the Börse is for dealers", NULL);         \
+  } while (0)
+
 /* ---------------------------------------------------------------- search */
 
 static json_t *card(struct http_req *req, const struct market_listing *l)
@@ -238,6 +245,7 @@ static const char *query_without_page(struct http_req *req)
 
 int market_page_search(struct http_req *req)
 {
+  DEALER_ONLY(req);
   const char **names, **values;
   int n = http_query_pairs(req, &names, &values);
   struct search_query q;
@@ -423,6 +431,7 @@ static int load_listing(struct http_req *req, struct listing_arg *x)
 
 int market_page_listing(struct http_req *req)
 {
+  DEALER_ONLY(req);
   const char *id = http_param(req, "id");
   if (!id_valid(id))
     return not_found(req);
@@ -452,6 +461,7 @@ static int tx_offer_new(db_conn *c, void *arg, struct err *e)
 
 int market_page_offer_create(struct http_req *req)
 {
+  DEALER_ONLY(req);
   const char *id = http_param(req, "id");
   if (!id_valid(id))
     return not_found(req);
@@ -537,6 +547,7 @@ static int tx_mine(db_conn *c, void *arg, struct err *e)
 
 int market_page_mine(struct http_req *req)
 {
+  DEALER_ONLY(req);
   struct mine_arg x = {.a = req->a, .tenant_id = req->tenant_id};
   struct err e = {0};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_mine, &x, &e) < 0)
@@ -630,6 +641,7 @@ static json_t *posted_form(struct http_req *req)
 
 int market_page_new(struct http_req *req)
 {
+  DEALER_ONLY(req);
   struct form_arg x = {.a = req->a, .tenant_id = req->tenant_id, .now = time_now()};
   struct err e = {0};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_form, &x, &e) < 0)
@@ -669,6 +681,7 @@ static int tx_create(db_conn *c, void *arg, struct err *e)
 
 int market_page_create(struct http_req *req)
 {
+  DEALER_ONLY(req);
   struct field_errors errs;
   field_errors_init(&errs, req->a);
   struct create_arg x = {.a = req->a, .tenant_id = req->tenant_id, .now = time_now()};
@@ -704,6 +717,7 @@ int market_page_create(struct http_req *req)
 
 int market_page_edit(struct http_req *req)
 {
+  DEALER_ONLY(req);
   const char *id = http_param(req, "id");
   if (!id_valid(id))
     return not_found(req);
@@ -743,6 +757,7 @@ static int tx_update(db_conn *c, void *arg, struct err *e)
 /* Save or withdraw; on a problem the edit form again (422 / 409). */
 static int change_listing(struct http_req *req, bool withdraw)
 {
+  DEALER_ONLY(req);
   const char *id = http_param(req, "id");
   if (!id_valid(id))
     return not_found(req);
@@ -848,6 +863,7 @@ static int tx_offers(db_conn *c, void *arg, struct err *e)
 
 int market_page_offers(struct http_req *req)
 {
+  DEALER_ONLY(req);
   struct offers_arg x = {.a = req->a, .viewer = req->tenant_id};
   struct err e = {0};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_offers, &x, &e) < 0)
@@ -936,6 +952,7 @@ static int render_offer(struct http_req *req, int status, struct offer_arg *x, j
 
 int market_page_offer(struct http_req *req)
 {
+  DEALER_ONLY(req);
   const char *id = http_param(req, "id");
   if (!id_valid(id))
     return not_found(req);
@@ -966,6 +983,7 @@ static int tx_act(db_conn *c, void *arg, struct err *e)
 
 int market_page_offer_act(struct http_req *req)
 {
+  DEALER_ONLY(req);
   const char *id = http_param(req, "id");
   if (!id_valid(id))
     return not_found(req);
@@ -1082,6 +1100,7 @@ static int tx_deals(db_conn *c, void *arg, struct err *e)
 
 int market_page_deals(struct http_req *req)
 {
+  DEALER_ONLY(req);
   struct deals_arg x = {.a = req->a, .viewer = req->tenant_id};
   struct err e = {0};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_deals, &x, &e) < 0)
@@ -1096,6 +1115,7 @@ int market_page_deals(struct http_req *req)
 
 int market_page_deal(struct http_req *req)
 {
+  DEALER_ONLY(req);
   const char *id = http_param(req, "id");
   if (!id_valid(id))
     return not_found(req);

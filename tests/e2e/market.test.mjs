@@ -228,6 +228,30 @@ for (const backend of backends()) {
       assert.ok(Number(sql("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Börse: Abschluss%'")) >= 2);
     });
 
+    test('racing answers over HTTP: two accepts, or an accept and a withdrawal, make at most one deal', async () => {
+      const { A, B, C } = dealer;
+      for (const race of ['two accepts', 'accept vs withdraw']) {
+        const vehicle = await listable(A);
+        assert.equal((await post(A, '/dashboard/boerse', { vehicle, price: '15000', valid_until: inDays(7), note: '' })).status, 303);
+        const id = sql(`SELECT l.public_id FROM market_listings l JOIN vehicles v ON v.id = l.vehicle_id WHERE v.public_id = '${vehicle}' AND l.status = 'active'`);
+        const offerOf = async (who, amount) => (await post(who, `/boerse/${id}/angebot`, { amount })).headers.get('location').match(/angebote\/([0-9a-z]{16})/)[1];
+        const ob = await offerOf(B, '14000');
+        const oc = await offerOf(C, '14100');
+        const answers = race === 'two accepts'
+          ? [post(A, `/dashboard/boerse/angebote/${ob}`, { action: 'accept' }), post(A, `/dashboard/boerse/angebote/${oc}`, { action: 'accept' })]
+          : [post(A, `/dashboard/boerse/angebote/${ob}`, { action: 'accept' }), post(B, `/dashboard/boerse/angebote/${ob}`, { action: 'withdraw' })];
+        const statuses = (await Promise.all(answers)).map((r) => r.status).sort();
+        assert.deepEqual(statuses, [303, 409], `${race}: one wins, the other is told (${statuses})`);
+        const deals = Number(sql(`SELECT COUNT(*) FROM market_deals d JOIN market_listings l ON l.id = d.listing_id WHERE l.public_id = '${id}'`));
+        const accepted = Number(sql(`SELECT COUNT(*) FROM market_offers o JOIN market_listings l ON l.id = o.listing_id WHERE l.public_id = '${id}' AND o.status = 'accepted'`));
+        assert.equal(deals, accepted, `${race}: a deal exactly when an offer was accepted`);
+        assert.ok(deals <= 1);
+        if (race === 'two accepts') assert.equal(deals, 1);
+        const vstatus = (await (await fetch(srv.url + `/api/v1/vehicles/${vehicle}`)).json()).status;
+        assert.equal(vstatus, deals ? 'reserved' : 'published');
+      }
+    });
+
     test('withdrawn and expired listings take no offers', async () => {
       const { A, B, C } = dealer;
       for (const how of ['withdrawn', 'expired']) {
