@@ -19,6 +19,7 @@ CREATE TABLE market_listings (
 CREATE UNIQUE INDEX market_listings_one_active ON market_listings (vehicle_id) WHERE status = 'active';
 CREATE INDEX market_listings_tenant ON market_listings (tenant_id, status);
 CREATE INDEX market_listings_live ON market_listings (status, valid_until);
+CREATE INDEX market_listings_vehicle ON market_listings (vehicle_id);
 
 CREATE TABLE market_offers (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -36,6 +37,7 @@ CREATE TABLE market_offers (
 );
 -- a buyer negotiates once at a time per listing
 CREATE UNIQUE INDEX market_offers_one_open ON market_offers (listing_id, buyer_tenant_id) WHERE status = 'open';
+CREATE INDEX market_offers_listing ON market_offers (listing_id, status);
 CREATE INDEX market_offers_seller ON market_offers (tenant_id, updated_at);
 CREATE INDEX market_offers_buyer ON market_offers (buyer_tenant_id, updated_at);
 
