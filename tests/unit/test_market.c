@@ -68,7 +68,7 @@ Test(market, the_default_rate_is_13_58_percent_and_configurable)
   cr_assert_eq(MARKET_DEFAULT_COMMISSION_BP, 1358);
   cr_assert_eq(config_set("market-commission-bp", "950"), 0);
   cr_assert_eq(market_commission_bp(), 950);
-  cr_assert_neq(config_set("market-commission-bp", "10001"), 0, "more than 100 % is refused");
+  cr_assert_neq(config_set("market-commission-bp", "10001"), 0, "more than 100 %% is refused");
   cr_assert_neq(config_set("market-commission-bp", "-1"), 0);
   cr_assert_neq(config_set("market-commission-bp", "13.58"), 0, "basis points are integers");
   config_defaults();
