@@ -6,6 +6,7 @@
 
 #include "finance/finance_api.h"
 #include "inventory/vehicle_api.h"
+#include "market/market_pages.h"
 #include "web/web.h"
 
 const struct route cc24_routes[] = {
@@ -59,6 +60,23 @@ const struct route cc24_routes[] = {
     /* showrooms and the embeddable widget (showroom work goes here) */
 
     /* Börse: dealer-to-dealer exchange (market work goes here) */
+    {"GET", "/boerse", market_page_search, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/boerse/{id}", market_page_listing, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/boerse/{id}/angebot", market_page_offer_create, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"GET", "/dashboard/boerse", market_page_mine, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/boerse", market_page_create, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"GET", "/dashboard/boerse/neu", market_page_new, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/boerse/{id}", market_page_edit, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/boerse/{id}", market_page_update, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/boerse/{id}/zurueckziehen", market_page_withdraw, ROLE_STAFF, ROUTE_CSRF,
+     RL_FORM},
+    {"GET", "/dashboard/boerse/angebote", market_page_offers, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/boerse/angebote/{id}", market_page_offer, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/boerse/angebote/{id}", market_page_offer_act, ROLE_STAFF, ROUTE_CSRF,
+     RL_FORM},
+    {"GET", "/dashboard/boerse/abschluesse", market_page_deals, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/boerse/abschluesse/{id}", market_page_deal, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/api/v1/market/listings", market_api_search, ROLE_PUBLIC, ROUTE_API, RL_API},
 
     /* JSON API v1 */
     {"GET", "/api/v1/openapi.yaml", web_openapi, ROLE_PUBLIC, ROUTE_API, RL_API},

@@ -65,6 +65,8 @@ static const struct setting settings[] = {
         "seconds to let in-flight requests finish on shutdown"),
     BOOL(demo, "demo", "0", "load demo data when the database is empty"),
     BOOL(dev, "dev", "0", "development mode: reload templates when they change"),
+    INT(market_commission_bp, "market-commission-bp", "1358", 0, 10000,
+        "Börse: platform commission in basis points of the net trade price (1358 = 13.58 %)"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

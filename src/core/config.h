@@ -32,6 +32,8 @@ struct config {
   int shutdown_grace;     /* seconds to wait for in-flight requests on shutdown */
   bool demo;              /* load demo data when the database is empty */
   bool dev;               /* development mode: reload templates on change */
+  /* Börse: platform commission in basis points of the net trade price (1358 = 13.58 %) */
+  int market_commission_bp;
 };
 
 extern struct config cfg;

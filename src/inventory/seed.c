@@ -8,6 +8,7 @@
 #include "finance/conditions.h"
 #include "inventory/seed_data.h"
 #include "inventory/vehicle_store.h"
+#include "market/market_store.h"
 #include "tenant/tenant.h"
 
 #include <stdio.h>
@@ -144,6 +145,8 @@ int64_t seed_run(db *d, int64_t n, uint64_t seed, int verbose, struct err *e)
   }
   if (verbose && n >= 10000)
     fputc('\n', stderr);
+  if (market_seed_demo(d, e) < 0)
+    done = -1;
 out:
   arena_free(a);
   return done;

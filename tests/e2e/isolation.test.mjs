@@ -87,6 +87,65 @@ const routes = {
   // showrooms and the embed widget (showroom work goes here)
 
   // Börse (market work goes here)
+  // fixtures from the demo data: B's live listing, the open offer and the deal between B and C
+  'Börse fixtures': async () => {
+    const self = routes['Börse fixtures'];
+    if (!self.cache) {
+      const { execFileSync } = await import('node:child_process');
+      const q = (s) => execFileSync('sqlite3', [srv.databaseUrl.replace(/^sqlite:/, ''), s]).toString().trim();
+      self.cache = {
+        listingB: q(`SELECT l.public_id FROM market_listings l JOIN tenants t ON t.id = l.tenant_id WHERE t.slug = '${slugs[1]}' AND l.status = 'active' LIMIT 1`),
+        vehicleB: q(`SELECT v.public_id FROM vehicles v JOIN tenants t ON t.id = v.tenant_id WHERE t.slug = '${slugs[1]}' AND v.status = 'published' LIMIT 1`),
+        offerBC: q("SELECT public_id FROM market_offers WHERE status = 'open' LIMIT 1"),
+        dealBC: q('SELECT public_id FROM market_deals LIMIT 1'),
+        soldListing: q("SELECT public_id FROM market_listings WHERE status = 'sold' LIMIT 1"),
+      };
+      assert.ok(Object.values(self.cache).every((v) => /^[0-9a-z]{16}$/.test(v)), 'Börse demo data');
+    }
+    return self.cache;
+  },
+  'GET /boerse': [async () => assert.match((await call('/boerse')).headers.get('location') || '', /^\/anmelden/), null],
+  'GET /boerse/{id}': [async () => assert.equal((await call(`/boerse/${(await routes['Börse fixtures']()).listingB}`)).status, 303),
+    async () => {
+      const f = await routes['Börse fixtures']();
+      assert.equal((await call(`/boerse/${f.listingB}`, { headers: { cookie: cookieA } })).status, 200, 'live listings are for every dealer');
+      assert.equal((await call(`/boerse/${f.soldListing}`, { headers: { cookie: cookieA } })).status, 404, "another pair's sold listing");
+    }],
+  'POST /boerse/{id}/angebot': [async () => assert.equal((await call(`/boerse/${'0'.repeat(16)}/angebot`, { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + `/boerse/${(await routes['Börse fixtures']()).soldListing}/angebot`, form({ amount: '1000' }))).status, 404)],
+  'GET /dashboard/boerse': [async () => assert.equal((await call('/dashboard/boerse')).status, 303),
+    async () => assert.ok(!(await (await call('/dashboard/boerse', { headers: { cookie: cookieA } })).text()).includes((await routes['Börse fixtures']()).listingB))],
+  'POST /dashboard/boerse': [async () => assert.equal((await call('/dashboard/boerse', { method: 'POST' })).status, 303),
+    async () => {
+      const f = await routes['Börse fixtures']();
+      const r = await fetch(srv.url + '/dashboard/boerse', form({ vehicle: f.vehicleB, price: '1000', valid_until: new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' }) }));
+      assert.equal(r.status, 422, "another dealer's vehicle cannot be listed");
+    }],
+  'GET /dashboard/boerse/neu': [async () => assert.equal((await call('/dashboard/boerse/neu')).status, 303),
+    async () => assert.ok(!(await (await call('/dashboard/boerse/neu', { headers: { cookie: cookieA } })).text()).includes((await routes['Börse fixtures']()).vehicleB))],
+  'GET /dashboard/boerse/{id}': [async () => assert.equal((await call(`/dashboard/boerse/${'0'.repeat(16)}`)).status, 303),
+    async () => assert.equal((await call(`/dashboard/boerse/${(await routes['Börse fixtures']()).listingB}`, { headers: { cookie: cookieA } })).status, 404)],
+  'POST /dashboard/boerse/{id}': [async () => assert.equal((await call(`/dashboard/boerse/${'0'.repeat(16)}`, { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + `/dashboard/boerse/${(await routes['Börse fixtures']()).listingB}`, form({ price: '1', valid_until: new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' }) }))).status, 404)],
+  'POST /dashboard/boerse/{id}/zurueckziehen': [async () => assert.equal((await call(`/dashboard/boerse/${'0'.repeat(16)}/zurueckziehen`, { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + `/dashboard/boerse/${(await routes['Börse fixtures']()).listingB}/zurueckziehen`, form({}))).status, 404)],
+  'GET /dashboard/boerse/angebote': [async () => assert.equal((await call('/dashboard/boerse/angebote')).status, 303),
+    async () => assert.ok(!(await (await call('/dashboard/boerse/angebote', { headers: { cookie: cookieA } })).text()).includes((await routes['Börse fixtures']()).offerBC))],
+  'GET /dashboard/boerse/angebote/{id}': [async () => assert.equal((await call(`/dashboard/boerse/angebote/${'0'.repeat(16)}`)).status, 303),
+    async () => assert.equal((await call(`/dashboard/boerse/angebote/${(await routes['Börse fixtures']()).offerBC}`, { headers: { cookie: cookieA } })).status, 404)],
+  'POST /dashboard/boerse/angebote/{id}': [async () => assert.equal((await call(`/dashboard/boerse/angebote/${'0'.repeat(16)}`, { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + `/dashboard/boerse/angebote/${(await routes['Börse fixtures']()).offerBC}`, form({ action: 'accept' }))).status, 404)],
+  'GET /dashboard/boerse/abschluesse': [async () => assert.equal((await call('/dashboard/boerse/abschluesse')).status, 303),
+    async () => assert.ok(!(await (await call('/dashboard/boerse/abschluesse', { headers: { cookie: cookieA } })).text()).includes((await routes['Börse fixtures']()).dealBC))],
+  'GET /dashboard/boerse/abschluesse/{id}': [async () => assert.equal((await call(`/dashboard/boerse/abschluesse/${'0'.repeat(16)}`)).status, 303),
+    async () => assert.equal((await call(`/dashboard/boerse/abschluesse/${(await routes['Börse fixtures']()).dealBC}`, { headers: { cookie: cookieA } })).status, 404)],
+  'GET /api/v1/market/listings': [async () => assert.equal((await call('/api/v1/market/listings')).status, 401),
+    async () => {
+      const f = await routes['Börse fixtures']();
+      const j = await (await call('/api/v1/market/listings?size=100', { headers: apiA() })).json();
+      assert.ok(j.items.some((i) => i.id === f.listingB), 'live listings of others are in the Börse');
+      assert.ok(!j.items.some((i) => i.id === f.soldListing), 'sold ones are not');
+    }],
 
   'GET /api/v1/openapi.yaml': [async () => assert.equal((await call('/api/v1/openapi.yaml')).status, 200), null],
   'GET /api/v1/vehicles': [async () => assert.equal((await call('/api/v1/vehicles')).status, 200),
