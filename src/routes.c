@@ -6,6 +6,7 @@
 
 #include "finance/finance_api.h"
 #include "inventory/vehicle_api.h"
+#include "showroom/showroom.h"
 #include "web/web.h"
 
 const struct route cc24_routes[] = {
@@ -57,6 +58,15 @@ const struct route cc24_routes[] = {
     /* public site: buyer features, leads, legal pages, SEO (site work goes here) */
 
     /* showrooms and the embeddable widget (showroom work goes here) */
+    {"GET", "/haendler/{slug}", showroom_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/haendler/{slug}/theme.css", showroom_theme, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/haendler/{slug}/impressum", showroom_imprint, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/embed/{slug}", showroom_embed, ROLE_PUBLIC, ROUTE_EMBED, RL_NONE},
+    {"GET", "/dashboard/profil", showroom_profile_page, ROLE_OWNER, 0, RL_NONE},
+    {"POST", "/dashboard/profil", showroom_profile_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"GET", "/impressum", web_imprint, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/datenschutz", web_privacy, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/agb", web_terms, ROLE_PUBLIC, 0, RL_NONE},
 
     /* Börse: dealer-to-dealer exchange (market work goes here) */
 
@@ -73,8 +83,10 @@ const struct route cc24_routes[] = {
     {"POST", "/api/v1/finance/apr", finance_api_apr, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/check", finance_api_check, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/solve", finance_api_solve, ROLE_PUBLIC, ROUTE_API, RL_API},
-    {"GET", "/api/v1/finance/conditions", finance_api_conditions_get, ROLE_STAFF, ROUTE_API, RL_API},
-    {"PUT", "/api/v1/finance/conditions", finance_api_conditions_put, ROLE_STAFF, ROUTE_API, RL_API},
+    {"GET", "/api/v1/finance/conditions", finance_api_conditions_get, ROLE_STAFF, ROUTE_API,
+     RL_API},
+    {"PUT", "/api/v1/finance/conditions", finance_api_conditions_put, ROLE_STAFF, ROUTE_API,
+     RL_API},
     {"GET", "/api/v1/vehicles/{id}/finance-example", finance_api_vehicle_example, ROLE_PUBLIC,
      ROUTE_API, RL_API},
 };

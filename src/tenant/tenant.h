@@ -277,8 +277,9 @@ int tenant_profile_save(db_conn *c, struct arena *a, const struct tenant *t,
  *    "map_url" (OpenStreetMap: marker at the geo position, else an address search),
  *    "has_geo", "lat", "lon" (strings), "logo" (path or ""), "open_now" (bool),
  *    "open_label" ("Jetzt geöffnet · schließt um 18:00"), "has_hours",
- *    "hours": [{"day" ("Montag"), "day_short" ("Mo"), "text" ("08:00–18:00" or
- *    "geschlossen"), "today" (bool), "closed" (bool)}] (Monday first)}
+ *    "hours": [{"day" ("Montag"), "day_short" ("Mo"), "text" ("08:00–12:30, 13:30–18:00"
+ *    or "geschlossen"), "intervals" (["08:00–12:30", "13:30–18:00"]), "today" (bool),
+ *    "closed" (bool)}] (Monday first)}
  * Texts in locale ("de"/"en"); now is the instant for open_now (Unix seconds). */
 json_t *tenant_card_json(struct arena *a, const struct tenant *t, const struct tenant_profile *p,
                          const char *locale, int64_t now);

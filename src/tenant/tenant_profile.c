@@ -894,6 +894,14 @@ json_t *tenant_card_json(struct arena *a, const struct tenant *t, const struct t
     json_object_set_new(
         h, "text", json_string(p->hours.n[d] ? text : i18n_get(locale, "opening_hours.closed")));
     json_object_set_new(h, "today", json_boolean(d == st.weekday));
+    json_t *ivs = json_array();
+    for (int i = 0; i < p->hours.n[d]; i++) {
+      char o[6], cl[6];
+      tenant_minutes_format(p->hours.iv[d][i].open, o);
+      tenant_minutes_format(p->hours.iv[d][i].close, cl);
+      json_array_append_new(ivs, json_string(arena_printf(a, "%s\xe2\x80\x93%s", o, cl)));
+    }
+    json_object_set_new(h, "intervals", ivs);
     json_array_append_new(hours, h);
   }
   json_object_set_new(c, "hours", hours);
