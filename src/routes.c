@@ -83,10 +83,8 @@ const struct route cc24_routes[] = {
     {"POST", "/api/v1/finance/apr", finance_api_apr, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/check", finance_api_check, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/solve", finance_api_solve, ROLE_PUBLIC, ROUTE_API, RL_API},
-    {"GET", "/api/v1/finance/conditions", finance_api_conditions_get, ROLE_STAFF, ROUTE_API,
-     RL_API},
-    {"PUT", "/api/v1/finance/conditions", finance_api_conditions_put, ROLE_STAFF, ROUTE_API,
-     RL_API},
+    {"GET", "/api/v1/finance/conditions", finance_api_conditions_get, ROLE_STAFF, ROUTE_API, RL_API},
+    {"PUT", "/api/v1/finance/conditions", finance_api_conditions_put, ROLE_STAFF, ROUTE_API, RL_API},
     {"GET", "/api/v1/vehicles/{id}/finance-example", finance_api_vehicle_example, ROLE_PUBLIC,
      ROUTE_API, RL_API},
 };
