@@ -18,14 +18,16 @@
     if (window.parent === window) return;
     var last = 0;
     var report = function () {
-      var h = Math.ceil(document.documentElement.scrollHeight);
+      // the body's own height: the document's scrollHeight never drops below the
+      // iframe's current height, so a shorter page would never shrink it
+      var h = Math.ceil(body.getBoundingClientRect().height);
       if (h === last) return;
       last = h;
       // the height is not secret; the parent checks who sent it
       window.parent.postMessage({ type: TYPE, dealer: body.getAttribute('data-cc24-embed'), height: h }, '*');
     };
     window.addEventListener('load', report);
-    if (window.ResizeObserver) new ResizeObserver(report).observe(document.documentElement);
+    if (window.ResizeObserver) new ResizeObserver(report).observe(body);
     else window.addEventListener('resize', report);
     report();
     return;
