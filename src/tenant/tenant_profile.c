@@ -674,7 +674,10 @@ int tenant_profile_validate(const struct tenant *t, const struct tenant_profile 
     if (m->phone && *m->phone && !tenant_phone_valid(m->phone))
       field_error_add(errs, f, "format", "phone number: digits, spaces and + / - ( )");
     snprintf(f, sizeof f, "team_%d_email", i);
-    if (m->email && *m->email && !tenant_email_valid(m->email))
+    if (m->email && strlen(m->email) > 254)
+      field_error_add(errs, f, "length", "at most 254 characters");
+    else if (m->email && *m->email &&
+             (!utf8_valid(m->email, strlen(m->email)) || !tenant_email_valid(m->email)))
       field_error_add(errs, f, "format", "email is not a valid address");
   }
   for (int i = 0; i < SOCIAL__COUNT; i++) {
@@ -682,7 +685,8 @@ int tenant_profile_validate(const struct tenant *t, const struct tenant_profile 
       continue;
     char f[32];
     snprintf(f, sizeof f, "social_%s", tenant_social_keys[i]);
-    if (strlen(p->social[i]) > 200 || !social_ok(p->social[i], tenant_social_hosts[i]))
+    if (strlen(p->social[i]) > 200 || !utf8_valid(p->social[i], strlen(p->social[i])) ||
+        !social_ok(p->social[i], tenant_social_hosts[i]))
       field_error_add(errs, f, "format", "an https address on %s", tenant_social_hosts[i]);
   }
   return errs->n > before ? -1 : 0;
