@@ -7,6 +7,7 @@
 #include "core/buf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void showroom_theme_css(const struct tenant_profile *p, struct buf *out)
@@ -106,6 +107,22 @@ json_t *showroom_jsonld(const struct tenant *t, const struct tenant_profile *p,
   else
     json_decref(same);
   return j;
+}
+
+const char *showroom_jsonld_text(struct arena *a, json_t *j)
+{
+  char *s = json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(10));
+  struct buf b;
+  buf_init(&b, a);
+  /* "<" only ever occurs inside strings, where its escape means the same */
+  for (const char *c = s ? s : "{}"; *c; c++) {
+    if (*c == '<')
+      buf_puts(&b, "\\u003c");
+    else
+      buf_putc(&b, *c);
+  }
+  free(s);
+  return buf_cstr(&b);
 }
 
 const char *showroom_embed_snippet(struct arena *a, const char *base_url, const char *slug)

@@ -34,6 +34,10 @@ void showroom_theme_css(const struct tenant_profile *p, struct buf *out);
 json_t *showroom_jsonld(const struct tenant *t, const struct tenant_profile *p,
                         const char *base_url, const char *logo_url, const char *locale);
 
+/* j serialised for a <script type="application/ld+json"> block: compact, with "/"
+ * and "<" escaped so that neither "</script>" nor "<!--" can occur. In a. */
+const char *showroom_jsonld_text(struct arena *a, json_t *j);
+
 /* The snippet a dealer pastes into a website to show the stock widget. In a. */
 const char *showroom_embed_snippet(struct arena *a, const char *base_url, const char *slug);
 

@@ -395,11 +395,8 @@ static void seo(struct http_req *req, json_t *ctx, const struct load_arg *x, con
   json_object_set_new(ctx, "og_locale",
                       json_string(req->locale && !strcmp(req->locale, "en") ? "en_GB" : "de_DE"));
   json_t *ld = showroom_jsonld(&x->t, &x->p, cfg.base_url, logo, req->locale);
-  /* escaped slashes: "</script>" can never appear inside the block */
-  char *s = json_dumps(ld, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(10));
+  json_object_set_new(ctx, "jsonld", json_string(showroom_jsonld_text(req->a, ld)));
   json_decref(ld);
-  json_object_set_new(ctx, "jsonld", json_string(s ? s : "{}"));
-  free(s);
 }
 
 int showroom_page(struct http_req *req)

@@ -115,3 +115,22 @@ Test(showroom, embed_snippet)
   cr_assert_not_null(strstr(s, "<div id=\"cc24-bestand\"></div>"));
   arena_free(a);
 }
+
+Test(showroom, jsonld_text_cannot_break_out_of_its_script)
+{
+  struct arena *a = arena_new(0);
+  json_t *j = json_pack("{s:s,s:f}", "description", "</script><script>alert(1)</script><!-- x",
+                        "latitude", 53.5719);
+  const char *s = showroom_jsonld_text(a, j);
+  cr_assert_null(strchr(s, '<'), "%s", s);
+  cr_assert_null(strstr(s, "</"), "%s", s);
+  cr_assert_not_null(strstr(s, "53.5719"), "%s", s);
+  json_error_t je;
+  json_t *back = json_loads(s, 0, &je);
+  cr_assert_not_null(back, "%s", je.text);
+  cr_assert_str_eq(json_string_value(json_object_get(back, "description")),
+                   "</script><script>alert(1)</script><!-- x", "the same text after parsing");
+  json_decref(back);
+  json_decref(j);
+  arena_free(a);
+}
