@@ -7,6 +7,7 @@
 #include "finance/finance_api.h"
 #include "inventory/vehicle_api.h"
 #include "market/market_pages.h"
+#include "showroom/showroom.h"
 #include "web/web.h"
 
 const struct route cc24_routes[] = {
@@ -58,6 +59,15 @@ const struct route cc24_routes[] = {
     /* public site: buyer features, leads, legal pages, SEO (site work goes here) */
 
     /* showrooms and the embeddable widget (showroom work goes here) */
+    {"GET", "/haendler/{slug}", showroom_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/haendler/{slug}/theme.css", showroom_theme, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/haendler/{slug}/impressum", showroom_imprint, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/embed/{slug}", showroom_embed, ROLE_PUBLIC, ROUTE_EMBED, RL_NONE},
+    {"GET", "/dashboard/profil", showroom_profile_page, ROLE_OWNER, 0, RL_NONE},
+    {"POST", "/dashboard/profil", showroom_profile_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"GET", "/impressum", web_imprint, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/datenschutz", web_privacy, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/agb", web_terms, ROLE_PUBLIC, 0, RL_NONE},
 
     /* Börse: dealer-to-dealer exchange (market work goes here) */
     {"GET", "/boerse", market_page_search, ROLE_STAFF, 0, RL_NONE},

@@ -50,7 +50,10 @@ enum rl_class { RL_NONE = 0, RL_API, RL_LOGIN, RL_SIGNUP, RL_RESET, RL_FORM };
 enum {
   ROUTE_CSRF = 1u << 0, /* state-changing form post: CSRF token required */
   ROUTE_API = 1u << 1,  /* JSON API (problem+json errors); implied by a /api/ prefix */
-  ROUTE_NOLOG = 1u << 2 /* no access log line (health checks) */
+  ROUTE_NOLOG = 1u << 2, /* no access log line (health checks) */
+  ROUTE_EMBED = 1u << 3  /* may be framed by any origin (the stock widget): CSP
+                            frame-ancestors * and no X-Frame-Options; all other
+                            routes deny framing */
 };
 
 struct http_req;

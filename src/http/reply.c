@@ -20,6 +20,11 @@ static const char DEFAULT_CSP[] =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
+/* Routes flagged ROUTE_EMBED (the stock widget in an iframe on a dealer's site). */
+static const char EMBED_CSP[] =
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors *; base-uri 'self'; form-action 'self'";
+
 /* ---- headers ---- */
 
 static bool has_header(const struct http_resp *r, const char *name)
@@ -522,10 +527,11 @@ int http_resp_queue(struct http_req *req, struct MHD_Connection *c)
     add(m, "X-Content-Type-Options", "nosniff");
   if (!has_header(r, "Referrer-Policy"))
     add(m, "Referrer-Policy", "strict-origin-when-cross-origin");
-  if (!has_header(r, "X-Frame-Options"))
+  bool embed = req->route && (req->route->flags & ROUTE_EMBED) && r->status < 400;
+  if (!embed && !has_header(r, "X-Frame-Options"))
     add(m, "X-Frame-Options", "DENY");
   if (!has_header(r, "Content-Security-Policy"))
-    add(m, "Content-Security-Policy", DEFAULT_CSP);
+    add(m, "Content-Security-Policy", embed ? EMBED_CSP : DEFAULT_CSP);
   if (req->request_id)
     add(m, "X-Request-Id", req->request_id);
   if (r->allow && (r->status == 405 || req->m == HTTP_OPTIONS) && !has_header(r, "Allow"))

@@ -82,6 +82,8 @@ static int tx_dealers(db_conn *c, void *arg, struct err *e)
         return -1;
       if (seed_finance_conditions(c, d->a, t.id, e) < 0)
         return -1;
+      if (seed_dealer_profile(c, d->a, &t, s, e) < 0)
+        return -1;
     }
     d->ids[d->n] = t.id;
     d->slugs[d->n] = s->slug;

@@ -63,6 +63,11 @@ int web_reset_post(struct http_req *req);
 int web_dash_finance_post(struct http_req *req);
 int web_offer_page(struct http_req *req);
 
+/* Legal pages of the platform (legal.c): Impressum, Datenschutzerklärung, AGB. */
+int web_imprint(struct http_req *req);
+int web_privacy(struct http_req *req);
+int web_terms(struct http_req *req);
+
 /* Card data for a vehicle list (used by home and search pages). */
 struct search_result;
 json_t *web_cards(struct http_req *req, const struct search_result *res);

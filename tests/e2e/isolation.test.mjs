@@ -85,6 +85,51 @@ const routes = {
   // public site: buyer features, leads, legal pages, SEO (site work goes here)
 
   // showrooms and the embed widget (showroom work goes here)
+  'GET /haendler/{slug}': [
+    async () => {
+      const r = await call(`/haendler/${slugs[1]}?make=Seat&model=Leon`);
+      assert.equal(r.status, 200);
+      assert.ok(!(await r.text()).includes(draftOfB), 'drafts are not in the showroom');
+      assert.equal((await call('/haendler/no-such-dealer')).status, 404);
+      assert.equal((await call('/haendler/..%2F..%2Fetc')).status, 404);
+    },
+    async () => {
+      const html = await (await call(`/haendler/${slugs[1]}?make=Seat&model=Leon`, { headers: { cookie: cookieA } })).text();
+      assert.ok(!html.includes(draftOfB), "a logged-in dealer does not see another dealer's drafts");
+    }],
+  'GET /haendler/{slug}/theme.css': [async () => {
+    const r = await call(`/haendler/${slugs[1]}/theme.css`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/css/);
+    assert.equal((await call('/haendler/no-such-dealer/theme.css')).status, 404);
+  }, null],
+  'GET /haendler/{slug}/impressum': [async () => {
+    assert.equal((await call(`/haendler/${slugs[1]}/impressum`)).status, 200);
+    assert.equal((await call('/haendler/no-such-dealer/impressum')).status, 404);
+  }, null],
+  'GET /embed/{slug}': [async () => {
+    const r = await call(`/embed/${slugs[1]}?make=Seat`);
+    assert.equal(r.status, 200);
+    assert.ok(!(await r.text()).includes(draftOfB), 'drafts are not in the widget');
+    assert.equal((await call('/embed/no-such-dealer')).status, 404);
+  }, null],
+  'GET /dashboard/profil': [async () => assert.match((await call('/dashboard/profil')).headers.get('location') || '', /^\/anmelden/),
+    async () => {
+      const html = await (await call('/dashboard/profil', { headers: { cookie: cookieA } })).text();
+      assert.ok(html.includes(`/haendler/${slugs[0]}`), 'the own profile');
+      assert.ok(!html.includes(`@${slugs[1]}.example`), "not another dealer's data");
+    }],
+  'POST /dashboard/profil': [async () => assert.equal((await call('/dashboard/profil', { method: 'POST' })).status, 303),
+    async () => {
+      const before = await (await call(`/haendler/${slugs[1]}/impressum`)).text();
+      const r = await fetch(srv.url + '/dashboard/profil', form({ name: 'Autohaus Übernahme', slug: slugs[1], tenant_id: '2' }));
+      assert.equal(r.status, 303, 'A saves its own profile');
+      assert.equal(await (await call(`/haendler/${slugs[1]}/impressum`)).text(), before, "B's profile is untouched");
+      assert.match(await (await call(`/haendler/${slugs[0]}`)).text(), /Autohaus Übernahme/);
+    }],
+  'GET /impressum': [async () => assert.equal((await call('/impressum')).status, 200), null],
+  'GET /datenschutz': [async () => assert.equal((await call('/datenschutz')).status, 200), null],
+  'GET /agb': [async () => assert.equal((await call('/agb')).status, 200), null],
 
   // Börse (market work goes here)
   // fixtures from the demo data: B's live listing, the open offer and the deal between B and C

@@ -1,0 +1,33 @@
+/* legal.c — the platform's legal pages: Impressum (§ 5 DDG, § 18 (2) MStV,
+ * § 36 VSBG), Datenschutzerklärung (Art. 13 GDPR; only strictly necessary
+ * cookies, § 25 (2) TDDDG) and AGB. The texts and the operator's data live in
+ * the i18n catalogs (i18n/legal.de.json, legal.en.json), German first, English
+ * with ?lang=en; the templates only arrange them. */
+#include "core/arena.h"
+#include "core/config.h"
+#include "web/web.h"
+
+#include <jansson.h>
+
+static int legal(struct http_req *req, const char *tmpl, const char *path)
+{
+  json_t *ctx = web_context(req);
+  json_object_set_new(ctx, "canonical",
+                      json_string(arena_printf(req->a, "%s%s", cfg.base_url, path)));
+  return web_render(req, 200, tmpl, ctx);
+}
+
+int web_imprint(struct http_req *req)
+{
+  return legal(req, "legal_imprint", "/impressum");
+}
+
+int web_privacy(struct http_req *req)
+{
+  return legal(req, "legal_privacy", "/datenschutz");
+}
+
+int web_terms(struct http_req *req)
+{
+  return legal(req, "legal_terms", "/agb");
+}
