@@ -8,6 +8,8 @@
  */
 #include "app.h"
 #include "auth/auth.h"
+#include "auth/redis.h"
+#include "auth/session.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -135,8 +137,21 @@ static int cmd_serve(void)
     }
   }
   /* from here on, row-level security applies (PostgreSQL) */
-  if (db_backend(app.db) == DB_PG && db_use_role(app.db, "cc24_app", &e) < 0)
-    log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
+  if (db_backend(app.db) == DB_PG) {
+    if (db_use_role(app.db, "cc24_app", &e) < 0)
+      log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
+    else
+      log_info("row-level security enforced: serving as role cc24_app");
+  }
+  /* sessions and rate limits shared by every instance */
+  if (cfg.redis_url && *cfg.redis_url) {
+    if (redis_configure(cfg.redis_url, &e) < 0) {
+      log_error("redis: %s", e.msg);
+      goto out;
+    }
+    session_use_redis(true);
+    log_info("sessions and rate limits in Redis");
+  }
   if (i18n_load(cfg.i18n_dir, &e) < 0) {
     log_error("i18n: %s", e.msg);
     goto out;

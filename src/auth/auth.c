@@ -276,8 +276,7 @@ int auth_user_by_email(db_conn *c, struct arena *a, const char *email, struct au
                     db_text(norm), true, u, e);
 }
 
-int auth_user_get(db_conn *c, struct arena *a, int64_t user_id, struct auth_user *u,
-                  struct err *e)
+int auth_user_get(db_conn *c, struct arena *a, int64_t user_id, struct auth_user *u, struct err *e)
 {
   memset(u, 0, sizeof *u);
   return user_query(c, a, "SELECT " USER_COLS " FROM users WHERE id = $1", db_i64(user_id), false,
@@ -377,11 +376,11 @@ int auth_totp_accept(db_conn *c, struct arena *a, int64_t user_id, const char *c
 {
   char *secret = NULL;
   int64_t last = 0;
-  int rc = db_query_one(c, a,
-                        "SELECT totp_secret, totp_last_step FROM users WHERE id = $1"
-                        " AND totp_enabled_at > 0",
-                        DB_PARAMS(db_i64(user_id)), DB_ROW(db_out_text(&secret), db_out_i64(&last)),
-                        e);
+  int rc =
+      db_query_one(c, a,
+                   "SELECT totp_secret, totp_last_step FROM users WHERE id = $1"
+                   " AND totp_enabled_at > 0",
+                   DB_PARAMS(db_i64(user_id)), DB_ROW(db_out_text(&secret), db_out_i64(&last)), e);
   if (rc <= 0)
     return rc;
   int64_t step = 0;
@@ -565,12 +564,12 @@ int auth_onetime_create(db_conn *c, struct arena *a, int64_t user_id, const char
   id_sha256_hex(tok, strlen(tok), hash);
   int64_t now = time_now();
   /* the token belongs to the user's dealer (row-level security on PostgreSQL) */
-  int rc = db_exec(c,
-                   "INSERT INTO auth_tokens (token_hash, purpose, user_id, tenant_id, created_at,"
-                   " expires_at) SELECT $1, $2, id, tenant_id, $4, $5 FROM users WHERE id = $3",
-                   DB_PARAMS(db_text(hash), db_text(purpose), db_i64(user_id), db_i64(now),
-                             db_i64(now + ttl)),
-                   e);
+  int rc = db_exec(
+      c,
+      "INSERT INTO auth_tokens (token_hash, purpose, user_id, tenant_id, created_at,"
+      " expires_at) SELECT $1, $2, id, tenant_id, $4, $5 FROM users WHERE id = $3",
+      DB_PARAMS(db_text(hash), db_text(purpose), db_i64(user_id), db_i64(now), db_i64(now + ttl)),
+      e);
   if (rc != 1)
     return rc < 0 ? -1 : err_set(e, CC24_E_NOT_FOUND, "no such user");
   *secret = arena_strdup(a, tok);

@@ -112,8 +112,7 @@ int auth_user_create(db_conn *c, struct arena *a, struct auth_user *u, const cha
 int auth_user_by_email(db_conn *c, struct arena *a, const char *email, struct auth_user *u,
                        struct err *e);
 /* The user with this row id in the transaction's dealer. 1/0/-1. */
-int auth_user_get(db_conn *c, struct arena *a, int64_t user_id, struct auth_user *u,
-                  struct err *e);
+int auth_user_get(db_conn *c, struct arena *a, int64_t user_id, struct auth_user *u, struct err *e);
 int auth_user_set_password(db_conn *c, int64_t user_id, const char *password, struct err *e);
 int auth_user_set_disabled(db_conn *c, int64_t user_id, bool disabled, struct err *e);
 /* Display name (trimmed by the caller; at most 120 characters). 0 or -1. */
@@ -131,8 +130,7 @@ int auth_user_set_role(db_conn *c, int64_t tenant_id, const char *public_id, int
 
 /* The secret being set up (created on first call, kept until confirmed or replaced),
  * base32 in *secret. 0 or -1. */
-int auth_totp_pending(db_conn *c, struct arena *a, int64_t user_id, char **secret,
-                      struct err *e);
+int auth_totp_pending(db_conn *c, struct arena *a, int64_t user_id, char **secret, struct err *e);
 /* Confirm the pending secret with a code from the app: 1 enabled (the code's step
  * counts as used), 0 wrong code or nothing pending, -1 error. */
 int auth_totp_enable(db_conn *c, struct arena *a, int64_t user_id, const char *code, int64_t now,

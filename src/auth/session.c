@@ -240,8 +240,7 @@ static int destroy_hash(db_conn *c, const char *hash, struct err *e)
   if (session_in_redis()) {
     char key[96];
     snprintf(key, sizeof key, KEY_SESS "%s", hash);
-    struct redisReply *r =
-        redis_eval(LUA_DESTROY, 1, 3, (const char *[]){key, KEY_USESS, hash}, e);
+    struct redisReply *r = redis_eval(LUA_DESTROY, 1, 3, (const char *[]){key, KEY_USESS, hash}, e);
     redis_free(r);
     return r ? 0 : -1;
   }

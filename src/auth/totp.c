@@ -73,7 +73,7 @@ int totp_code_raw(const void *key, size_t keylen, int64_t t, unsigned digits, en
   if (!key || !keylen || digits < 6 || digits > 8 || t < 0)
     return -1;
   pthread_once(&oath_once, oath_setup);
-  int flags = algo == TOTP_SHA256 ? OATH_TOTP_HMAC_SHA256
+  int flags = algo == TOTP_SHA256   ? OATH_TOTP_HMAC_SHA256
               : algo == TOTP_SHA512 ? OATH_TOTP_HMAC_SHA512
                                     : 0;
   return oath_totp_generate2(key, keylen, (time_t)t, TOTP_STEP, 0, digits, flags, out) == OATH_OK

@@ -14,11 +14,11 @@
 
 struct arena;
 
-#define TOTP_STEP        30
-#define TOTP_DIGITS      6
-#define TOTP_SECRET_LEN  20 /* bytes of key (160 bits, RFC 4226's recommendation) */
-#define TOTP_SECRET_B32  32 /* base32 characters for TOTP_SECRET_LEN bytes */
-#define TOTP_WINDOW      1  /* steps accepted before and after the current one */
+#define TOTP_STEP       30
+#define TOTP_DIGITS     6
+#define TOTP_SECRET_LEN 20 /* bytes of key (160 bits, RFC 4226's recommendation) */
+#define TOTP_SECRET_B32 32 /* base32 characters for TOTP_SECRET_LEN bytes */
+#define TOTP_WINDOW     1  /* steps accepted before and after the current one */
 
 /* HMAC of the RFC 6238 reference implementation. */
 enum totp_algo { TOTP_SHA1 = 0, TOTP_SHA256 = 1, TOTP_SHA512 = 2 };

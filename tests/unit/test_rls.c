@@ -80,15 +80,15 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
     for (int k = 0; k < 2; k++) {
       if (k)
         id_new(pub);
-      if (db_query_one(c, NULL,
-                       "INSERT INTO vehicles (public_id, tenant_id, make, model, body, condition,"
-                       " mileage_km, power_kw, fuel, gearbox, drive, colour, price_cents,"
-                       " vat_mode, status, created_at, updated_at) VALUES ($1, $2, 'VW', 'Golf',"
-                       " 'compact', 'used', 1000, 90, 'petrol', 'manual', 'front', 'black',"
-                       " 1500000, 'margin', $3, $4, $4) RETURNING id",
-                       DB_PARAMS(db_text(pub), db_i64(tid), db_text(k ? "published" : "draft"),
-                                 db_i64(now)),
-                       DB_ROW(db_out_i64(&vid)), e) != 1)
+      if (db_query_one(
+              c, NULL,
+              "INSERT INTO vehicles (public_id, tenant_id, make, model, body, condition,"
+              " mileage_km, power_kw, fuel, gearbox, drive, colour, price_cents,"
+              " vat_mode, status, created_at, updated_at) VALUES ($1, $2, 'VW', 'Golf',"
+              " 'compact', 'used', 1000, 90, 'petrol', 'manual', 'front', 'black',"
+              " 1500000, 'margin', $3, $4, $4) RETURNING id",
+              DB_PARAMS(db_text(pub), db_i64(tid), db_text(k ? "published" : "draft"), db_i64(now)),
+              DB_ROW(db_out_i64(&vid)), e) != 1)
         return -1;
     }
     if (exec1(c,
@@ -107,8 +107,7 @@ static int64_t count(db_conn *c, const char *sql, const struct db_param *p)
 {
   struct err e = {0};
   int64_t n = -1;
-  cr_assert_eq(db_query_one(c, NULL, sql, p, DB_ROW(db_out_i64(&n)), &e), 1, "%s: %s", sql,
-               e.msg);
+  cr_assert_eq(db_query_one(c, NULL, sql, p, DB_ROW(db_out_i64(&n)), &e), 1, "%s: %s", sql, e.msg);
   return n;
 }
 
@@ -136,13 +135,12 @@ Test(rls, app_role_sees_only_its_dealer)
   db_conn *c = db_acquire(d, &e);
   cr_assert_not_null(c);
   /* the tables that hold a dealer's rows, and how many each dealer has */
-  db_stmt *st =
-      db_query(c,
-               "SELECT c.relname, c.relrowsecurity::int FROM pg_class c"
-               " JOIN pg_namespace n ON n.oid = c.relnamespace"
-               " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'"
-               " WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname",
-               DB_NOPARAMS, &e);
+  db_stmt *st = db_query(c,
+                         "SELECT c.relname, c.relrowsecurity::int FROM pg_class c"
+                         " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                         " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'"
+                         " WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname",
+                         DB_NOPARAMS, &e);
   cr_assert_not_null(st, "%s", e.msg);
   char *names[64];
   int ntables = 0, rc;
@@ -156,14 +154,13 @@ Test(rls, app_role_sees_only_its_dealer)
     names[ntables++] = name;
   }
   db_finish(st);
-  cr_assert_geq(ntables, 11, "users, sessions, tokens, audit, outbox, vehicles, ...: %d",
-                ntables);
+  cr_assert_geq(ntables, 11, "users, sessions, tokens, audit, outbox, vehicles, ...: %d", ntables);
   int64_t own[64][2];
   for (int i = 0; i < ntables; i++)
     for (int k = 0; k < 2; k++) {
-      own[i][k] = count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE tenant_id = $1",
-                                        names[i]),
-                        DB_PARAMS(db_i64(x.tenant[k])));
+      own[i][k] =
+          count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE tenant_id = $1", names[i]),
+                DB_PARAMS(db_i64(x.tenant[k])));
       cr_assert_gt(own[i][k], 0, "seed rows for %s", names[i]);
     }
 
@@ -173,9 +170,8 @@ Test(rls, app_role_sees_only_its_dealer)
                      " AND NOT rolbypassrls",
                      DB_NOPARAMS),
                1);
-  cr_assert_eq(count(c, "SELECT COUNT(*) FROM pg_tables WHERE tableowner = 'cc24_app'",
-                     DB_NOPARAMS),
-               0);
+  cr_assert_eq(
+      count(c, "SELECT COUNT(*) FROM pg_tables WHERE tableowner = 'cc24_app'", DB_NOPARAMS), 0);
   cr_assert_eq(db_exec_script(c, "SET ROLE cc24_app", &e), 0, "%s", e.msg);
 
   /* nobody: zero rows everywhere */
@@ -201,11 +197,10 @@ Test(rls, app_role_sees_only_its_dealer)
     for (int i = 0; i < ntables; i++) {
       cr_expect_eq(count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s", names[i]), DB_NOPARAMS),
                    own[i][k], "%s as dealer %d", names[i], k);
-      cr_expect_eq(count(c,
-                         arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE tenant_id <> $1",
-                                      names[i]),
-                         DB_PARAMS(db_i64(x.tenant[k]))),
-                   0, "%s: another dealer's rows", names[i]);
+      cr_expect_eq(
+          count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE tenant_id <> $1", names[i]),
+                DB_PARAMS(db_i64(x.tenant[k]))),
+          0, "%s: another dealer's rows", names[i]);
     }
   }
   /* writes for another dealer are refused, and nothing of B's can be changed by A */
@@ -239,17 +234,16 @@ Test(rls, app_role_sees_only_its_dealer)
   id_sha256_hex(x.session[1], strlen(x.session[1]), hash);
   cr_expect_eq(count(c, "SELECT COUNT(*) FROM cc24_auth_session($1, 0)", DB_PARAMS(db_text(hash))),
                1);
-  cr_expect_eq(
-      count(c, "SELECT COUNT(*) FROM cc24_auth_session($1, 0)", DB_PARAMS(db_text("%"))), 0);
+  cr_expect_eq(count(c, "SELECT COUNT(*) FROM cc24_auth_session($1, 0)", DB_PARAMS(db_text("%"))),
+               0);
   id_sha256_hex(x.api[0], strlen(x.api[0]), hash);
   cr_expect_eq(count(c, "SELECT COUNT(*) FROM cc24_auth_api_token($1)", DB_PARAMS(db_text(hash))),
                1);
   cr_expect_eq(count(c, "SELECT COUNT(*) FROM cc24_auth_user_by_email($1)",
                      DB_PARAMS(db_text("a@rls-haus-a.example"))),
                1);
-  cr_expect_eq(count(c, "SELECT COUNT(*) FROM cc24_auth_user_by_email($1)",
-                     DB_PARAMS(db_text("%"))),
-               0);
+  cr_expect_eq(
+      count(c, "SELECT COUNT(*) FROM cc24_auth_user_by_email($1)", DB_PARAMS(db_text("%"))), 0);
   db_exec_script(c, "RESET ROLE", &e);
   set_ctx(c, "", "");
   db_release(c);
