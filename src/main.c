@@ -195,6 +195,8 @@ static int cmd_serve(void)
       .before = web_before,
       .error_page = web_error_page,
       .static_dir = cfg.static_dir,
+      .tls = str_starts(cfg.base_url, "https://"),
+      .trust_proxy = cfg.trust_proxy,
   };
   srv = http_server_start(&o, &e);
   if (!srv) {

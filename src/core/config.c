@@ -65,6 +65,9 @@ static const struct setting settings[] = {
         "seconds to let in-flight requests finish on shutdown"),
     BOOL(demo, "demo", "0", "load demo data when the database is empty"),
     BOOL(dev, "dev", "0", "development mode: reload templates when they change"),
+    BOOL(trust_proxy, "trust-proxy", "0",
+         "behind a reverse proxy: take the client address from X-Forwarded-For and TLS from"
+         " X-Forwarded-Proto (HSTS, Secure cookies)"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -32,6 +32,7 @@ struct config {
   int shutdown_grace;     /* seconds to wait for in-flight requests on shutdown */
   bool demo;              /* load demo data when the database is empty */
   bool dev;               /* development mode: reload templates on change */
+  bool trust_proxy;       /* believe X-Forwarded-For / X-Forwarded-Proto (behind nginx) */
 };
 
 extern struct config cfg;
