@@ -313,7 +313,7 @@ int auth_user_set_role(db_conn *c, int64_t tenant_id, const char *public_id, int
     return err_set_field(e, CC24_E_VALIDATION, "role", "role must be staff or owner");
   return db_query_one(c, NULL,
                       "UPDATE users SET role = $3 WHERE tenant_id = $1 AND public_id = $2"
-                      " AND id <> $4 AND role <> $3 AND disabled = 0 RETURNING id",
+                      " AND id <> $4 AND disabled = 0 RETURNING id",
                       DB_PARAMS(db_i64(tenant_id), db_text(public_id),
                                 db_text(auth_role_name(role)), db_i64(by_user)),
                       DB_ROW(db_out_i64(user_id)), e);

@@ -119,7 +119,7 @@ int auth_user_set_disabled(db_conn *c, int64_t user_id, bool disabled, struct er
 int auth_user_set_name(db_conn *c, int64_t user_id, const char *name, struct err *e);
 /* The owner of tenant_id gives member public_id the role (staff or owner); never the
  * caller's own account (by_user). *user_id receives the member's row id.
- * 1 changed, 0 no such member (or unchanged), -1 error. */
+ * 1 changed, 0 no such member, -1 error. */
 int auth_user_set_role(db_conn *c, int64_t tenant_id, const char *public_id, int role,
                        int64_t by_user, int64_t *user_id, struct err *e);
 

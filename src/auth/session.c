@@ -141,7 +141,7 @@ static int redis_lookup(db_conn *c, struct arena *a, const char *hash, struct se
 /* ---- the interface ---- */
 
 int session_create(db_conn *c, struct arena *a, const struct auth_user *u, char **token,
-                   struct err *e)
+                   const char **csrf_out, struct err *e)
 {
   char tok[64], csrf[64], hash[65];
   id_token(tok, sizeof tok, 32);
@@ -161,6 +161,8 @@ int session_create(db_conn *c, struct arena *a, const struct auth_user *u, char 
     return -1;
   }
   *token = arena_strdup(a, tok);
+  if (csrf_out)
+    *csrf_out = arena_strdup(a, csrf);
   return 0;
 }
 

@@ -36,9 +36,9 @@ void session_use_redis(bool on);
 bool session_in_redis(void);
 
 /* Create a session for the user (in the transaction's dealer); *token receives the
- * cookie value. */
+ * cookie value and *csrf (when not NULL) the session's CSRF token, both in the arena. */
 int session_create(db_conn *c, struct arena *a, const struct auth_user *u, char **token,
-                   struct err *e);
+                   const char **csrf, struct err *e);
 /* Look up a live session by cookie token (touches last_seen; an idle one is ended).
  * Works before the dealer is known; when found, the transaction acts for the
  * session's dealer from then on. 1/0/-1. */

@@ -158,9 +158,9 @@ static int tx_setup(db_conn *c, void *arg, struct err *e)
       auth_user_create(c, ar, &x->other, "ein-langes-passwort", e) < 0)
     return -1;
   for (int i = 0; i < 2; i++)
-    if (session_create(c, ar, &x->u, &x->tok[i], e) < 0)
+    if (session_create(c, ar, &x->u, &x->tok[i], NULL, e) < 0)
       return -1;
-  return session_create(c, ar, &x->other, &x->tok[2], e);
+  return session_create(c, ar, &x->other, &x->tok[2], NULL, e);
 }
 
 static const char *lookup_token;
@@ -270,7 +270,7 @@ Test(redis, sessions_live_in_redis_and_users_in_the_database)
   char *tok;
   struct err e2 = {0};
   db_conn *c2 = db_acquire(d, &e2);
-  cr_assert_eq(session_create(c2, ar, &x.u, &tok, &e2), 0, "%s", e2.msg);
+  cr_assert_eq(session_create(c2, ar, &x.u, &tok, NULL, &e2), 0, "%s", e2.msg);
   db_release(c2);
   id_sha256_hex(tok, strlen(tok), hash);
   snprintf(key, sizeof key, "cc24:sess:%s", hash);

@@ -65,7 +65,7 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
       return -1;
     x->user[i] = u.id;
     char *tok, *codes[AUTH_RECOVERY_CODES];
-    if (session_create(c, x->a, &u, &x->session[i], e) < 0 ||
+    if (session_create(c, x->a, &u, &x->session[i], NULL, e) < 0 ||
         auth_token_create(c, x->a, tid, "rls", AUTH_SCOPE_READ, u.id, NULL, &x->api[i], e) < 0 ||
         auth_onetime_create(c, x->a, u.id, "reset", 3600, &tok, e) < 0 ||
         auth_recovery_create(c, x->a, u.id, codes, e) < 0 ||
