@@ -6,6 +6,9 @@
  * the table and writes it: the public ids are resolved (published vehicles only,
  * as the public sees them), then one upsert per vehicle and day into
  * vehicle_views, in one transaction per dealer (row-level security applies).
+ * A view is a visit: the same address looking at the same vehicle again within
+ * 30 minutes (a reload, the redirect to the canonical URL) is not counted again
+ * (a small lossy table remembers recent visits; a collision may count one twice).
  * Counts of a crashed process from its last 10 seconds are lost; visits by a
  * logged-in dealer are not counted. */
 #include "app.h"
@@ -22,6 +25,8 @@
 #define VIEW_SLOTS    4096 /* power of two */
 #define VIEW_FLUSH_MS 10000
 #define VIEW_MAX_USED (VIEW_SLOTS / 2)
+#define SEEN_SLOTS    16384 /* power of two */
+#define SEEN_MS       (30 * 60 * 1000)
 
 struct slot {
   char id[ID_LEN + 1];
@@ -33,6 +38,12 @@ static int used;
 static int64_t last_flush_ms;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* recent visits: hash of (address, vehicle) → when */
+static struct {
+  uint64_t key;
+  int64_t at_ms;
+} seen[SEEN_SLOTS];
+
 static uint32_t hash(const char *s)
 {
   uint32_t h = 2166136261u;
@@ -41,12 +52,31 @@ static uint32_t hash(const char *s)
   return h;
 }
 
+static uint64_t visit_key(const char *ip, const char *id)
+{
+  uint64_t h = 1469598103934665603ULL;
+  for (const char *p = ip ? ip : ""; *p; p++)
+    h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+  h = (h ^ '|') * 1099511628211ULL;
+  for (const char *p = id; *p; p++)
+    h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+  return h | 1; /* 0 marks an empty slot */
+}
+
 void web_views_count(struct http_req *req, const char *public_id)
 {
   if (!id_valid(public_id))
     return;
   int64_t now = time_mono_ms();
+  uint64_t key = visit_key(req->client_ip, public_id);
   pthread_mutex_lock(&mu);
+  size_t si = key & (SEEN_SLOTS - 1);
+  if (seen[si].key == key && now - seen[si].at_ms < SEEN_MS) {
+    pthread_mutex_unlock(&mu);
+    return;
+  }
+  seen[si].key = key;
+  seen[si].at_ms = now;
   if (!last_flush_ms)
     last_flush_ms = now;
   if (used < VIEW_MAX_USED) {

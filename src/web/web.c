@@ -213,6 +213,14 @@ int web_before(struct http_req *req)
   } else if (web_session(req)) {
     return 1;
   }
+  if (req->route && req->route->rl == RL_FORM && req->m == HTTP_POST) {
+    /* dashboard forms: per user (or address), generous for people, not for scripts */
+    int retry = 1;
+    const char *who = req->user_id ? arena_printf(req->a, "u%lld", (long long)req->user_id)
+                                   : req->client_ip;
+    if (!rl_take(arena_printf(req->a, "form:%s", who), 60, 120, &retry))
+      return too_many(req, retry);
+  }
   if (req->route && req->role < req->route->role && !req->is_api && !req->user_id) {
     /* pages: to the login, and back here afterwards */
     struct buf b;
