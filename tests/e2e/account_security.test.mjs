@@ -109,6 +109,13 @@ async function newDealer(srv, tag) {
 for (const backend of backends()) {
   const S = () => servers[backend];
 
+  if (backend === 'postgresql') {
+    test('PostgreSQL: serve works as the role cc24_app, so row-level security applies', () => {
+      assert.match(S().logs(), /row-level security enforced: serving as role cc24_app/);
+      assert.doesNotMatch(S().logs(), /not enforced/);
+    });
+  }
+
   test(`two-factor: confirmed set-up, code after the password, no replay, recovery codes, attempt limit, off with the password (${backend})`, async () => {
     const srv = S();
     const { c, email, password } = await newDealer(srv, 'zweifaktor');
