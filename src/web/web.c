@@ -216,8 +216,8 @@ int web_before(struct http_req *req)
   if (req->route && req->route->rl == RL_FORM && req->m == HTTP_POST) {
     /* dashboard forms: per user (or address), generous for people, not for scripts */
     int retry = 1;
-    const char *who = req->user_id ? arena_printf(req->a, "u%lld", (long long)req->user_id)
-                                   : req->client_ip;
+    const char *who =
+        req->user_id ? arena_printf(req->a, "u%lld", (long long)req->user_id) : req->client_ip;
     if (!rl_take(arena_printf(req->a, "form:%s", who), 60, 120, &retry))
       return too_many(req, retry);
   }

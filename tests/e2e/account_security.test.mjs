@@ -207,6 +207,21 @@ for (const backend of backends()) {
     for (const a of ['2fa.enable', 'login.password', 'login', 'login.failed', '2fa.disable']) assert.ok(audit.includes(a), `audit ${a}`);
   });
 
+  test(`support: cc24 admin user reset-2fa lets a user without phone and codes in with the password (${backend})`, async () => {
+    const srv = S();
+    const { c, email, password } = await newDealer(srv, 'support');
+    const cookie = (await c.login(email, password)).cookie;
+    const html = await (await c.get('/dashboard/konto/zwei-faktor', cookie)).text();
+    const secret = html.match(/id="totp-secret">([A-Z2-7 ]+)</)[1];
+    const T = await stepWithRoom(5);
+    assert.equal((await c.post('/dashboard/konto/zwei-faktor', { _csrf: csrfOf(html), code: totp(secret, T) }, cookie)).status, 200);
+    assert.ok((await c.login(email, password)).challenge, 'two-factor is on');
+    cc24(['admin', 'user', 'reset-2fa', '--email', email.toUpperCase(), `--database-url=${srv.databaseUrl}`]);
+    const l = await c.login(email, password);
+    assert.ok(l.cookie && !l.challenge, 'the password alone again');
+    assert.equal(srv.sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'user.reset_2fa'`) > '0', true);
+  });
+
   test(`password change: the old password is required, other sessions end, this one rotates (${backend})`, async () => {
     const srv = S();
     const { c, email, password } = await newDealer(srv, 'passwort');

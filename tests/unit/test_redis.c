@@ -69,7 +69,8 @@ Test(redis, gcra_buckets_are_shared_and_refill)
     cr_assert(rl_take(k, 5, 60, &retry), "burst of 5 (%d)", i);
   cr_assert_not(rl_take(k, 5, 60, &retry), "the sixth is refused");
   cr_expect(retry >= 1 && retry <= 2, "one token a second: retry %d", retry);
-  cr_expect_float_eq(rl_peek(k, 5, 60), 0.0, 0.05);
+  double left = rl_peek(k, 5, 60);
+  cr_expect(left >= 0.0 && left < 0.5, "empty but for what refilled meanwhile: %f", left);
   /* the bucket lives in Redis: the local table knows nothing of it */
   rl_reset();
   cr_assert_not(rl_take(k, 5, 60, &retry), "still empty after the local table is reset");
