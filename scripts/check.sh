@@ -63,6 +63,16 @@ run_meson_suite "unit" build unit
 note "unit tests (ASan+UBSan)"
 run_meson_suite "unit (ASan+UBSan)" build-asan unit
 
+# Redis for the shared sessions and rate limits (unit/store tests and e2e)
+REDISDIR=$(mktemp -d /tmp/cc24-redis.XXXXXX)
+if REDISURL=$(scripts/redis-test.sh start "$REDISDIR"); then
+  export CC24_TEST_REDIS_URL="$REDISURL"
+else
+  echo "check: could not start Redis" >&2
+  FAIL=$((FAIL + 1))
+  SUMMARY+=("redis                              could not start redis-server")
+fi
+
 note "store tests on SQLite"
 run_meson_suite "store (SQLite)" build store
 note "store tests on SQLite (ASan+UBSan)"
@@ -95,6 +105,7 @@ FAIL=$((FAIL + f))
 SUMMARY+=("$(printf '%-34s %6d passed %4d failed' "e2e (HTTP + browser)" "$p" "$f")")
 
 [ -n "${PGURL:-}" ] && scripts/pg-test.sh stop "$PGDIR" >/dev/null 2>&1
+[ -n "${REDISURL:-}" ] && scripts/redis-test.sh stop "$REDISDIR" >/dev/null 2>&1
 
 note "fuzzing (short runs)"
 bash scripts/fuzz.sh | tee build/check-fuzz.out

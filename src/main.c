@@ -8,6 +8,8 @@
  */
 #include "app.h"
 #include "auth/auth.h"
+#include "auth/redis.h"
+#include "auth/session.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -135,8 +137,21 @@ static int cmd_serve(void)
     }
   }
   /* from here on, row-level security applies (PostgreSQL) */
-  if (db_backend(app.db) == DB_PG && db_use_role(app.db, "cc24_app", &e) < 0)
-    log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
+  if (db_backend(app.db) == DB_PG) {
+    if (db_use_role(app.db, "cc24_app", &e) < 0)
+      log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
+    else
+      log_info("row-level security enforced: serving as role cc24_app");
+  }
+  /* sessions and rate limits shared by every instance */
+  if (cfg.redis_url && *cfg.redis_url) {
+    if (redis_configure(cfg.redis_url, &e) < 0) {
+      log_error("redis: %s", e.msg);
+      goto out;
+    }
+    session_use_redis(true);
+    log_info("sessions and rate limits in Redis");
+  }
   if (i18n_load(cfg.i18n_dir, &e) < 0) {
     log_error("i18n: %s", e.msg);
     goto out;
@@ -180,6 +195,8 @@ static int cmd_serve(void)
       .before = web_before,
       .error_page = web_error_page,
       .static_dir = cfg.static_dir,
+      .tls = str_starts(cfg.base_url, "https://"),
+      .trust_proxy = cfg.trust_proxy,
   };
   srv = http_server_start(&o, &e);
   if (!srv) {
@@ -426,6 +443,13 @@ static int tx_admin(db_conn *c, void *arg, struct err *e)
       return -1;
     return auth_audit(c, u.tenant_id, u.id, "user.reset_password", "", "cli", e);
   }
+  if (!strcmp(x->cmd, "user-reset-2fa")) {
+    /* support: the phone and the recovery codes are lost; the user logs in with the
+     * password alone again and should set two-factor up anew */
+    if (auth_totp_disable(c, u.id, e) < 0 || session_destroy_user(c, u.id, e) < 0)
+      return -1;
+    return auth_audit(c, u.tenant_id, u.id, "user.reset_2fa", "", "cli", e);
+  }
   if (auth_user_set_disabled(c, u.id, true, e) < 0)
     return -1;
   return auth_audit(c, u.tenant_id, u.id, "user.disable", "", "cli", e);
@@ -445,7 +469,7 @@ static int tx_tenant_list(db_conn *c, void *arg, struct err *e)
 
 /* cc24 admin tenant list | token create --tenant SLUG --scope S [--scope S] [--name N]
  *   | user add --email E --tenant SLUG [--role staff|owner|admin] [--name N]
- *   | user reset-password --email E | user disable --email E
+ *   | user reset-password --email E | user reset-2fa --email E | user disable --email E
  * Contract: token create prints the token and nothing else; user add and
  * reset-password print the new password (unless CC24_NEW_PASSWORD gave one). */
 static int cmd_admin(int argc, char **argv, const int *rest, int nrest)
@@ -466,12 +490,15 @@ static int cmd_admin(int argc, char **argv, const int *rest, int nrest)
     cmd = "user-reset-password";
   else if (nw >= 3 && !strcmp(w[1], "user") && !strcmp(w[2], "disable"))
     cmd = "user-disable";
+  else if (nw >= 3 && !strcmp(w[1], "user") && !strcmp(w[2], "reset-2fa"))
+    cmd = "user-reset-2fa";
   if (!cmd) {
     fprintf(stderr,
             "usage: cc24 admin tenant list\n"
             "       cc24 admin token create --tenant SLUG --scope SCOPE [--scope ...]\n"
             "       cc24 admin user add --email E --tenant SLUG [--role staff|owner|admin]\n"
             "       cc24 admin user reset-password --email E\n"
+            "       cc24 admin user reset-2fa --email E\n"
             "       cc24 admin user disable --email E\n");
     return 2;
   }

@@ -55,6 +55,22 @@ const struct route cc24_routes[] = {
     {"POST", "/dashboard/finanzierung", web_dash_finance_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
 
     /* accounts: two-factor, password, sessions (auth work goes here) */
+    {"GET", "/anmelden/code", web_login_code_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/anmelden/code", web_login_code_post, ROLE_PUBLIC, 0, RL_LOGIN},
+    {"GET", "/dashboard/konto", web_account, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/konto", web_account_update, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/konto/passwort", web_password_change, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/konto/sitzungen", web_sessions_end_others, ROLE_STAFF, ROUTE_CSRF,
+     RL_FORM},
+    {"GET", "/dashboard/konto/zwei-faktor", web_totp_setup, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/konto/zwei-faktor", web_totp_enable, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/konto/zwei-faktor/aus", web_totp_disable, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/konto/zwei-faktor/codes", web_recovery_codes, ROLE_STAFF, ROUTE_CSRF,
+     RL_FORM},
+    {"POST", "/dashboard/team/{id}/rolle", web_team_role, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/fahrzeuge/preise", web_bulk_price, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/fahrzeuge/{id}/duplizieren", web_vehicle_duplicate, ROLE_STAFF, ROUTE_CSRF,
+     RL_FORM},
 
     /* public site: buyer features, leads, legal pages, SEO (site work goes here) */
 
@@ -101,8 +117,10 @@ const struct route cc24_routes[] = {
     {"POST", "/api/v1/finance/apr", finance_api_apr, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/check", finance_api_check, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/solve", finance_api_solve, ROLE_PUBLIC, ROUTE_API, RL_API},
-    {"GET", "/api/v1/finance/conditions", finance_api_conditions_get, ROLE_STAFF, ROUTE_API, RL_API},
-    {"PUT", "/api/v1/finance/conditions", finance_api_conditions_put, ROLE_STAFF, ROUTE_API, RL_API},
+    {"GET", "/api/v1/finance/conditions", finance_api_conditions_get, ROLE_STAFF, ROUTE_API,
+     RL_API},
+    {"PUT", "/api/v1/finance/conditions", finance_api_conditions_put, ROLE_STAFF, ROUTE_API,
+     RL_API},
     {"GET", "/api/v1/vehicles/{id}/finance-example", finance_api_vehicle_example, ROLE_PUBLIC,
      ROUTE_API, RL_API},
 };

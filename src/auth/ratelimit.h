@@ -1,6 +1,9 @@
-/* ratelimit.h — token buckets keyed by a string ("login:203.0.113.7"), held in
- * process (one instance) — shared limits across instances come with Redis.
- * Thread-safe; old buckets are swept as the table fills. */
+/* ratelimit.h — token buckets keyed by a string ("login:203.0.113.7"): in
+ * process by default (one instance), in Redis once redis_configure ran (every
+ * instance shares the bucket; GCRA in a Lua script, atomic). When Redis fails
+ * the local bucket answers (logged), so an outage degrades to per-instance
+ * limits instead of refusing every login. Thread-safe; old local buckets are
+ * swept as the table fills. */
 #ifndef CC24_AUTH_RATELIMIT_H
 #define CC24_AUTH_RATELIMIT_H
 
@@ -14,7 +17,7 @@ bool rl_take(const char *key, double burst, double per_minute, int *retry_after)
 /* Tokens left in the bucket (tests). */
 double rl_peek(const char *key, double burst, double per_minute);
 
-/* Forget every bucket (tests). */
+/* Forget every local bucket (tests; Redis buckets expire by themselves). */
 void rl_reset(void);
 
 #endif

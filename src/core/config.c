@@ -67,6 +67,9 @@ static const struct setting settings[] = {
     BOOL(dev, "dev", "0", "development mode: reload templates when they change"),
     INT(market_commission_bp, "market-commission-bp", "1358", 0, 10000,
         "Börse: platform commission in basis points of the net trade price (1358 = 13.58 %)"),
+    BOOL(trust_proxy, "trust-proxy", "0",
+         "behind a reverse proxy: take the client address from X-Forwarded-For and TLS from"
+         " X-Forwarded-Proto (HSTS, Secure cookies)"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

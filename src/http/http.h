@@ -10,6 +10,14 @@
  * http_redirect call and returns 0; returning -1 without answering gives 500.
  * Every answer is counted in /metrics and written to the access log.
  *
+ * Security headers on every answer (unless the handler set its own):
+ * Content-Security-Policy without 'unsafe-inline' (scripts and styles from files)
+ * and frame-ancestors 'none' (ROUTE_EMBED: *), X-Frame-Options DENY (not for
+ * ROUTE_EMBED), X-Content-Type-Options nosniff, Referrer-Policy
+ * strict-origin-when-cross-origin, Cross-Origin-Opener-Policy same-origin,
+ * Permissions-Policy (no camera, microphone, geolocation), and
+ * Strict-Transport-Security when the request came over TLS.
+ *
  * Errors: API routes (path under /api/) answer application/problem+json
  * (RFC 9457) with "type", "title", "status", "detail", "code" and, for
  * validation, "errors": [{"field","code","detail"}]; other routes get an HTML
@@ -88,6 +96,7 @@ struct http_req {
   const char *param_names[HTTP_MAX_PARAMS];
   const char *param_values[HTTP_MAX_PARAMS];
   bool is_api; /* errors as problem+json */
+  bool tls;    /* reached us over TLS (opts.tls, or a trusted proxy's X-Forwarded-Proto) */
   int64_t started_us;
 
   /* Set by the `before` hook (auth/tenant middleware). */
@@ -175,6 +184,8 @@ struct http_server_opts {
   http_before_fn before;
   http_error_page_fn error_page;
   const char *static_dir; /* served under /static/ (NULL = none) */
+  bool tls;               /* the public URL is https: every answer carries HSTS */
+  bool trust_proxy;       /* believe X-Forwarded-For (last hop) and X-Forwarded-Proto */
 };
 
 struct http_server *http_server_start(const struct http_server_opts *o, struct err *e);

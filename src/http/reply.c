@@ -19,11 +19,11 @@
 static const char DEFAULT_CSP[] =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-
-/* Routes flagged ROUTE_EMBED (the stock widget in an iframe on a dealer's site). */
+/* ROUTE_EMBED: the same, but any site may frame it (a dealer's own website) */
 static const char EMBED_CSP[] =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors *; base-uri 'self'; form-action 'self'";
+static const char HSTS[] = "max-age=31536000; includeSubDomains";
 
 /* ---- headers ---- */
 
@@ -532,6 +532,12 @@ int http_resp_queue(struct http_req *req, struct MHD_Connection *c)
     add(m, "X-Frame-Options", "DENY");
   if (!has_header(r, "Content-Security-Policy"))
     add(m, "Content-Security-Policy", embed ? EMBED_CSP : DEFAULT_CSP);
+  if (!has_header(r, "Cross-Origin-Opener-Policy"))
+    add(m, "Cross-Origin-Opener-Policy", "same-origin");
+  if (!has_header(r, "Permissions-Policy"))
+    add(m, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  if (req->tls && !has_header(r, "Strict-Transport-Security"))
+    add(m, "Strict-Transport-Security", HSTS);
   if (req->request_id)
     add(m, "X-Request-Id", req->request_id);
   if (r->allow && (r->status == 405 || req->m == HTTP_OPTIONS) && !has_header(r, "Allow"))

@@ -133,6 +133,22 @@ static const char *client_ip(struct arena *a, struct MHD_Connection *c)
   return arena_strdup(a, buf);
 }
 
+/* The last address of an X-Forwarded-For list (the one our proxy saw), when it looks
+ * like an IPv4 or IPv6 address; NULL otherwise. */
+static const char *forwarded_ip(struct arena *a, const char *xff)
+{
+  if (!xff)
+    return NULL;
+  const char *last = strrchr(xff, ',');
+  last = last ? last + 1 : xff;
+  while (*last == ' ' || *last == '\t')
+    last++;
+  size_t n = strcspn(last, " \t");
+  if (n == 0 || n > 45 || strspn(last, "0123456789abcdefABCDEF:.") < n)
+    return NULL;
+  return arena_strndup(a, last, n);
+}
+
 /* An incoming X-Request-Id is kept when it is 1..64 of [A-Za-z0-9._-]. */
 static bool request_id_ok(const char *s)
 {
@@ -288,6 +304,16 @@ static enum MHD_Result start_request(struct http_server *s, struct http_req *req
   req->method = arena_strdup(req->a, method);
   req->m = http_method_parse(method);
   req->client_ip = client_ip(req->a, c);
+  req->tls = s->o.tls;
+  if (s->o.trust_proxy) {
+    const char *ip =
+        forwarded_ip(req->a, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For"));
+    if (ip)
+      req->client_ip = ip;
+    const char *proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    if (proto && strcasecmp(proto, "https") == 0)
+      req->tls = true;
+  }
   req->body = "";
   const char *rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
   if (request_id_ok(rid)) {

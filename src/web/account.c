@@ -87,6 +87,9 @@ static int tx_signup(db_conn *c, void *arg, struct err *e)
   }
   if (tenant_store_create(c, &x->t, e) < 0)
     return -1;
+  /* from here on the transaction works for the new dealer (row-level security) */
+  if (auth_tx_act_as(c, x->t.id, e) < 0)
+    return -1;
   x->u.tenant_id = x->t.id;
   if (auth_user_create(c, x->a, &x->u, x->password, e) < 0)
     return -1;

@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,33 +39,55 @@ const char *web_session_cookie_name(void)
   return str_starts(cfg.base_url, "https://") ? "__Host-cc24_session" : "cc24_session";
 }
 
-static void set_session_cookie(struct http_req *req, const char *value, int max_age)
+/* ---- login / logout ---- */
+
+static bool tls_of(struct http_req *req)
 {
-  bool tls = str_starts(cfg.base_url, "https://");
+  return req->tls || str_starts(cfg.base_url, "https://");
+}
+
+void web_set_session_cookie(struct http_req *req, const char *value, int max_age)
+{
   http_set_cookie(req, web_session_cookie_name(), value,
                   arena_printf(req->a, "Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", max_age,
-                               tls ? "; Secure" : ""));
+                               tls_of(req) ? "; Secure" : ""));
+}
+
+/* The pending second login step: its own short-lived cookie, never a session. */
+static const char *challenge_cookie_name(void)
+{
+  return str_starts(cfg.base_url, "https://") ? "__Host-cc24_login" : "cc24_login";
+}
+
+static void set_challenge_cookie(struct http_req *req, const char *value, int max_age)
+{
+  http_set_cookie(req, challenge_cookie_name(), value,
+                  arena_printf(req->a, "Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", max_age,
+                               tls_of(req) ? "; Secure" : ""));
 }
 
 /* A local path to return to after login ("/dashboard"), never another host. */
 static const char *safe_next(const char *next)
 {
-  if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+  if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n") ||
+      strlen(next) > 500)
     return "/dashboard";
   return next;
 }
 
-/* ---- login / logout ---- */
-
 static int render_login(struct http_req *req, int status, const char *email, const char *error)
 {
   json_t *ctx = web_context(req);
-  json_object_set_new(ctx, "email", json_string(email ? email : ""));
+  json_object_set_new(
+      ctx, "email",
+      json_string(email && utf8_valid(email, strlen(email)) && strlen(email) <= 254 ? email : ""));
   json_object_set_new(ctx, "next",
                       json_string(safe_next(http_query(req, "next") ? http_query(req, "next")
                                                                     : http_form(req, "next"))));
   if (error)
     json_object_set_new(ctx, "error", json_string(error));
+  const char *out = http_query(req, "abgemeldet");
+  json_object_set_new(ctx, "logged_out_everywhere", json_boolean(out && !strcmp(out, "ueberall")));
   return web_render(req, status, "login", ctx);
 }
 
@@ -77,19 +100,29 @@ int web_login_page(struct http_req *req)
 
 struct login_arg {
   struct arena *a;
-  const char *email, *password, *ip;
+  const char *email, *password, *ip, *next;
   struct auth_user u;
   int found;
   bool ok;
-  char *token;
+  char *token;     /* the new session */
+  char *challenge; /* or the pending second step */
 };
 
 /* A hash to verify against when the address is unknown, so both answers take as long. */
 static char dummy_hash[AUTH_HASH_MAX];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy_hash(void)
+{
+  struct err e;
+  auth_password_hash("cc24-timing-equaliser", dummy_hash, &e);
+}
 
 static int tx_login(db_conn *c, void *arg, struct err *e)
 {
   struct login_arg *x = arg;
+  /* finds the account before anyone knows the dealer; the transaction then acts
+   * for the account's dealer (row-level security) */
   x->found = auth_user_by_email(c, x->a, x->email, &x->u, e);
   if (x->found < 0)
     return -1;
@@ -105,28 +138,169 @@ static int tx_login(db_conn *c, void *arg, struct err *e)
   if (auth_password_needs_rehash(x->u.password_hash) &&
       auth_user_set_password(c, x->u.id, x->password, e) < 0)
     return -1;
-  if (session_create(c, x->a, &x->u, &x->token, e) < 0)
+  if (x->u.totp_enabled_at > 0) {
+    /* the password alone opens nothing: the session comes after the code */
+    if (auth_challenge_create(c, x->a, &x->u, x->next, &x->challenge, e) < 0)
+      return -1;
+    return auth_audit(c, x->u.tenant_id, x->u.id, "login.password", "second factor pending", x->ip,
+                      e);
+  }
+  if (session_create(c, x->a, &x->u, &x->token, NULL, e) < 0)
     return -1;
   return auth_audit(c, x->u.tenant_id, x->u.id, "login", "password", x->ip, e);
 }
 
+static int tx_end_session(db_conn *c, void *arg, struct err *e)
+{
+  struct session s;
+  struct arena *a = arena_new(0);
+  /* the cookie may belong to another dealer's session: look it up (which switches the
+   * transaction to its dealer) before ending it */
+  int rc = session_lookup(c, a, arg, &s, e);
+  if (rc == 1)
+    rc = session_destroy(c, arg, e);
+  arena_free(a);
+  return rc < 0 ? -1 : 0;
+}
+
+/* Whatever session cookie came with a login is ended first: a session planted in the
+ * browser before the login (fixation) never becomes the logged-in one. */
+static void end_presented_session(struct http_req *req)
+{
+  const char *old = http_cookie(req, web_session_cookie_name());
+  struct err e = {0};
+  if (old && *old && db_tx(app_of(req)->db, 0, DB_WRITE, tx_end_session, (void *)old, &e) < 0)
+    log_warn("login: could not end the presented session: %s", e.msg);
+}
+
 int web_login_post(struct http_req *req)
 {
-  if (!dummy_hash[0]) {
-    struct err e;
-    auth_password_hash("cc24-timing-equaliser", dummy_hash, &e);
-  }
+  pthread_once(&dummy_once, make_dummy_hash);
   const char *email = http_form(req, "email"), *password = http_form(req, "password");
   if (!email || !password || !*email || !*password)
     return render_login(req, 422, email, i18n_get(req->locale, "auth.missing"));
-  struct login_arg x = {.a = req->a, .email = email, .password = password, .ip = req->client_ip};
+  if (strlen(password) > 1000)
+    return render_login(req, 401, email, i18n_get(req->locale, "auth.failed"));
+  struct login_arg x = {.a = req->a,
+                        .email = email,
+                        .password = password,
+                        .ip = req->client_ip,
+                        .next = safe_next(http_form(req, "next"))};
   struct err e = {0};
   if (db_tx(app_of(req)->db, 0, DB_WRITE, tx_login, &x, &e) < 0)
     return http_problem_err(req, &e);
   if (!x.ok)
     return render_login(req, 401, email, i18n_get(req->locale, "auth.failed"));
-  set_session_cookie(req, x.token, SESSION_ABSOLUTE_SECONDS);
-  return http_redirect(req, 303, safe_next(http_form(req, "next")));
+  end_presented_session(req);
+  if (x.challenge) {
+    set_challenge_cookie(req, x.challenge, AUTH_CHALLENGE_TTL);
+    return http_redirect(req, 303, "/anmelden/code");
+  }
+  web_set_session_cookie(req, x.token, SESSION_ABSOLUTE_SECONDS);
+  return http_redirect(req, 303, x.next);
+}
+
+/* ---- the second step: a code from the authenticator app or a recovery code ---- */
+
+static int render_code(struct http_req *req, int status, const char *error)
+{
+  json_t *ctx = web_context(req);
+  if (error)
+    json_object_set_new(ctx, "error", json_string(error));
+  return web_render(req, status, "login_code", ctx);
+}
+
+struct code_arg {
+  struct arena *a;
+  const char *challenge, *code, *ip;
+  const char *next;
+  int found, attempts;
+  bool ok, recovery;
+  struct auth_user u;
+  char *token;
+};
+
+static int tx_code_page(db_conn *c, void *arg, struct err *e)
+{
+  struct code_arg *x = arg;
+  int64_t uid;
+  x->found = auth_challenge_get(c, x->a, x->challenge, &uid, &x->next, &x->attempts, e);
+  return x->found < 0 ? -1 : 0;
+}
+
+int web_login_code_page(struct http_req *req)
+{
+  struct code_arg x = {.a = req->a, .challenge = http_cookie(req, challenge_cookie_name())};
+  struct err e = {0};
+  if (!x.challenge || db_tx(app_of(req)->db, 0, DB_READ, tx_code_page, &x, &e) < 0 || !x.found) {
+    if (e.code)
+      return http_problem_err(req, &e);
+    return http_redirect(req, 303, "/anmelden");
+  }
+  return render_code(req, 200, NULL);
+}
+
+static int tx_code(db_conn *c, void *arg, struct err *e)
+{
+  struct code_arg *x = arg;
+  int64_t uid = 0;
+  x->found = auth_challenge_get(c, x->a, x->challenge, &uid, &x->next, &x->attempts, e);
+  if (x->found <= 0)
+    return x->found;
+  int rc = auth_user_get(c, x->a, uid, &x->u, e);
+  if (rc < 0)
+    return -1;
+  if (rc == 1 && !x->u.disabled) {
+    /* six digits are a code from the app; anything else may be a recovery code */
+    size_t digits = 0, n = 0;
+    for (const char *p = x->code; *p; p++, n++)
+      digits += (*p >= '0' && *p <= '9');
+    bool app_code = digits == 6 && n <= 8;
+    rc = app_code ? auth_totp_accept(c, x->a, uid, x->code, time_now(), e)
+                  : auth_recovery_use(c, uid, x->code, e);
+    if (rc < 0)
+      return -1;
+    x->ok = rc == 1;
+    x->recovery = !app_code;
+  }
+  if (!x->ok) {
+    x->attempts = auth_challenge_fail(c, x->challenge, e);
+    if (x->attempts < 0)
+      return -1;
+    return auth_audit(c, x->u.tenant_id, uid, "login.failed", "second factor", x->ip, e);
+  }
+  if (auth_challenge_delete(c, x->challenge, e) < 0 ||
+      session_create(c, x->a, &x->u, &x->token, NULL, e) < 0)
+    return -1;
+  return auth_audit(c, x->u.tenant_id, uid, "login", x->recovery ? "recovery code" : "totp", x->ip,
+                    e);
+}
+
+int web_login_code_post(struct http_req *req)
+{
+  const char *code = http_form(req, "code");
+  struct code_arg x = {.a = req->a,
+                       .challenge = http_cookie(req, challenge_cookie_name()),
+                       .code = code && strlen(code) <= 40 ? code : "",
+                       .ip = req->client_ip};
+  struct err e = {0};
+  if (!x.challenge || db_tx(app_of(req)->db, 0, DB_WRITE, tx_code, &x, &e) < 0 || !x.found) {
+    if (e.code)
+      return http_problem_err(req, &e);
+    set_challenge_cookie(req, "", 0);
+    return render_login(req, 401, "", i18n_get(req->locale, "twofa.expired"));
+  }
+  if (!x.ok) {
+    if (x.attempts >= AUTH_CHALLENGE_ATTEMPTS) {
+      set_challenge_cookie(req, "", 0);
+      return render_login(req, 401, "", i18n_get(req->locale, "twofa.too_many"));
+    }
+    return render_code(req, 401, i18n_get(req->locale, "twofa.wrong_code"));
+  }
+  set_challenge_cookie(req, "", 0);
+  end_presented_session(req);
+  web_set_session_cookie(req, x.token, SESSION_ABSOLUTE_SECONDS);
+  return http_redirect(req, 303, safe_next(x.next));
 }
 
 struct logout_arg {
@@ -153,13 +327,13 @@ int web_logout(struct http_req *req)
   struct err e = {0};
   if (x.token && db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_logout, &x, &e) < 0)
     return http_problem_err(req, &e);
-  set_session_cookie(req, "", 0);
-  return http_redirect(req, 303, "/");
+  web_set_session_cookie(req, "", 0);
+  return http_redirect(req, 303, x.everywhere ? "/anmelden?abgemeldet=ueberall" : "/");
 }
 
 /* ---- dashboard ---- */
 
-static json_t *dash_context(struct http_req *req)
+json_t *web_dash_context(struct http_req *req)
 {
   json_t *ctx = web_context(req);
   const struct session *s = req->session;
@@ -169,29 +343,74 @@ static json_t *dash_context(struct http_req *req)
                                   : s                      ? s->email
                                                            : ""));
   json_object_set_new(ctx, "dealer", json_string(req->tenant_slug ? req->tenant_slug : ""));
+  json_object_set_new(ctx, "is_owner", json_boolean(req->role >= ROLE_OWNER));
+  /* the dashboard navigation marks the page the user is on */
+  const char *p = req->path ? req->path : "";
+  const char *sections[] = {"overview", "vehicles", "finance", "team",
+                            "tokens",   "audit",    "account"};
+  const char *prefixes[] = {"/dashboard",      "/dashboard/fahrzeuge",  "/dashboard/finanzierung",
+                            "/dashboard/team", "/dashboard/api-tokens", "/dashboard/protokoll",
+                            "/dashboard/konto"};
+  int best = -1;
+  size_t best_len = 0;
+  for (int i = 0; i < 7; i++) {
+    size_t n = strlen(prefixes[i]);
+    if (!strncmp(p, prefixes[i], n) && (p[n] == 0 || p[n] == '/') && n > best_len) {
+      best = i;
+      best_len = n;
+    }
+  }
+  json_t *nav = json_object();
+  if (best >= 0)
+    json_object_set_new(nav, sections[best], json_true());
+  json_object_set_new(ctx, "nav_on", nav);
   return ctx;
 }
+
+#define PAGE_SIZE  25
+#define VIEWS_DAYS 30
+
+/* Inventory sort orders: the query parameter and its ORDER BY (whitelisted). */
+static const struct {
+  const char *key, *order;
+} sorts[] = {
+    {"updated", "v.updated_at DESC, v.id DESC"},
+    {"newest", "v.created_at DESC, v.id DESC"},
+    {"oldest", "v.created_at ASC, v.id ASC"},
+    {"price_asc", "v.price_cents ASC, v.id ASC"},
+    {"price_desc", "v.price_cents DESC, v.id DESC"},
+    {"mileage", "v.mileage_km ASC, v.id ASC"},
+    {"views", "views DESC, v.id DESC"},
+    {"title", "v.make ASC, v.model ASC, v.id ASC"},
+};
+
+struct row {
+  char *id, *make, *model, *variant, *status;
+  int64_t price, mileage, created, views;
+};
 
 struct kpi_arg {
   struct arena *a;
   int64_t tenant_id;
   int64_t counts[STATUS__COUNT];
-  int64_t avg_days, stock_value;
-  struct vehicle *list;
+  int64_t avg_days, stock_value, views;
+  struct row *rows;
   int n;
   int64_t total;
-  const char *status;
+  const char *status, *q;
+  int sort;
   int page;
 };
 
 static int tx_dashboard(db_conn *c, void *arg, struct err *e)
 {
   struct kpi_arg *k = arg;
+  int64_t now = time_now(), since = now / 86400 - VIEWS_DAYS;
   db_stmt *st = db_query(c,
                          "SELECT status, COUNT(*), COALESCE(SUM(price_cents), 0),"
                          " COALESCE(SUM($2 - created_at), 0) FROM vehicles WHERE tenant_id = $1"
                          " GROUP BY status",
-                         DB_PARAMS(db_i64(k->tenant_id), db_i64(time_now())), e);
+                         DB_PARAMS(db_i64(k->tenant_id), db_i64(now)), e);
   if (!st)
     return -1;
   char *status;
@@ -213,17 +432,132 @@ static int tx_dashboard(db_conn *c, void *arg, struct err *e)
   db_finish(st);
   if (rc < 0)
     return -1;
-  k->avg_days = online ? age_sum / online / 86400 : 0;
-  return vehicle_store_list(c, k->a, k->tenant_id, k->status, k->page, 25, &k->list, &k->n,
-                            &k->total, e);
+  k->avg_days = online ? money_div_round(age_sum, online * 86400) : 0;
+  if (db_query_one(c, NULL,
+                   "SELECT COALESCE(SUM(views), 0) FROM vehicle_views WHERE tenant_id = $1"
+                   " AND day > $2",
+                   DB_PARAMS(db_i64(k->tenant_id), db_i64(since)), DB_ROW(db_out_i64(&k->views)),
+                   e) < 0)
+    return -1;
+
+  /* the inventory table: filter by status, search words (each must be in the search
+   * text: make, model, variant, folded), sort, page */
+  struct buf where;
+  buf_init(&where, k->a);
+  struct db_param p[16];
+  int np = 0;
+  p[np++] = db_i64(k->tenant_id);
+  p[np++] = db_i64(since);
+  buf_puts(&where, "v.tenant_id = $1");
+  if (k->status) {
+    p[np] = db_text(k->status);
+    buf_printf(&where, " AND v.status = $%d", ++np);
+  }
+  char *words = k->q ? str_search_text(k->a, k->q) : NULL;
+  for (char *save = NULL, *w = words ? strtok_r(words, " ", &save) : NULL; w && np < 12;
+       w = strtok_r(NULL, " ", &save)) {
+    p[np] = db_text(arena_printf(k->a, "%%%s%%", w));
+    buf_printf(&where, " AND v.search_text LIKE $%d", ++np);
+  }
+  p[np] = (struct db_param){.t = DB_T_END};
+  /* the count binds the same parameters; $2 (the views window) is only typed here */
+  if (db_query_one(c, NULL,
+                   arena_printf(k->a,
+                                "SELECT COUNT(*) FROM vehicles v WHERE %s"
+                                " AND CAST($2 AS BIGINT) IS NOT NULL",
+                                buf_cstr(&where)),
+                   p, DB_ROW(db_out_i64(&k->total)), e) < 0)
+    return -1;
+  p[np] = db_i64(PAGE_SIZE);
+  p[np + 1] = db_i64((int64_t)(k->page - 1) * PAGE_SIZE);
+  p[np + 2] = (struct db_param){.t = DB_T_END};
+  const char *sql = arena_printf(
+      k->a,
+      "SELECT v.public_id, v.make, v.model, v.variant, v.status, v.price_cents, v.mileage_km,"
+      " v.created_at, COALESCE(w.views, 0) AS views FROM vehicles v LEFT JOIN"
+      " (SELECT vehicle_id, SUM(views) AS views FROM vehicle_views WHERE tenant_id = $1"
+      " AND day > $2 GROUP BY vehicle_id) w ON w.vehicle_id = v.id"
+      " WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d",
+      buf_cstr(&where), sorts[k->sort].order, np + 1, np + 2);
+  st = db_query(c, sql, p, e);
+  if (!st)
+    return -1;
+  k->rows = arena_calloc(k->a, PAGE_SIZE, sizeof *k->rows);
+  struct row r;
+  while (k->n < PAGE_SIZE &&
+         (rc = db_next(st, k->a,
+                       DB_ROW(db_out_text(&r.id), db_out_text(&r.make), db_out_text(&r.model),
+                              db_out_text(&r.variant), db_out_text(&r.status), db_out_i64(&r.price),
+                              db_out_i64(&r.mileage), db_out_i64(&r.created), db_out_i64(&r.views)),
+                       e)) == 1)
+    k->rows[k->n++] = r;
+  db_finish(st);
+  return rc < 0 ? -1 : 0;
 }
 
-int web_dashboard(struct http_req *req)
+/* 140625 → "140.625" (German) or "140,625" (English). */
+static const char *thousands(struct arena *a, int64_t n, const char *locale)
 {
+  char digits[32], out[48];
+  snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
+  size_t len = strlen(digits), o = 0;
+  if (n < 0)
+    out[o++] = '-';
+  for (size_t i = 0; i < len; i++) {
+    if (i && (len - i) % 3 == 0)
+      out[o++] = locale && !strcmp(locale, "en") ? ',' : '.';
+    out[o++] = digits[i];
+  }
+  out[o] = 0;
+  return arena_strdup(a, out);
+}
+
+/* "/dashboard?status=…&q=…&sort=…" with one parameter changed (page reset unless given). */
+static const char *dash_url(struct http_req *req, const struct kpi_arg *k, const char *sort,
+                            int page)
+{
+  struct buf b;
+  buf_init(&b, req->a);
+  buf_puts(&b, "/dashboard?sort=");
+  buf_puts(&b, sort ? sort : sorts[k->sort].key);
+  if (k->status)
+    buf_printf(&b, "&status=%s", k->status);
+  if (k->q && *k->q) {
+    buf_puts(&b, "&q=");
+    buf_append_urlenc(&b, k->q, strlen(k->q));
+  }
+  if (page > 1)
+    buf_printf(&b, "&page=%d", page);
+  return buf_cstr(&b);
+}
+
+static json_t *status_options(struct http_req *req, const char *selected)
+{
+  json_t *arr = json_array();
+  for (int i = 0; i < STATUS__COUNT; i++)
+    json_array_append_new(
+        arr, json_pack("{s:s,s:s,s:b}", "value", vehicle_enum_status.values[i], "label",
+                       enum_label(&vehicle_enum_status, i, req->locale), "selected",
+                       selected && !strcmp(selected, vehicle_enum_status.values[i])));
+  return arr;
+}
+
+/* The overview page: KPIs and the inventory table. bulk_error / bulk: a refused bulk
+ * price change is shown again with its message and what the user typed. */
+static int render_dashboard(struct http_req *req, int status, const char *bulk_error)
+{
+  web_views_flush(req);
   struct kpi_arg k = {.a = req->a, .tenant_id = req->tenant_id, .page = 1};
   const char *st = http_query(req, "status");
   if (st && enum_parse(&vehicle_enum_status, st) >= 0)
     k.status = st;
+  const char *q = http_query(req, "q");
+  if (q && *q && strlen(q) <= 100 && utf8_valid(q, strlen(q)))
+    k.q = q;
+  const char *so = http_query(req, "sort");
+  for (size_t i = 0; so && i < sizeof sorts / sizeof sorts[0]; i++)
+    if (!strcmp(so, sorts[i].key))
+      k.sort = (int)i;
   int64_t page;
   const char *ps = http_query(req, "page");
   if (ps && str_to_i64(ps, &page) && page >= 1 && page <= 10000)
@@ -231,41 +565,306 @@ int web_dashboard(struct http_req *req)
   struct err e = {0};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_dashboard, &k, &e) < 0)
     return http_problem_err(req, &e);
-  json_t *ctx = dash_context(req);
+  json_t *ctx = web_dash_context(req);
   char s[64];
+  int64_t now = time_now();
   json_object_set_new(ctx, "online",
                       json_integer(k.counts[STATUS_PUBLISHED] + k.counts[STATUS_RESERVED]));
   json_object_set_new(ctx, "drafts", json_integer(k.counts[STATUS_DRAFT]));
   json_object_set_new(ctx, "reserved", json_integer(k.counts[STATUS_RESERVED]));
   json_object_set_new(ctx, "sold", json_integer(k.counts[STATUS_SOLD]));
   json_object_set_new(ctx, "avg_days", json_integer(k.avg_days));
+  json_object_set_new(ctx, "views", json_string(thousands(req->a, k.views, req->locale)));
   money_format_euros(k.stock_value, s, sizeof s);
   json_object_set_new(ctx, "stock_value", json_string(s));
   json_t *rows = json_array();
   for (int i = 0; i < k.n; i++) {
-    struct vehicle *v = &k.list[i];
+    struct row *v = &k.rows[i];
     json_t *r = json_object();
-    json_object_set_new(r, "id", json_string(v->public_id));
+    int stv = enum_parse(&vehicle_enum_status, v->status);
+    json_object_set_new(r, "id", json_string(v->id));
     json_object_set_new(r, "title", json_string(arena_printf(req->a, "%s %s", v->make, v->model)));
-    json_object_set_new(r, "variant", json_string(v->variant));
-    money_format_euros(v->price_cents, s, sizeof s);
+    json_object_set_new(r, "variant", json_string(v->variant ? v->variant : ""));
+    money_format_euros(v->price, s, sizeof s);
     json_object_set_new(r, "price", json_string(s));
-    json_object_set_new(r, "status", json_string(enum_value(&vehicle_enum_status, v->status)));
+    json_object_set_new(r, "status", json_string(v->status));
     json_object_set_new(r, "status_label",
-                        json_string(enum_label(&vehicle_enum_status, v->status, req->locale)));
-    json_object_set_new(r, "mileage", json_integer(v->mileage_km));
-    json_object_set_new(r, "published", json_boolean(v->status == STATUS_PUBLISHED));
-    json_object_set_new(r, "draft", json_boolean(v->status == STATUS_DRAFT));
+                        json_string(enum_label(&vehicle_enum_status, stv, req->locale)));
+    json_object_set_new(r, "mileage", json_string(thousands(req->a, v->mileage, req->locale)));
+    json_object_set_new(r, "days", json_integer((now - v->created) / 86400));
+    json_object_set_new(r, "views", json_string(thousands(req->a, v->views, req->locale)));
+    json_object_set_new(r, "published", json_boolean(stv == STATUS_PUBLISHED));
+    json_object_set_new(r, "reserved", json_boolean(stv == STATUS_RESERVED));
+    json_object_set_new(r, "draft", json_boolean(stv == STATUS_DRAFT));
     json_array_append_new(rows, r);
   }
   json_object_set_new(ctx, "rows", rows);
   json_object_set_new(ctx, "total", json_integer(k.total));
+  json_object_set_new(ctx, "filtered", json_boolean(k.status || k.q));
+  int pages = (int)((k.total + PAGE_SIZE - 1) / PAGE_SIZE);
+  json_object_set_new(ctx, "page", json_integer(k.page));
+  json_object_set_new(ctx, "pages", json_integer(pages > 0 ? pages : 1));
   if (k.page > 1)
-    json_object_set_new(ctx, "prev", json_integer(k.page - 1));
-  if ((int64_t)k.page * 25 < k.total)
-    json_object_set_new(ctx, "next", json_integer(k.page + 1));
-  json_object_set_new(ctx, "status_filter", json_string(k.status ? k.status : ""));
-  return web_render(req, 200, "dashboard", ctx);
+    json_object_set_new(ctx, "prev_url", json_string(dash_url(req, &k, NULL, k.page - 1)));
+  if (k.page < pages)
+    json_object_set_new(ctx, "next_url", json_string(dash_url(req, &k, NULL, k.page + 1)));
+  /* sortable column headers: a second click on price reverses it */
+  json_t *sort = json_object();
+  const char *cur = sorts[k.sort].key;
+  json_object_set_new(sort, "title", json_string(dash_url(req, &k, "title", 1)));
+  json_object_set_new(
+      sort, "price",
+      json_string(dash_url(req, &k, !strcmp(cur, "price_asc") ? "price_desc" : "price_asc", 1)));
+  json_object_set_new(sort, "mileage", json_string(dash_url(req, &k, "mileage", 1)));
+  json_object_set_new(sort, "days", json_string(dash_url(req, &k, "oldest", 1)));
+  json_object_set_new(sort, "views", json_string(dash_url(req, &k, "views", 1)));
+  json_object_set_new(ctx, "sort_url", sort);
+  json_t *sort_on = json_object();
+  json_object_set_new(sort_on, cur, json_true());
+  json_object_set_new(ctx, "sort_on", sort_on);
+  json_t *sort_opts = json_array();
+  for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++)
+    json_array_append_new(
+        sort_opts,
+        json_pack("{s:s,s:s,s:b}", "value", sorts[i].key, "label",
+                  i18n_get(req->locale, arena_printf(req->a, "inventory.sort_%s", sorts[i].key)),
+                  "selected", (int)i == k.sort));
+  json_object_set_new(ctx, "sort_options", sort_opts);
+  json_object_set_new(ctx, "statuses", status_options(req, k.status));
+  json_object_set_new(ctx, "q", json_string(k.q ? k.q : ""));
+  json_object_set_new(ctx, "current_sort", json_string(cur));
+  json_object_set_new(ctx, "back", json_string(dash_url(req, &k, NULL, k.page)));
+  json_object_set_new(ctx, "saved", json_boolean(http_query(req, "saved") != NULL));
+  const char *changed = http_query(req, "geaendert");
+  int64_t nchanged;
+  if (changed && str_to_i64(changed, &nchanged) && nchanged >= 0)
+    json_object_set_new(ctx, "bulk_done", json_integer(nchanged));
+  if (bulk_error) {
+    json_object_set_new(ctx, "bulk_error", json_string(bulk_error));
+    const char *mode = http_form(req, "mode"), *value = http_form(req, "value");
+    json_object_set_new(ctx, "bulk_value", json_string(value && strlen(value) < 40 ? value : ""));
+    json_object_set_new(ctx, "bulk_amount", json_boolean(mode && !strcmp(mode, "amount")));
+    /* the ticked vehicles stay ticked */
+    const char **names, **values;
+    int n = http_form_pairs(req, &names, &values);
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+      json_t *r = json_array_get(rows, i);
+      for (int j = 0; j < n; j++)
+        if (!strcmp(names[j], "ids") &&
+            !strcmp(values[j], json_string_value(json_object_get(r, "id"))))
+          json_object_set_new(r, "checked", json_true());
+    }
+  }
+  return web_render(req, status, "dashboard", ctx);
+}
+
+int web_dashboard(struct http_req *req)
+{
+  return render_dashboard(req, 200, NULL);
+}
+
+/* ---- bulk price change ---- */
+
+#define BULK_MAX 100
+
+/* "5", "-2,5", "+12.75" percent as basis points (two decimals at most). */
+static bool parse_percent_bp(const char *s, int64_t *bp)
+{
+  if (!s)
+    return false;
+  while (*s == ' ')
+    s++;
+  int sign = 1;
+  if (*s == '+' || *s == '-')
+    sign = *s++ == '-' ? -1 : 1;
+  int64_t whole = 0, frac = 0;
+  int nd = 0, nf = 0;
+  for (; *s >= '0' && *s <= '9' && nd < 4; s++, nd++)
+    whole = whole * 10 + (*s - '0');
+  if (*s == ',' || *s == '.') {
+    s++;
+    for (; *s >= '0' && *s <= '9' && nf < 2; s++, nf++)
+      frac = frac * 10 + (*s - '0');
+    if (nf == 1)
+      frac *= 10;
+  }
+  while (*s == ' ' || *s == '%')
+    s++;
+  if (*s || (nd == 0 && nf == 0))
+    return false;
+  *bp = sign * (whole * 100 + frac);
+  return true;
+}
+
+/* A signed amount in euros ("-500", "+1.000,50") as cents. */
+static bool parse_amount(const char *s, int64_t *cents)
+{
+  if (!s)
+    return false;
+  while (*s == ' ')
+    s++;
+  int sign = 1;
+  if (*s == '+' || *s == '-')
+    sign = *s++ == '-' ? -1 : 1;
+  char buf[40];
+  snprintf(buf, sizeof buf, "%s", s);
+  size_t n = strlen(buf);
+  while (n && (buf[n - 1] == ' ' || (unsigned char)buf[n - 1] >= 0x80))
+    buf[--n] = 0; /* "500 €" */
+  if (money_parse_euros(buf, cents) < 0)
+    return false;
+  *cents *= sign;
+  return true;
+}
+
+struct bulk_arg {
+  struct arena *a;
+  int64_t tenant_id, user_id;
+  const char **ids;
+  int nids;
+  bool amount;
+  int64_t value; /* bp or cents */
+  struct vehicle *v;
+  int nv;
+  const char *bad; /* the vehicle whose new price is out of range */
+  const char *ip;
+};
+
+/* The new price: percent changes are rounded half away from zero to the cent. */
+static int64_t new_price(const struct bulk_arg *x, int64_t cents)
+{
+  return x->amount ? cents + x->value : cents + money_apply_bp(cents, x->value);
+}
+
+static int tx_bulk(db_conn *c, void *arg, struct err *e)
+{
+  struct bulk_arg *x = arg;
+  x->v = arena_calloc(x->a, (size_t)x->nids, sizeof *x->v);
+  for (int i = 0; i < x->nids; i++) {
+    struct vehicle *v = &x->v[x->nv];
+    vehicle_init(v);
+    int rc = vehicle_store_get(c, x->a, x->tenant_id, x->ids[i], v, e);
+    if (rc < 0)
+      return -1;
+    if (rc == 0)
+      continue; /* not this dealer's: nothing to change, nothing to reveal */
+    int64_t p = new_price(x, v->price_cents);
+    if (p < 100 || p > 100000000000LL) {
+      x->bad = arena_printf(x->a, "%s %s", v->make, v->model);
+      return err_set_field(e, CC24_E_VALIDATION, "value", "price out of range");
+    }
+    v->price_cents = p;
+    if (vehicle_store_update(c, x->a, v, e) < 0)
+      return -1;
+    char payload[24];
+    snprintf(payload, sizeof payload, "%lld", (long long)v->id);
+    if (db_notify(c, "cc24_vehicles", payload, e) < 0)
+      return -1;
+    x->nv++;
+  }
+  char detail[96];
+  snprintf(detail, sizeof detail, "%d vehicles, %s %lld", x->nv, x->amount ? "cents" : "bp",
+           (long long)x->value);
+  return auth_audit(c, x->tenant_id, x->user_id, "inventory.bulk_price", detail, x->ip, e);
+}
+
+int web_bulk_price(struct http_req *req)
+{
+  struct bulk_arg x = {.a = req->a,
+                       .tenant_id = req->tenant_id,
+                       .user_id = req->user_id,
+                       .ip = req->client_ip,
+                       .ids = arena_calloc(req->a, BULK_MAX, sizeof(char *))};
+  const char **names, **values;
+  int n = http_form_pairs(req, &names, &values);
+  for (int i = 0; i < n; i++)
+    if (!strcmp(names[i], "ids") && id_valid(values[i])) {
+      bool dup = false;
+      for (int j = 0; j < x.nids; j++)
+        dup |= !strcmp(x.ids[j], values[i]);
+      if (!dup && x.nids < BULK_MAX)
+        x.ids[x.nids++] = values[i];
+    }
+  const char *mode = http_form(req, "mode");
+  x.amount = mode && !strcmp(mode, "amount");
+  const char *value = http_form(req, "value");
+  const char *loc = req->locale;
+  if (!x.nids)
+    return render_dashboard(req, 422, i18n_get(loc, "inventory.bulk_none"));
+  if (x.amount ? !parse_amount(value, &x.value) || x.value == 0 || x.value < -100000000000LL ||
+                     x.value > 100000000000LL
+               : !parse_percent_bp(value, &x.value) || x.value == 0 || x.value < -9000 ||
+                     x.value > 10000)
+    return render_dashboard(
+        req, 422,
+        i18n_get(loc, x.amount ? "inventory.bulk_bad_amount" : "inventory.bulk_bad_percent"));
+  struct err e = {0};
+  if (db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_bulk, &x, &e) < 0) {
+    if (e.code == CC24_E_VALIDATION && x.bad) {
+      const char *t = i18n_get(loc, "inventory.bulk_out_of_range");
+      const char *p = strstr(t, "{vehicle}");
+      return render_dashboard(
+          req, 422, p ? arena_printf(req->a, "%.*s%s%s", (int)(p - t), t, x.bad, p + 9) : t);
+    }
+    return http_problem_err(req, &e);
+  }
+  for (int i = 0; i < x.nv; i++) {
+    x.v[i].dealer = req->tenant_slug;
+    search_upsert(app_of(req)->search, &x.v[i]);
+  }
+  const char *back = http_form(req, "back");
+  if (!back || strncmp(back, "/dashboard?", 11) != 0 || strpbrk(back, "\r\n") ||
+      strstr(back, "geaendert="))
+    back = "/dashboard?";
+  return http_redirect(req, 303, arena_printf(req->a, "%s&geaendert=%d", back, x.nv));
+}
+
+/* ---- duplicate ---- */
+
+struct dup_arg {
+  struct arena *a;
+  int64_t tenant_id, user_id;
+  const char *id, *ip;
+  struct vehicle v;
+  int found;
+};
+
+static int tx_duplicate(db_conn *c, void *arg, struct err *e)
+{
+  struct dup_arg *x = arg;
+  vehicle_init(&x->v);
+  x->found = vehicle_store_get(c, x->a, x->tenant_id, x->id, &x->v, e);
+  if (x->found <= 0)
+    return x->found;
+  /* a new draft with the same data; the VIN belongs to the original car */
+  const char *from = x->v.public_id[0] ? arena_strdup(x->a, x->v.public_id) : "";
+  x->v.status = STATUS_DRAFT;
+  x->v.vin = "";
+  x->v.created_at = 0;
+  x->v.published_at = 0;
+  if (vehicle_store_insert(c, x->a, &x->v, e) < 0)
+    return -1;
+  return auth_audit(c, x->tenant_id, x->user_id, "inventory.duplicate",
+                    arena_printf(x->a, "%s → %s", from, x->v.public_id), x->ip, e);
+}
+
+int web_vehicle_duplicate(struct http_req *req)
+{
+  const char *id = http_param(req, "id");
+  if (!id_valid(id))
+    return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, NULL, NULL);
+  struct dup_arg x = {.a = req->a,
+                      .tenant_id = req->tenant_id,
+                      .user_id = req->user_id,
+                      .id = id,
+                      .ip = req->client_ip};
+  struct err e = {0};
+  if (db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_duplicate, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  if (!x.found)
+    return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, NULL, NULL);
+  return http_redirect(req, 303,
+                       arena_printf(req->a, "/dashboard/fahrzeuge/%s?kopie=1", x.v.public_id));
 }
 
 struct status_arg {
@@ -375,9 +974,10 @@ static json_t *options(struct http_req *req, const struct enum_def *en, int sele
 static int render_form(struct http_req *req, int status, const struct vehicle *v, const char *id,
                        const struct field_errors *errs, json_t *raw)
 {
-  json_t *ctx = dash_context(req);
+  json_t *ctx = web_dash_context(req);
   json_object_set_new(ctx, "id", json_string(id ? id : ""));
   json_object_set_new(ctx, "editing", json_boolean(id != NULL));
+  json_object_set_new(ctx, "copy", json_boolean(id && http_query(req, "kopie") != NULL));
   json_t *f = raw ? json_deep_copy(raw) : json_object();
   if (!raw) {
     json_object_set_new(f, "make", json_string(v->make));
@@ -574,7 +1174,7 @@ static int tx_fc_save(db_conn *c, void *arg, struct err *e)
 static int render_fc(struct http_req *req, int status, json_t *f, const struct field_errors *errs,
                      json_t *problems, bool saved)
 {
-  json_t *ctx = dash_context(req);
+  json_t *ctx = web_dash_context(req);
   json_object_set_new(ctx, "f", f);
   json_t *err = json_object();
   for (int i = 0; errs && i < errs->n; i++)

@@ -25,21 +25,14 @@ static struct app *app_of(struct http_req *req)
 
 static json_t *owner_context(struct http_req *req)
 {
-  json_t *ctx = web_context(req);
-  const struct session *s = req->session;
-  json_object_set_new(ctx, "csrf", json_string(s ? s->csrf : ""));
-  json_object_set_new(ctx, "user_name",
-                      json_string(s && s->name && *s->name ? s->name
-                                  : s                      ? s->email
-                                                           : ""));
-  json_object_set_new(ctx, "dealer", json_string(req->tenant_slug ? req->tenant_slug : ""));
-  return ctx;
+  return web_dash_context(req);
 }
 
 /* ---- team ---- */
 
 struct team_arg {
   struct arena *a;
+  const char *locale;
   int64_t tenant_id, by_user;
   json_t *rows;
   const char *email, *role, *ip, *id;
@@ -51,30 +44,38 @@ static int tx_team(db_conn *c, void *arg, struct err *e)
 {
   struct team_arg *x = arg;
   db_stmt *st = db_query(c,
-                         "SELECT public_id, email, name, role, email_verified_at, disabled"
-                         " FROM users WHERE tenant_id = $1 ORDER BY email",
+                         "SELECT public_id, email, name, role, email_verified_at, disabled, id,"
+                         " totp_enabled_at FROM users WHERE tenant_id = $1 ORDER BY email",
                          DB_PARAMS(db_i64(x->tenant_id)), e);
   if (!st)
     return -1;
   char *pub, *email, *name, *role;
-  int64_t verified;
+  int64_t verified, id, totp;
   bool disabled;
   int rc;
   while ((rc = db_next(st, x->a,
                        DB_ROW(db_out_text(&pub), db_out_text(&email), db_out_text(&name),
-                              db_out_text(&role), db_out_i64(&verified), db_out_bool(&disabled)),
+                              db_out_text(&role), db_out_i64(&verified), db_out_bool(&disabled),
+                              db_out_i64(&id), db_out_i64(&totp)),
                        e)) == 1)
-    json_array_append_new(x->rows, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "id", pub, "email",
-                                             email, "name", name ? name : "", "role", role,
-                                             "verified", verified > 0, "disabled", disabled,
-                                             "is_staff", !strcmp(role, "staff")));
+    json_array_append_new(
+        x->rows,
+        json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:b,s:s}", "id", pub, "email", email, "name",
+                  name ? name : "", "role", role, "verified", verified > 0, "disabled", disabled,
+                  "is_staff", !strcmp(role, "staff"), "self", id == x->by_user, "totp", totp > 0,
+                  "role_label",
+                  i18n_get(x->locale, !strcmp(role, "owner") ? "team.owner" : "team.staff")));
   db_finish(st);
   return rc < 0 ? -1 : 0;
 }
 
 int web_team(struct http_req *req)
 {
-  struct team_arg x = {.a = req->a, .tenant_id = req->tenant_id, .rows = json_array()};
+  struct team_arg x = {.a = req->a,
+                       .locale = req->locale,
+                       .tenant_id = req->tenant_id,
+                       .by_user = req->user_id,
+                       .rows = json_array()};
   struct err e = {0};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_team, &x, &e) < 0) {
     json_decref(x.rows);
@@ -83,6 +84,7 @@ int web_team(struct http_req *req)
   json_t *ctx = owner_context(req);
   json_object_set_new(ctx, "members", x.rows);
   json_object_set_new(ctx, "invited", json_boolean(http_query(req, "eingeladen") != NULL));
+  json_object_set_new(ctx, "role_changed", json_boolean(http_query(req, "rolle") != NULL));
   return web_render(req, 200, "team", ctx);
 }
 
@@ -164,6 +166,45 @@ int web_team_remove(struct http_req *req)
   if (!x.found)
     return http_problem(req, 404, CC24_E_NOT_FOUND, NULL, NULL);
   return http_redirect(req, 303, "/dashboard/team");
+}
+
+/* The owner changes a member's role. The member's sessions end (their privileges
+ * changed: they log in again and get a fresh session); never one's own role, so a
+ * dealer cannot end up without an owner. */
+static int tx_role(db_conn *c, void *arg, struct err *e)
+{
+  struct team_arg *x = arg;
+  int64_t uid = 0;
+  x->found =
+      auth_user_set_role(c, x->tenant_id, x->id, auth_role_parse(x->role), x->by_user, &uid, e);
+  if (x->found <= 0)
+    return x->found;
+  if (session_destroy_user(c, uid, e) < 0)
+    return -1;
+  return auth_audit(c, x->tenant_id, x->by_user, "team.role",
+                    arena_printf(x->a, "%s → %s", x->id, x->role), x->ip, e);
+}
+
+int web_team_role(struct http_req *req)
+{
+  const char *id = http_param(req, "id"), *role = http_form(req, "role");
+  if (!id_valid(id))
+    return http_problem(req, 404, CC24_E_NOT_FOUND, NULL, NULL);
+  if (!role || (strcmp(role, "staff") && strcmp(role, "owner")))
+    return http_problem(req, 422, CC24_E_VALIDATION, "role must be staff or owner", "role");
+  struct team_arg x = {.a = req->a,
+                       .tenant_id = req->tenant_id,
+                       .by_user = req->user_id,
+                       .id = id,
+                       .role = role,
+                       .ip = req->client_ip};
+  struct err e = {0};
+  if (db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_role, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  /* unknown, another dealer's, or one's own: the same answer */
+  if (!x.found)
+    return http_problem(req, 404, CC24_E_NOT_FOUND, NULL, NULL);
+  return http_redirect(req, 303, "/dashboard/team?rolle=1");
 }
 
 /* ---- API tokens ---- */

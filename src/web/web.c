@@ -7,6 +7,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -212,6 +213,14 @@ int web_before(struct http_req *req)
   } else if (web_session(req)) {
     return 1;
   }
+  if (req->route && req->route->rl == RL_FORM && req->m == HTTP_POST) {
+    /* dashboard forms: per user (or address), generous for people, not for scripts */
+    int retry = 1;
+    const char *who =
+        req->user_id ? arena_printf(req->a, "u%lld", (long long)req->user_id) : req->client_ip;
+    if (!rl_take(arena_printf(req->a, "form:%s", who), 60, 120, &retry))
+      return too_many(req, retry);
+  }
   if (req->route && req->role < req->route->role && !req->is_api && !req->user_id) {
     /* pages: to the login, and back here afterwards */
     struct buf b;
@@ -231,6 +240,16 @@ int web_before(struct http_req *req)
     else
       http_problem(req, 401, CC24_E_UNAUTHORIZED, "this endpoint needs a dealer credential", NULL);
     return 1;
+  }
+  /* a buyer looked at a vehicle page: counted for the dealer's dashboard (the id is
+   * the slug's tail; unknown and unpublished ids are dropped when the counts are
+   * written) */
+  if (req->m == HTTP_GET && req->route && req->route->handler == web_vehicle_page &&
+      !req->user_id) {
+    const char *slug = http_param(req, "slug");
+    size_t sl = slug ? strlen(slug) : 0;
+    if (sl >= ID_LEN)
+      web_views_count(req, slug + sl - ID_LEN);
   }
   return 0;
 }

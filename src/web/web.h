@@ -68,6 +68,35 @@ int web_imprint(struct http_req *req);
 int web_privacy(struct http_req *req);
 int web_terms(struct http_req *req);
 
+/* ---- accounts: two-factor, password, sessions, team roles, dashboard tools ---- */
+
+/* Set (or with max_age 0 clear) the session cookie: HttpOnly, SameSite=Lax, Secure over TLS. */
+void web_set_session_cookie(struct http_req *req, const char *value, int max_age);
+/* web_context plus what every dashboard page needs: csrf, user_name, dealer, is_owner, and
+ * nav_on.SECTION for the navigation entry of the current page. */
+json_t *web_dash_context(struct http_req *req);
+/* The second login step (dashboard.c). */
+int web_login_code_page(struct http_req *req);
+int web_login_code_post(struct http_req *req);
+/* Inventory tools (dashboard.c). */
+int web_bulk_price(struct http_req *req);
+int web_vehicle_duplicate(struct http_req *req);
+/* The owner changes a member's role (team.c). */
+int web_team_role(struct http_req *req);
+/* The user's own account: profile, password, two-factor, sessions (account_page.c). */
+int web_account(struct http_req *req);
+int web_account_update(struct http_req *req);
+int web_password_change(struct http_req *req);
+int web_sessions_end_others(struct http_req *req);
+int web_totp_setup(struct http_req *req);
+int web_totp_enable(struct http_req *req);
+int web_totp_disable(struct http_req *req);
+int web_recovery_codes(struct http_req *req);
+/* Vehicle page views for the dashboard (views.c): counted in process, written in
+ * batches per dealer at most every 10 s (and before the dashboard reads them). */
+void web_views_count(struct http_req *req, const char *public_id);
+void web_views_flush(struct http_req *req);
+
 /* Card data for a vehicle list (used by home and search pages). */
 struct search_result;
 json_t *web_cards(struct http_req *req, const struct search_result *res);

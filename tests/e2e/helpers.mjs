@@ -96,6 +96,12 @@ export async function startServer(opts = {}) {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  // On PostgreSQL serve must run as the app role, so row-level security applies in
+  // every e2e run (the harness connects as a superuser, which would bypass it).
+  if (/^postgres/.test(databaseUrl) && /row-level security not enforced/.test(out)) {
+    proc.kill('SIGKILL');
+    throw new Error('cc24 serve runs without row-level security:\n' + out);
+  }
   const stop = async (signal = 'SIGTERM') => {
     if (proc.exitCode === null) {
       const done = new Promise((r) => proc.once('exit', r));

@@ -4,6 +4,7 @@
 // A route added without an entry here fails this test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { startServer, cc24, demoKey } from './helpers.mjs';
 
 let srv;
@@ -29,6 +30,7 @@ before(async () => {
 });
 after(async () => srv && srv.stop());
 
+const sql = (q) => execFileSync('sqlite3', [srv.databaseUrl.replace(/^sqlite:/, ''), q]).toString().trim();
 const apiA = () => ({ Authorization: `Bearer ${demoKey(slugs[0])}`, ...json });
 const form = (fields) => ({ method: 'POST', headers: { cookie: cookieA }, body: new URLSearchParams({ _csrf: csrfA, ...fields }), redirect: 'manual' });
 const call = (p, init = {}) => fetch(srv.url + p, { redirect: 'manual', ...init });
@@ -81,6 +83,30 @@ const routes = {
     async () => assert.equal((await fetch(srv.url + `/dashboard/api-tokens/${'0'.repeat(16)}/widerrufen`, form({}))).status, 404)],
   'GET /dashboard/protokoll': [async () => assert.equal((await call('/dashboard/protokoll')).status, 303), null],
   // accounts (auth work goes here)
+  'GET /anmelden/code': [async () => assert.match((await call('/anmelden/code')).headers.get('location') || '', /^\/anmelden$/, 'no pending login'), null],
+  'POST /anmelden/code': [async () => assert.equal((await call('/anmelden/code', { method: 'POST', body: new URLSearchParams({ code: '123456' }) })).status, 401), null],
+  'GET /dashboard/konto': [async () => assert.equal((await call('/dashboard/konto')).status, 303), null],
+  'POST /dashboard/konto': [async () => assert.equal((await call('/dashboard/konto', { method: 'POST', body: new URLSearchParams({ name: 'x' }) })).status, 303), null],
+  'POST /dashboard/konto/passwort': [async () => assert.equal((await call('/dashboard/konto/passwort', { method: 'POST' })).status, 303), null],
+  'POST /dashboard/konto/sitzungen': [async () => assert.equal((await call('/dashboard/konto/sitzungen', { method: 'POST' })).status, 303), null],
+  'GET /dashboard/konto/zwei-faktor': [async () => assert.equal((await call('/dashboard/konto/zwei-faktor')).status, 303), null],
+  'POST /dashboard/konto/zwei-faktor': [async () => assert.equal((await call('/dashboard/konto/zwei-faktor', { method: 'POST' })).status, 303), null],
+  'POST /dashboard/konto/zwei-faktor/aus': [async () => assert.equal((await call('/dashboard/konto/zwei-faktor/aus', { method: 'POST' })).status, 303), null],
+  'POST /dashboard/konto/zwei-faktor/codes': [async () => assert.equal((await call('/dashboard/konto/zwei-faktor/codes', { method: 'POST' })).status, 303), null],
+  'POST /dashboard/team/{id}/rolle': [async () => assert.equal((await call(`/dashboard/team/${'0'.repeat(16)}/rolle`, { method: 'POST' })).status, 303),
+    async () => {
+      const ownerOfB = sql(`SELECT public_id FROM users WHERE email = 'owner@${slugs[1]}.demo'`);
+      assert.equal((await fetch(srv.url + `/dashboard/team/${ownerOfB}/rolle`, form({ role: 'staff' }))).status, 404);
+      assert.equal(sql(`SELECT role FROM users WHERE public_id = '${ownerOfB}'`), 'owner');
+    }],
+  'POST /dashboard/fahrzeuge/preise': [async () => assert.equal((await call('/dashboard/fahrzeuge/preise', { method: 'POST' })).status, 303),
+    async () => {
+      const r = await fetch(srv.url + '/dashboard/fahrzeuge/preise', form({ ids: draftOfB, mode: 'percent', value: '50' }));
+      assert.equal(r.status, 303);
+      assert.match(r.headers.get('location'), /geaendert=0$/, 'another dealer\'s vehicle is not changed');
+    }],
+  'POST /dashboard/fahrzeuge/{id}/duplizieren': [async () => assert.equal((await call(`/dashboard/fahrzeuge/${draftOfB}/duplizieren`, { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + `/dashboard/fahrzeuge/${draftOfB}/duplizieren`, form({}))).status, 404)],
 
   // public site: buyer features, leads, legal pages, SEO (site work goes here)
 

@@ -177,3 +177,175 @@ Test(ratelimit, buckets_drain_refill_and_say_when)
   }
   rl_reset();
 }
+
+/* ---- two-factor, recovery codes, the pending login step, roles (store) ---- */
+
+#include "auth/totp.h"
+
+struct tf {
+  int64_t tenant, other_tenant;
+  struct auth_user owner, staff;
+  char *secret;
+  char *codes[AUTH_RECOVERY_CODES];
+  char *challenge;
+  int rc[16];
+};
+
+static int tx_tf_setup(db_conn *c, void *arg, struct err *e)
+{
+  struct tf *x = arg;
+  struct tenant t = {.slug = "tf-haus", .name = "TF"}, o = {.slug = "tf-andere", .name = "Andere"};
+  if (tenant_store_create(c, &t, e) < 0 || tenant_store_create(c, &o, e) < 0)
+    return -1;
+  x->tenant = t.id;
+  x->other_tenant = o.id;
+  if (auth_tx_act_as(c, t.id, e) < 0)
+    return -1;
+  x->owner = (struct auth_user){.tenant_id = t.id, .role = AUTH_ROLE_OWNER, .email = "o@tf.de"};
+  x->staff = (struct auth_user){.tenant_id = t.id, .role = AUTH_ROLE_STAFF, .email = "s@tf.de"};
+  if (auth_user_create(c, ar, &x->owner, "geheim-und-lang", e) < 0 ||
+      auth_user_create(c, ar, &x->staff, "geheim-und-lang", e) < 0)
+    return -1;
+  return auth_totp_pending(c, ar, x->owner.id, &x->secret, e);
+}
+
+static int tx_tf_enable(db_conn *c, void *arg, struct err *e)
+{
+  struct tf *x = arg;
+  if (auth_tx_act_as(c, x->tenant, e) < 0)
+    return -1;
+  char *again;
+  if (auth_totp_pending(c, ar, x->owner.id, &again, e) < 0)
+    return -1;
+  x->rc[0] = strcmp(again, x->secret) == 0; /* the pending secret is kept */
+  int64_t now = 1700000000;
+  char code[7];
+  totp_code(x->secret, now, code);
+  x->rc[1] = auth_totp_accept(c, ar, x->owner.id, code, now, e); /* not enabled yet */
+  x->rc[2] = auth_totp_enable(c, ar, x->owner.id, "000000", now, e);
+  if (!strcmp(code, "000000"))
+    x->rc[2] = 0;
+  x->rc[3] = auth_totp_enable(c, ar, x->owner.id, code, now, e);
+  /* the confirming code's step counts as used */
+  x->rc[4] = auth_totp_accept(c, ar, x->owner.id, code, now, e);
+  totp_code(x->secret, now + 30, code);
+  x->rc[5] = auth_totp_accept(c, ar, x->owner.id, code, now + 30, e);
+  x->rc[6] = auth_totp_accept(c, ar, x->owner.id, code, now + 30, e); /* replay */
+  totp_code(x->secret, now, code);
+  x->rc[7] = auth_totp_accept(c, ar, x->owner.id, code, now + 30, e); /* an older step */
+  if (auth_recovery_create(c, ar, x->owner.id, x->codes, e) < 0)
+    return -1;
+  x->rc[8] = auth_recovery_left(c, x->owner.id, e);
+  x->rc[9] = auth_recovery_use(c, x->owner.id, x->codes[0], e);
+  x->rc[10] = auth_recovery_use(c, x->owner.id, x->codes[0], e);
+  x->rc[11] = auth_recovery_use(c, x->staff.id, x->codes[1], e); /* another user's code */
+  x->rc[12] = auth_recovery_left(c, x->owner.id, e);
+  x->rc[13] = auth_recovery_use(c, x->owner.id, "' OR 1=1 --", e);
+  return 0;
+}
+
+static int tx_tf_challenge(db_conn *c, void *arg, struct err *e)
+{
+  struct tf *x = arg;
+  if (auth_tx_act_as(c, x->tenant, e) < 0 ||
+      auth_challenge_create(c, ar, &x->owner, "/dashboard/team", &x->challenge, e) < 0)
+    return -1;
+  return 0;
+}
+
+static int tx_tf_get(db_conn *c, void *arg, struct err *e)
+{
+  struct tf *x = arg;
+  int64_t uid = 0;
+  const char *next = NULL;
+  int attempts = -1;
+  x->rc[0] = auth_challenge_get(c, ar, x->challenge, &uid, &next, &attempts, e);
+  if (x->rc[0] != 1)
+    return x->rc[0] < 0 ? -1 : 0;
+  x->rc[1] = uid == x->owner.id && !strcmp(next, "/dashboard/team") && attempts == 0;
+  for (int i = 0; i < AUTH_CHALLENGE_ATTEMPTS; i++)
+    x->rc[2 + i] = auth_challenge_fail(c, x->challenge, e);
+  return 0;
+}
+
+static int tx_tf_roles(db_conn *c, void *arg, struct err *e)
+{
+  struct tf *x = arg;
+  if (auth_tx_act_as(c, x->tenant, e) < 0)
+    return -1;
+  int64_t uid = 0;
+  x->rc[0] =
+      auth_user_set_role(c, x->tenant, x->staff.public_id, AUTH_ROLE_OWNER, x->owner.id, &uid, e);
+  x->rc[1] = uid == x->staff.id;
+  x->rc[2] = auth_user_set_role(c, x->tenant, x->owner.public_id, AUTH_ROLE_STAFF, x->owner.id,
+                                &uid, e); /* one's own */
+  x->rc[3] = auth_user_set_role(c, x->other_tenant, x->staff.public_id, AUTH_ROLE_STAFF,
+                                x->owner.id, &uid, e); /* through another dealer */
+  struct err ve = {0};
+  x->rc[4] =
+      auth_user_set_role(c, x->tenant, x->staff.public_id, AUTH_ROLE_ADMIN, x->owner.id, &uid, &ve);
+  x->rc[5] = ve.code == CC24_E_VALIDATION;
+  struct auth_user u;
+  if (auth_user_get(c, ar, x->staff.id, &u, e) != 1)
+    return -1;
+  x->rc[6] = u.role;
+  return 0;
+}
+
+Test(auth_store, totp_replay_recovery_codes_challenges_and_roles)
+{
+  d = testdb_open();
+  cr_assert_not_null(d);
+  ar = arena_new(0);
+  struct tf x = {0};
+  struct err e = {0};
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_tf_setup, &x, &e), 0, "%s", e.msg);
+  cr_assert_eq(strlen(x.secret), TOTP_SECRET_B32);
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_tf_enable, &x, &e), 0, "%s", e.msg);
+  cr_expect_eq(x.rc[0], 1, "the pending secret stays until confirmed");
+  cr_expect_eq(x.rc[1], 0, "no login codes before it is enabled");
+  cr_expect_eq(x.rc[2], 0, "a wrong code does not enable it");
+  cr_expect_eq(x.rc[3], 1, "enabled with the right code");
+  cr_expect_eq(x.rc[4], 0, "the confirming code cannot log in afterwards");
+  cr_expect_eq(x.rc[5], 1, "the next step's code works");
+  cr_expect_eq(x.rc[6], 0, "but only once");
+  cr_expect_eq(x.rc[7], 0, "an older step is refused");
+  cr_expect_eq(x.rc[8], AUTH_RECOVERY_CODES);
+  cr_expect_eq(x.rc[9], 1);
+  cr_expect_eq(x.rc[10], 0, "a recovery code works once");
+  cr_expect_eq(x.rc[11], 0, "and only for its user");
+  cr_expect_eq(x.rc[12], AUTH_RECOVERY_CODES - 1);
+  cr_expect_eq(x.rc[13], 0);
+  for (int i = 0; i < AUTH_RECOVERY_CODES; i++) {
+    cr_expect_eq(strlen(x.codes[i]), AUTH_RECOVERY_LEN);
+    for (int k = i + 1; k < AUTH_RECOVERY_CODES; k++)
+      cr_expect_str_neq(x.codes[i], x.codes[k]);
+  }
+  /* only hashes are stored */
+  db_conn *c = db_acquire(d, &e);
+  int64_t n = -1;
+  db_query_one(c, NULL, "SELECT COUNT(*) FROM recovery_codes WHERE code_hash = $1",
+               DB_PARAMS(db_text(x.codes[1])), DB_ROW(db_out_i64(&n)), &e);
+  db_release(c);
+  cr_expect_eq(n, 0);
+
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_tf_challenge, &x, &e), 0, "%s", e.msg);
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_tf_get, &x, &e), 0, "%s", e.msg);
+  cr_expect_eq(x.rc[0], 1, "found before the dealer is known");
+  cr_expect_eq(x.rc[1], 1, "user, next page, no attempts yet");
+  for (int i = 0; i < AUTH_CHALLENGE_ATTEMPTS; i++)
+    cr_expect_eq(x.rc[2 + i], i + 1);
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_tf_get, &x, &e), 0, "%s", e.msg);
+  cr_expect_eq(x.rc[0], 0, "gone after the last wrong code");
+
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_tf_roles, &x, &e), 0, "%s", e.msg);
+  cr_expect_eq(x.rc[0], 1);
+  cr_expect_eq(x.rc[1], 1);
+  cr_expect_eq(x.rc[2], 0, "not one's own role");
+  cr_expect_eq(x.rc[3], 0, "not through another dealer");
+  cr_expect_eq(x.rc[4], -1);
+  cr_expect_eq(x.rc[5], 1, "admin is not a dealer role");
+  cr_expect_eq(x.rc[6], AUTH_ROLE_OWNER);
+  arena_free(ar);
+  testdb_close(d);
+}

@@ -1,0 +1,252 @@
+/* Tenant isolation, the second time: row-level security on PostgreSQL, checked
+ * with raw SQL as the application role cc24_app (what `serve` runs as).
+ *
+ * - every table with a tenant_id column has row-level security on (a new table
+ *   without it fails here), except the job queue (system work, see below);
+ * - cc24_app is neither superuser nor BYPASSRLS and owns no table;
+ * - without cc24.tenant_id the role sees zero dealer rows in every such table;
+ *   with cc24.tenant_id = A exactly A's rows; cc24.public = on only published
+ *   vehicles (and no accounts, sessions or tokens);
+ * - writes for another dealer are refused (WITH CHECK);
+ * - the login-time lookups (SECURITY DEFINER) find one row by its secret only.
+ * On SQLite (one process, no roles) the test is skipped. */
+#include "auth/auth.h"
+#include "auth/session.h"
+#include "core/arena.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/timeutil.h"
+#include "tenant/tenant.h"
+#include "testdb.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+/* Tables with a tenant_id that are not dealer data: the job queue holds work for the
+ * workers of every dealer (claimed with FOR UPDATE SKIP LOCKED across dealers); its
+ * payloads carry ids, never a dealer's content. */
+static const char *const exempt[] = {"jobs", NULL};
+
+static bool is_exempt(const char *t)
+{
+  for (int i = 0; exempt[i]; i++)
+    if (!strcmp(exempt[i], t))
+      return true;
+  return false;
+}
+
+struct seed {
+  struct arena *a;
+  int64_t tenant[2];
+  int64_t user[2];
+  char *session[2];
+  char *api[2];
+};
+
+static int exec1(db_conn *c, const char *sql, const struct db_param *p, struct err *e)
+{
+  return db_exec(c, sql, p, e) < 0 ? -1 : 0;
+}
+
+static int tx_seed(db_conn *c, void *arg, struct err *e)
+{
+  struct seed *x = arg;
+  const char *slugs[] = {"rls-haus-a", "rls-haus-b"};
+  for (int i = 0; i < 2; i++) {
+    struct tenant t = {.slug = slugs[i], .name = slugs[i]};
+    if (tenant_store_create(c, &t, e) < 0)
+      return -1;
+    x->tenant[i] = t.id;
+    int64_t tid = t.id;
+    struct auth_user u = {.tenant_id = tid,
+                          .role = AUTH_ROLE_OWNER,
+                          .email = i ? "b@rls-haus-b.example" : "a@rls-haus-a.example"};
+    if (auth_user_create(c, x->a, &u, "Ein-langes-Passwort", e) < 0)
+      return -1;
+    x->user[i] = u.id;
+    char *tok, *codes[AUTH_RECOVERY_CODES];
+    if (session_create(c, x->a, &u, &x->session[i], NULL, e) < 0 ||
+        auth_token_create(c, x->a, tid, "rls", AUTH_SCOPE_READ, u.id, NULL, &x->api[i], e) < 0 ||
+        auth_onetime_create(c, x->a, u.id, "reset", 3600, &tok, e) < 0 ||
+        auth_recovery_create(c, x->a, u.id, codes, e) < 0 ||
+        auth_challenge_create(c, x->a, &u, "/dashboard", &tok, e) < 0 ||
+        auth_audit(c, tid, u.id, "login", "", "127.0.0.1", e) < 0 ||
+        auth_outbox(c, tid, u.email, "Betreff", "Text", e) < 0)
+      return -1;
+    char pub[ID_LEN + 1];
+    id_new(pub);
+    int64_t now = time_now(), vid = 0;
+    /* one draft and one published vehicle each */
+    for (int k = 0; k < 2; k++) {
+      if (k)
+        id_new(pub);
+      if (db_query_one(
+              c, NULL,
+              "INSERT INTO vehicles (public_id, tenant_id, make, model, body, condition,"
+              " mileage_km, power_kw, fuel, gearbox, drive, colour, price_cents,"
+              " vat_mode, status, created_at, updated_at) VALUES ($1, $2, 'VW', 'Golf',"
+              " 'compact', 'used', 1000, 90, 'petrol', 'manual', 'front', 'black',"
+              " 1500000, 'margin', $3, $4, $4) RETURNING id",
+              DB_PARAMS(db_text(pub), db_i64(tid), db_text(k ? "published" : "draft"), db_i64(now)),
+              DB_ROW(db_out_i64(&vid)), e) != 1)
+        return -1;
+    }
+    if (exec1(c,
+              "INSERT INTO vehicle_views (vehicle_id, tenant_id, day, views) VALUES ($1, $2, 1, 3)",
+              DB_PARAMS(db_i64(vid), db_i64(tid)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO finance_conditions (tenant_id, body, valid_from, created_at)"
+              " VALUES ($1, '{}', 0, 0)",
+              DB_PARAMS(db_i64(tid)), e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int64_t count(db_conn *c, const char *sql, const struct db_param *p)
+{
+  struct err e = {0};
+  int64_t n = -1;
+  cr_assert_eq(db_query_one(c, NULL, sql, p, DB_ROW(db_out_i64(&n)), &e), 1, "%s: %s", sql, e.msg);
+  return n;
+}
+
+static void set_ctx(db_conn *c, const char *tenant, const char *pub)
+{
+  struct err e = {0};
+  cr_assert_geq(db_exec(c,
+                        "SELECT set_config('cc24.tenant_id', $1, false),"
+                        " set_config('cc24.public', $2, false)",
+                        DB_PARAMS(db_text(tenant), db_text(pub)), &e),
+                0, "%s", e.msg);
+}
+
+Test(rls, app_role_sees_only_its_dealer)
+{
+  if (strcmp(testdb_backend_name(), "postgresql") != 0)
+    cr_skip_test("row-level security exists only on PostgreSQL");
+  db *d = testdb_open();
+  cr_assert_not_null(d);
+  struct seed x = {.a = arena_new(0)};
+  struct err e = {0};
+  /* the owner (the migration's role) writes the test data for both dealers */
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_seed, &x, &e), 0, "%s", e.msg);
+
+  db_conn *c = db_acquire(d, &e);
+  cr_assert_not_null(c);
+  /* the tables that hold a dealer's rows, and how many each dealer has */
+  db_stmt *st = db_query(c,
+                         "SELECT c.relname, c.relrowsecurity::int FROM pg_class c"
+                         " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                         " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'"
+                         " WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname",
+                         DB_NOPARAMS, &e);
+  cr_assert_not_null(st, "%s", e.msg);
+  char *names[64];
+  int ntables = 0, rc;
+  char *name;
+  int64_t rls;
+  while ((rc = db_next(st, x.a, DB_ROW(db_out_text(&name), db_out_i64(&rls)), &e)) == 1) {
+    if (is_exempt(name))
+      continue;
+    cr_expect_eq(rls, 1, "table %s has tenant_id but no row-level security", name);
+    cr_assert_lt(ntables, 64);
+    names[ntables++] = name;
+  }
+  db_finish(st);
+  cr_assert_geq(ntables, 11, "users, sessions, tokens, audit, outbox, vehicles, ...: %d", ntables);
+  int64_t own[64][2];
+  for (int i = 0; i < ntables; i++)
+    for (int k = 0; k < 2; k++) {
+      own[i][k] =
+          count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE tenant_id = $1", names[i]),
+                DB_PARAMS(db_i64(x.tenant[k])));
+      cr_assert_gt(own[i][k], 0, "seed rows for %s", names[i]);
+    }
+
+  /* the app role: not the owner, cannot bypass */
+  cr_assert_eq(count(c,
+                     "SELECT COUNT(*) FROM pg_roles WHERE rolname = 'cc24_app' AND NOT rolsuper"
+                     " AND NOT rolbypassrls",
+                     DB_NOPARAMS),
+               1);
+  cr_assert_eq(
+      count(c, "SELECT COUNT(*) FROM pg_tables WHERE tableowner = 'cc24_app'", DB_NOPARAMS), 0);
+  cr_assert_eq(db_exec_script(c, "SET ROLE cc24_app", &e), 0, "%s", e.msg);
+
+  /* nobody: zero rows everywhere */
+  set_ctx(c, "", "");
+  for (int i = 0; i < ntables; i++)
+    cr_expect_eq(count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s", names[i]), DB_NOPARAMS), 0,
+                 "%s visible without a dealer", names[i]);
+  /* the public: published vehicles (and the financing conditions behind their
+   * examples), no accounts */
+  set_ctx(c, "", "on");
+  for (int i = 0; i < ntables; i++) {
+    int64_t n = count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s", names[i]), DB_NOPARAMS);
+    if (!strcmp(names[i], "vehicles"))
+      cr_expect_eq(n, 2, "the two published vehicles");
+    else if (strcmp(names[i], "finance_conditions") != 0)
+      cr_expect_eq(n, 0, "%s visible to the public", names[i]);
+  }
+  /* dealer A: exactly A's rows */
+  for (int k = 0; k < 2; k++) {
+    char t[24];
+    snprintf(t, sizeof t, "%lld", (long long)x.tenant[k]);
+    set_ctx(c, t, "off");
+    for (int i = 0; i < ntables; i++) {
+      cr_expect_eq(count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s", names[i]), DB_NOPARAMS),
+                   own[i][k], "%s as dealer %d", names[i], k);
+      cr_expect_eq(
+          count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE tenant_id <> $1", names[i]),
+                DB_PARAMS(db_i64(x.tenant[k]))),
+          0, "%s: another dealer's rows", names[i]);
+    }
+  }
+  /* writes for another dealer are refused, and nothing of B's can be changed by A */
+  char ta[24];
+  snprintf(ta, sizeof ta, "%lld", (long long)x.tenant[0]);
+  set_ctx(c, ta, "off");
+  struct err we = {0};
+  cr_expect_lt(db_exec(c,
+                       "INSERT INTO api_tokens (public_id, tenant_id, name, token_hash, scopes,"
+                       " created_at) VALUES ('rlsxxxxxxxxxxxxx', $1, 'x', 'h', 'read', 0)",
+                       DB_PARAMS(db_i64(x.tenant[1])), &we),
+               0, "insert for another dealer");
+  we = (struct err){0};
+  cr_expect_lt(db_exec(c, "UPDATE users SET tenant_id = $1 WHERE tenant_id = $2",
+                       DB_PARAMS(db_i64(x.tenant[1]), db_i64(x.tenant[0])), &we),
+               0, "moving a row to another dealer");
+  we = (struct err){0};
+  cr_expect_eq(db_exec(c, "UPDATE vehicles SET price_cents = 1 WHERE tenant_id = $1",
+                       DB_PARAMS(db_i64(x.tenant[1])), &we),
+               0, "another dealer's vehicles are not there to update");
+  we = (struct err){0};
+  cr_expect_lt(db_exec(c,
+                       "INSERT INTO audit_log (tenant_id, action, created_at)"
+                       " VALUES ($1, 'forged', 0)",
+                       DB_PARAMS(db_i64(x.tenant[1])), &we),
+               0, "audit entries for another dealer");
+
+  /* before the dealer is known: one row by its secret, nothing by guessing */
+  set_ctx(c, "", "on");
+  char hash[65];
+  id_sha256_hex(x.session[1], strlen(x.session[1]), hash);
+  cr_expect_eq(count(c, "SELECT COUNT(*) FROM cc24_auth_session($1, 0)", DB_PARAMS(db_text(hash))),
+               1);
+  cr_expect_eq(count(c, "SELECT COUNT(*) FROM cc24_auth_session($1, 0)", DB_PARAMS(db_text("%"))),
+               0);
+  id_sha256_hex(x.api[0], strlen(x.api[0]), hash);
+  cr_expect_eq(count(c, "SELECT COUNT(*) FROM cc24_auth_api_token($1)", DB_PARAMS(db_text(hash))),
+               1);
+  cr_expect_eq(count(c, "SELECT COUNT(*) FROM cc24_auth_user_by_email($1)",
+                     DB_PARAMS(db_text("a@rls-haus-a.example"))),
+               1);
+  cr_expect_eq(
+      count(c, "SELECT COUNT(*) FROM cc24_auth_user_by_email($1)", DB_PARAMS(db_text("%"))), 0);
+  db_exec_script(c, "RESET ROLE", &e);
+  set_ctx(c, "", "");
+  db_release(c);
+  arena_free(x.a);
+  testdb_close(d);
+}
