@@ -41,14 +41,7 @@ static const char *tr(struct http_req *req, const char *key)
 /* The page context of every Börse page: dashboard chrome plus the active tab. */
 static json_t *market_ctx(struct http_req *req, const char *tab)
 {
-  json_t *ctx = web_context(req);
-  const struct session *s = req->session;
-  json_object_set_new(ctx, "csrf", json_string(s ? s->csrf : ""));
-  json_object_set_new(ctx, "user_name",
-                      json_string(s && s->name && *s->name ? s->name
-                                  : s                      ? s->email
-                                                           : ""));
-  json_object_set_new(ctx, "dealer", json_string(req->tenant_slug ? req->tenant_slug : ""));
+  json_t *ctx = web_dash_context(req);
   json_object_set_new(ctx, tab, json_true());
   return ctx;
 }

@@ -169,14 +169,7 @@ static int render(struct http_req *req, int status, const struct tenant *t,
                   const struct tenant_profile *p, json_t *f, const struct field_errors *errs,
                   bool saved)
 {
-  json_t *ctx = web_context(req);
-  const struct session *s = req->session;
-  json_object_set_new(ctx, "csrf", json_string(s ? s->csrf : ""));
-  json_object_set_new(ctx, "user_name",
-                      json_string(s && s->name && *s->name ? s->name
-                                  : s                      ? s->email
-                                                           : ""));
-  json_object_set_new(ctx, "dealer", json_string(req->tenant_slug ? req->tenant_slug : ""));
+  json_t *ctx = web_dash_context(req);
   json_object_set_new(ctx, "f", f);
   json_object_set_new(ctx, "saved", json_boolean(saved));
   json_t *err = json_object();

@@ -346,14 +346,21 @@ json_t *web_dash_context(struct http_req *req)
   json_object_set_new(ctx, "is_owner", json_boolean(req->role >= ROLE_OWNER));
   /* the dashboard navigation marks the page the user is on */
   const char *p = req->path ? req->path : "";
-  const char *sections[] = {"overview", "vehicles", "finance", "team",
-                            "tokens",   "audit",    "account"};
-  const char *prefixes[] = {"/dashboard",      "/dashboard/fahrzeuge",  "/dashboard/finanzierung",
-                            "/dashboard/team", "/dashboard/api-tokens", "/dashboard/protokoll",
-                            "/dashboard/konto"};
+  const char *sections[] = {"overview", "vehicles", "finance", "team",   "tokens",
+                            "audit",    "account",  "market",  "market", "profile"};
+  const char *prefixes[] = {"/dashboard",
+                            "/dashboard/fahrzeuge",
+                            "/dashboard/finanzierung",
+                            "/dashboard/team",
+                            "/dashboard/api-tokens",
+                            "/dashboard/protokoll",
+                            "/dashboard/konto",
+                            "/boerse",
+                            "/dashboard/boerse",
+                            "/dashboard/profil"};
   int best = -1;
   size_t best_len = 0;
-  for (int i = 0; i < 7; i++) {
+  for (int i = 0; i < (int)(sizeof sections / sizeof sections[0]); i++) {
     size_t n = strlen(prefixes[i]);
     if (!strncmp(p, prefixes[i], n) && (p[n] == 0 || p[n] == '/') && n > best_len) {
       best = i;
