@@ -370,7 +370,7 @@ static void facet_add(struct arena *a, struct search_facet *f, int cap, const ch
   f->n++;
 }
 
-static void fill_hit(struct search_index *ix, struct arena *a, uint32_t s, struct search_hit *h)
+void search_fill_hit(struct search_index *ix, struct arena *a, uint32_t s, struct search_hit *h)
 {
   const struct doc *d = &ix->docs[s];
   h->id = d->id;
@@ -712,6 +712,24 @@ static void counts_emit(const struct counts *c, struct search_index *ix,
   memcpy(res->price_counts, c->price, sizeof c->price);
 }
 
+/* The dealer facet (ignoring the dealer filter) and per-feature counts within F. */
+static void extra_facets(struct search_index *ix, roaring_bitmap_t **B, const roaring_bitmap_t *F,
+                         struct arena *a, struct search_result *res)
+{
+  roaring_bitmap_t *fx = B[D_DEALER] ? and_except(B, D_DEALER) : (roaring_bitmap_t *)F;
+  struct search_facet *f = &res->dealer;
+  f->name = "dealer";
+  for (int i = 0; i < ix->dealers.n; i++)
+    facet_add(a, f, ix->dealers.n, ix->dealers.v[i].name, count_in(fx, ix->dealers.v[i].b));
+  if (!f->v)
+    f->v = arena_calloc(a, 1, sizeof *f->v);
+  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+  if (fx && fx != F)
+    roaring_bitmap_free(fx);
+  for (int k = 0; k < FEAT__COUNT; k++)
+    res->feature_counts[k] = count_in(F, ix->feature[k]);
+}
+
 int search_run(struct search_index *ix, const struct search_query *q, struct arena *a,
                struct search_result *res)
 {
@@ -809,6 +827,8 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
       roaring_bitmap_free(fx);
   }
   counts_emit(&cnt, ix, q, a, res);
+  if (q->extra_facets)
+    extra_facets(ix, B, F, a, res);
 
   /* the page */
   int64_t offset = (int64_t)(res->page - 1) * res->size;
@@ -819,7 +839,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
     bool relevance = q->sort == SORT_RELEVANCE && q->ntokens;
     if (!F) {
       for (int i = 0; i < want; i++)
-        fill_hit(ix, a, ix->order[o][offset + i], &res->hits[res->nhits++]);
+        search_fill_hit(ix, a, ix->order[o][offset + i], &res->hits[res->nhits++]);
     }
     bool done = !F;
     if (!done && !relevance && (uint64_t)res->total * 4 > ix->norder) {
@@ -835,7 +855,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
           continue;
         if (seen++ < offset)
           continue;
-        fill_hit(ix, a, s, &res->hits[res->nhits++]);
+        search_fill_hit(ix, a, s, &res->hits[res->nhits++]);
       }
       done = res->nhits == want;
       if (!done)
@@ -869,7 +889,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
       size_t need = (size_t)(offset + want);
       select_top(keys, n, need);
       for (int i = 0; i < want; i++)
-        fill_hit(ix, a, keys[offset + i].slot, &res->hits[res->nhits++]);
+        search_fill_hit(ix, a, keys[offset + i].slot, &res->hits[res->nhits++]);
       free(keys);
       free(slots);
     }
