@@ -55,6 +55,12 @@ const struct route cc24_routes[] = {
     /* accounts: two-factor, password, sessions (auth work goes here) */
 
     /* public site: buyer features, leads, legal pages, SEO (site work goes here) */
+    {"POST", "/fahrzeuge/{slug}/anfrage", web_lead_post, ROLE_PUBLIC, 0, RL_FORM},
+    {"GET", "/vergleich", web_compare_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/merkliste", web_favourites_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/sitemap.xml", web_sitemap_index, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/sitemaps/{name}", web_sitemap_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/robots.txt", web_robots, ROLE_PUBLIC, 0, RL_NONE},
 
     /* showrooms and the embeddable widget (showroom work goes here) */
 
@@ -73,8 +79,10 @@ const struct route cc24_routes[] = {
     {"POST", "/api/v1/finance/apr", finance_api_apr, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/check", finance_api_check, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/solve", finance_api_solve, ROLE_PUBLIC, ROUTE_API, RL_API},
-    {"GET", "/api/v1/finance/conditions", finance_api_conditions_get, ROLE_STAFF, ROUTE_API, RL_API},
-    {"PUT", "/api/v1/finance/conditions", finance_api_conditions_put, ROLE_STAFF, ROUTE_API, RL_API},
+    {"GET", "/api/v1/finance/conditions", finance_api_conditions_get, ROLE_STAFF, ROUTE_API,
+     RL_API},
+    {"PUT", "/api/v1/finance/conditions", finance_api_conditions_put, ROLE_STAFF, ROUTE_API,
+     RL_API},
     {"GET", "/api/v1/vehicles/{id}/finance-example", finance_api_vehicle_example, ROLE_PUBLIC,
      ROUTE_API, RL_API},
 };

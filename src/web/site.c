@@ -99,6 +99,15 @@ const char *site_price(struct arena *a, int64_t cents)
   return arena_strdup(a, s);
 }
 
+const char *site_show_n(struct http_req *req, int64_t n)
+{
+  const char *t = i18n_get(req->locale, "search.show_n");
+  const char *p = strstr(t, "{n}");
+  if (!p)
+    return t;
+  return arena_printf(req->a, "%.*s%s%s", (int)(p - t), t, site_int_de(req->a, n), p + 3);
+}
+
 static const char *reg_label(struct http_req *req, int first_reg, int condition)
 {
   if (first_reg < 0)
@@ -138,6 +147,40 @@ json_t *site_card(struct http_req *req, const struct search_hit *h)
   json_object_set_new(c, "is_new", json_boolean(h->condition != COND_USED));
   json_object_set_new(c, "reserved", json_boolean(h->status == STATUS_RESERVED));
   return c;
+}
+
+static const char *nz(const char *s)
+{
+  return s ? s : "";
+}
+
+json_t *site_dealer_json(struct http_req *req, const struct tenant *t)
+{
+  struct arena *a = req->a;
+  json_t *d = json_object();
+  json_object_set_new(d, "name", json_string(nz(t->name)));
+  json_object_set_new(d, "slug", json_string(nz(t->slug)));
+  json_object_set_new(d, "street", json_string(nz(t->street)));
+  json_object_set_new(d, "zip", json_string(nz(t->zip)));
+  json_object_set_new(d, "city", json_string(nz(t->city)));
+  json_object_set_new(d, "phone", json_string(nz(t->phone)));
+  json_object_set_new(d, "email", json_string(nz(t->email)));
+  json_object_set_new(d, "website", json_string(nz(t->website)));
+  struct buf tel;
+  buf_init(&tel, a);
+  for (const char *p = nz(t->phone); *p; p++)
+    if ((*p >= '0' && *p <= '9') || (*p == '+' && tel.len == 0))
+      buf_putc(&tel, *p);
+  json_object_set_new(d, "phone_href", json_string(buf_cstr(&tel)));
+  if (*nz(t->street) || *nz(t->city)) {
+    const char *addr = arena_printf(a, "%s, %s %s", nz(t->street), nz(t->zip), nz(t->city));
+    struct buf m;
+    buf_init(&m, a);
+    buf_puts(&m, "https://www.openstreetmap.org/search?query=");
+    buf_append_urlenc(&m, addr, strlen(addr));
+    json_object_set_new(d, "map_url", json_string(buf_cstr(&m)));
+  }
+  return d;
 }
 
 /* ---- JSON-LD ---- */

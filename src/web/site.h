@@ -44,8 +44,17 @@ const char *site_int_de(struct arena *a, int64_t v);
 /* 4850000 cents → "48.500 €" (whole euros when there are no cents). */
 const char *site_price(struct arena *a, int64_t cents);
 
+/* "282 Fahrzeuge anzeigen" / "Show 282 vehicles" (catalog key search.show_n). */
+const char *site_show_n(struct http_req *req, int64_t n);
+
 /* The card object of a search hit for templates/partials/vehicle_card. */
 json_t *site_card(struct http_req *req, const struct search_hit *h);
+
+/* The `dealer` object of templates/partials/dealer_card: name, street, zip, city,
+ * phone (+ phone_href for tel:), email, website, map_url (an OpenStreetMap search
+ * link: a plain link, nothing is loaded from there). The showroom work adds opening
+ * hours and the showroom link to the same object. */
+json_t *site_dealer_json(struct http_req *req, const struct tenant *t);
 
 /* Write the JSON-LD of a vehicle offer (schema.org Car + Offer) into a new arena
  * string, escaped for a <script> element ("<" as \u003c, so no "</script>" can
