@@ -323,6 +323,7 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
   json_object_set_new(ctx, "og_type", json_string("product"));
   json_object_set_new(ctx, "id", json_string(v->public_id));
   json_object_set_new(ctx, "make", json_string(v->make));
+  json_object_set_new(ctx, "make_name", json_string(v->make)); /* not shadowed by cards */
   json_object_set_new(ctx, "model", json_string(v->model));
   json_object_set_new(ctx, "variant", json_string(v->variant));
   struct buf mq;
