@@ -95,6 +95,7 @@
         var canonical = res.getAttribute('data-url') || url;
         if (push) history.pushState({ cc24: 1 }, '', canonical);
         else history.replaceState({ cc24: 1 }, '', canonical);
+        shown = location.pathname + location.search;
         var again = id && document.getElementById(id);
         if (again) {
           if (typed !== null && again.value !== typed) again.value = typed;
@@ -138,8 +139,12 @@
     ev.preventDefault();
     load(href, true, !!a.closest('.pager'));
   });
+  var shown = location.pathname + location.search;
   window.addEventListener('popstate', function () {
-    if (location.pathname === '/fahrzeuge') load(location.pathname + location.search, false, false);
+    var now = location.pathname + location.search;
+    if (now === shown) return; /* only the #fragment changed (skip link, anchors) */
+    shown = now;
+    if (location.pathname === '/fahrzeuge') load(now, false, false);
   });
   history.replaceState({ cc24: 1 }, '', location.href);
 
@@ -314,8 +319,12 @@
       setTimeout(function () { var n = document.getElementById('lead-name'); if (n) n.focus(); }, 0);
     });
   });
+  // after the page has scrolled to #kontakt, put the focus on the list of errors
   var summary = document.querySelector('[data-error-summary]');
-  if (summary) summary.focus();
+  if (summary) {
+    var focus = function () { setTimeout(function () { summary.focus(); }, 0); };
+    if (document.readyState === 'complete') focus(); else window.addEventListener('load', focus);
+  }
 })();
 
 // Financing calculators (/finanzierung and vehicle pages): recompute on the server
