@@ -12,6 +12,7 @@
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
 #include "search/search.h"
+#include "tenant/tenant.h"
 #include "web/site.h"
 #include "web/web.h"
 
@@ -57,6 +58,7 @@ struct load_arg {
   const char **ids;
   int n;
   struct vehicle *v;
+  const char **dealer_names; /* parallel to v */
   int found;
 };
 
@@ -69,6 +71,12 @@ static int tx_load(db_conn *c, void *arg, struct err *e)
     int rc = vehicle_store_get(c, x->a, 0, x->ids[i], &x->v[x->found], e);
     if (rc < 0)
       return -1;
+    if (rc == 1) {
+      struct tenant t;
+      if (tenant_store_by_id(c, x->a, x->v[x->found].tenant_id, &t, e) < 0)
+        return -1;
+      x->dealer_names[x->found] = t.name ? t.name : "";
+    }
     x->found += rc;
   }
   return 0;
@@ -98,14 +106,18 @@ static void hit_of(const struct vehicle *v, struct search_hit *h)
   h->published_at = v->published_at;
 }
 
-static int load(struct http_req *req, const char **ids, int n, struct vehicle **out, int *found)
+static int load(struct http_req *req, const char **ids, int n, struct vehicle **out,
+                const char ***names, int *found)
 {
   struct load_arg x = {.a = req->a, .ids = ids, .n = n};
   x.v = arena_calloc(req->a, (size_t)(n ? n : 1), sizeof *x.v);
+  x.dealer_names = arena_calloc(req->a, (size_t)(n ? n : 1), sizeof *x.dealer_names);
   struct err e = {0};
   if (n && db_tx(((struct app *)req->app)->db, 0, DB_READ, tx_load, &x, &e) < 0)
     return http_problem_err(req, &e), -1;
   *out = x.v;
+  if (names)
+    *names = x.dealer_names;
   *found = x.found;
   return 0;
 }
@@ -155,7 +167,7 @@ static void row(struct http_req *req, json_t *rows, const char *key, const char 
   json_t *cs = json_array();
   for (int i = 0; i < n; i++)
     json_array_append_new(cs, json_pack("{s:s,s:b}", "text", cells[i] && *cells[i] ? cells[i] : "–",
-                                        "best", i == bi));
+                                        "best", bi >= 0 && num[i] == num[bi]));
   json_array_append_new(rows,
                         json_pack("{s:s,s:o}", "label", i18n_get(req->locale, key), "cells", cs));
 }
@@ -168,8 +180,9 @@ int web_compare_page(struct http_req *req)
   int dropped, bad;
   int n = parse_ids(req, ids, COMPARE_MAX, &dropped, &bad);
   struct vehicle *v;
+  const char **dealer_names;
   int found;
-  if (load(req, ids, n, &v, &found) < 0)
+  if (load(req, ids, n, &v, &dealer_names, &found) < 0)
     return 0;
   json_t *ctx = web_context(req);
   json_object_set_new(ctx, "too_many", json_boolean(dropped > 0));
@@ -234,7 +247,7 @@ int web_compare_page(struct http_req *req)
       -1);
   ROW("vehicle.accident_free", BEST_NONE,
       i18n_get(loc, x->accident_free ? "common.yes" : "common.no"), -1);
-  ROW("compare.dealer", BEST_NONE, x->dealer ? x->dealer : "", -1);
+  ROW("compare.dealer", BEST_NONE, dealer_names[i], -1);
 #undef ROW
   json_object_set_new(ctx, "rows", rows);
 
@@ -264,7 +277,7 @@ int web_favourites_page(struct http_req *req)
   int n = parse_ids(req, ids, FAVOURITES_MAX, &dropped, &bad);
   struct vehicle *v;
   int found;
-  if (load(req, ids, n, &v, &found) < 0)
+  if (load(req, ids, n, &v, NULL, &found) < 0)
     return 0;
   json_t *ctx = web_context(req);
   json_t *cards = json_array();

@@ -361,6 +361,7 @@ static json_t *relax_help(struct http_req *req, const struct search_query *q)
     struct search_query w = *q;
     grp_clear(&w, g);
     w.page = 1;
+    const char *url = url_of(req->a, &w); /* the buyer's page size, not the probe's */
     w.size = 1;
     w.extra_facets = false;
     struct search_result res;
@@ -368,7 +369,7 @@ static json_t *relax_help(struct http_req *req, const struct search_query *q)
       continue;
     r[nr].g = g;
     r[nr].n = res.total;
-    r[nr].url = url_of(req->a, &w);
+    r[nr].url = url;
     nr++;
   }
   for (int i = 1; i < nr; i++) /* few entries: insertion sort by count, descending */

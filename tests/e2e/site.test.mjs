@@ -164,8 +164,12 @@ describe('site', () => {
     await page.locator('.relax a').first().waitFor();
     const hint = await page.locator('.relax a').first().textContent();
     assert.match(hint, /Ohne „(Preis|Marke)“: \d+ Fahrzeuge/);
+    const promised = Number(hint.match(/: ([\d.]+)/)[1].replace(/\./g, ''));
     await page.locator('.relax a').first().click();
     await page.waitForFunction(() => document.querySelectorAll('.card').length > 0);
+    assert.doesNotMatch(page.url(), /size=/);
+    assert.match(await page.locator('#result-title').textContent(), new RegExp(`^${promised.toLocaleString('de-DE')} `), 'the count promised is the count shown');
+    assert.equal(await page.locator('.card').count(), Math.min(promised, 24));
     await shot(page, 'search-empty-relaxed', false);
     await page.done();
   });
