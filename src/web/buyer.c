@@ -201,8 +201,8 @@ int web_compare_page(struct http_req *req)
   json_object_set_new(ctx, "columns", json_integer(found));
 
   json_t *rows = json_array();
-  const char *cells[COMPARE_MAX];
-  int64_t num[COMPARE_MAX];
+  const char *cells[COMPARE_MAX] = {0};
+  int64_t num[COMPARE_MAX] = {0};
 #define ROW(key, best, CELL, NUM)                                                                  \
   do {                                                                                             \
     for (int i = 0; i < found; i++) {                                                              \
