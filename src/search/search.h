@@ -74,6 +74,7 @@ struct search_query {
   int page, size;
   int now_ym;        /* "current month" for unregistered vehicles (Berlin) */
   bool extra_facets; /* also count dealers and features (the search page; not the API) */
+  bool no_facets;    /* only total and hits (similar vehicles, counts for hints) */
 };
 
 enum { SEARCH_STRICT = 1u << 0 };
@@ -136,6 +137,9 @@ void search_hit_json(const struct search_hit *h, struct buf *out);
 
 /* {"makes":[{"make","count","models":[{"model","count"}]}]}, makes by count desc. */
 void search_makes_json(struct search_index *ix, struct buf *out);
+
+/* A counter that changes with every change of the index (caches key on it). */
+uint64_t search_generation(struct search_index *ix);
 
 /* Dealers with at least one indexed vehicle. */
 int search_dealer_count(struct search_index *ix);

@@ -599,6 +599,14 @@ void search_remove(struct search_index *ix, int64_t vehicle_id)
   pthread_rwlock_unlock(&ix->lock);
 }
 
+uint64_t search_generation(struct search_index *ix)
+{
+  pthread_rwlock_rdlock(&ix->lock);
+  uint64_t g = ix->generation;
+  pthread_rwlock_unlock(&ix->lock);
+  return g;
+}
+
 size_t search_count(struct search_index *ix)
 {
   pthread_rwlock_rdlock(&ix->lock);

@@ -712,22 +712,56 @@ static void counts_emit(const struct counts *c, struct search_index *ix,
   memcpy(res->price_counts, c->price, sizeof c->price);
 }
 
-/* The dealer facet (ignoring the dealer filter) and per-feature counts within F. */
+struct extra_scan {
+  const struct search_index *ix;
+  int64_t *dealer;   /* per dealer index, or NULL */
+  int64_t *features; /* per feature, or NULL */
+};
+
+static bool extra_scan_doc(uint32_t s, void *arg)
+{
+  struct extra_scan *x = arg;
+  const struct doc *d = &x->ix->docs[s];
+  if (x->dealer)
+    x->dealer[d->dealer]++;
+  if (x->features)
+    for (uint64_t m = d->features; m; m &= m - 1)
+      x->features[__builtin_ctzll(m)]++;
+  return true;
+}
+
+/* The dealer facet (ignoring the dealer filter) and per-feature counts within F; like
+ * the other facets, by scanning the matching docs when they are few, by bitmap
+ * intersections otherwise. */
 static void extra_facets(struct search_index *ix, roaring_bitmap_t **B, const roaring_bitmap_t *F,
                          struct arena *a, struct search_result *res)
 {
   roaring_bitmap_t *fx = B[D_DEALER] ? and_except(B, D_DEALER) : (roaring_bitmap_t *)F;
+  int64_t *per = arena_calloc(a, (size_t)ix->dealers.n + 1, sizeof *per);
+  if (fx && roaring_bitmap_get_cardinality(fx) <= SCAN_LIMIT(ix)) {
+    struct extra_scan x = {ix, per, NULL};
+    roaring_iterate(fx, extra_scan_doc, &x);
+  } else {
+    for (int i = 0; i < ix->dealers.n; i++)
+      per[i] = count_in(fx, ix->dealers.v[i].b);
+  }
   struct search_facet *f = &res->dealer;
   f->name = "dealer";
   for (int i = 0; i < ix->dealers.n; i++)
-    facet_add(a, f, ix->dealers.n, ix->dealers.v[i].name, count_in(fx, ix->dealers.v[i].b));
+    facet_add(a, f, ix->dealers.n, ix->dealers.v[i].name, per[i]);
   if (!f->v)
     f->v = arena_calloc(a, 1, sizeof *f->v);
   qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
   if (fx && fx != F)
     roaring_bitmap_free(fx);
-  for (int k = 0; k < FEAT__COUNT; k++)
-    res->feature_counts[k] = count_in(F, ix->feature[k]);
+  if (F && roaring_bitmap_get_cardinality(F) <= SCAN_LIMIT(ix)) {
+    struct extra_scan x = {ix, NULL, res->feature_counts};
+    memset(res->feature_counts, 0, sizeof res->feature_counts);
+    roaring_iterate(F, extra_scan_doc, &x);
+  } else {
+    for (int k = 0; k < FEAT__COUNT; k++)
+      res->feature_counts[k] = count_in(F, ix->feature[k]);
+  }
 }
 
 int search_run(struct search_index *ix, const struct search_query *q, struct arena *a,
@@ -807,7 +841,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
   struct counts cnt;
   counts_init(&cnt, ix, a);
   bool scanned_f = false;
-  for (int k = 0; k < FACET__COUNT; k++) {
+  for (int k = 0; k < FACET__COUNT && !q->no_facets; k++) {
     int dim = facet_dims[k];
     if (B[dim] || !F)
       continue;
@@ -816,7 +850,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
       scanned_f = true;
     }
   }
-  for (int k = 0; k < FACET__COUNT; k++) {
+  for (int k = 0; k < FACET__COUNT && !q->no_facets; k++) {
     int dim = facet_dims[k];
     roaring_bitmap_t *fx = B[dim] ? and_except(B, dim) : F;
     if (fx && fx != F && roaring_bitmap_get_cardinality(fx) <= SCAN_LIMIT(ix))
@@ -826,8 +860,9 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
     if (fx && fx != F)
       roaring_bitmap_free(fx);
   }
-  counts_emit(&cnt, ix, q, a, res);
-  if (q->extra_facets)
+  if (!q->no_facets)
+    counts_emit(&cnt, ix, q, a, res);
+  if (q->extra_facets && !q->no_facets)
     extra_facets(ix, B, F, a, res);
 
   /* the page */

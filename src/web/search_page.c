@@ -364,6 +364,7 @@ static json_t *relax_help(struct http_req *req, const struct search_query *q)
     const char *url = url_of(req->a, &w); /* the buyer's page size, not the probe's */
     w.size = 1;
     w.extra_facets = false;
+    w.no_facets = true;
     struct search_result res;
     if (search_run(ix, &w, req->a, &res) < 0 || res.total == 0)
       continue;
@@ -434,6 +435,17 @@ int web_search_page(struct http_req *req)
   field_errors_init(&errs, a);
   search_query_parse(a, n, names, values, 0, &q, &errs);
   q.extra_facets = true;
+  /* the microcache: everything the page shows follows from these */
+  const char *frag = http_query(req, "fragment");
+  bool fragment = frag && !strcmp(frag, "1");
+  const char *qraw = http_query(req, "q");
+  const char *key =
+      arena_printf(a, "%s|s|%d|%s|%s", req->locale ? req->locale : "de", fragment,
+                   site_search_canonical(a, &q, 1), qraw && strlen(qraw) <= 200 ? qraw : "");
+  if (fragment)
+    http_set_header(req, "X-Robots-Tag", "noindex");
+  if (site_cache_serve(req, key))
+    return 0;
   struct search_result res;
   if (search_run(((struct app *)req->app)->search, &q, a, &res) < 0)
     return -1;
@@ -582,10 +594,5 @@ int web_search_page(struct http_req *req)
   if (saved)
     json_object_set_new(ctx, "saved_search_url", json_string(saved));
 
-  const char *frag = http_query(req, "fragment");
-  if (frag && !strcmp(frag, "1")) {
-    http_set_header(req, "X-Robots-Tag", "noindex");
-    return web_render(req, 200, "search_fragment", ctx);
-  }
-  return web_render(req, 200, "search", ctx);
+  return site_render_cached(req, fragment ? "search_fragment" : "search", ctx, key);
 }

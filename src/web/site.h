@@ -70,4 +70,28 @@ const char *site_search_canonical(struct arena *a, const struct search_query *q,
 /* Number of filter groups set in q (make, model, body, ...; not sort or page). */
 int site_search_depth(const struct search_query *q);
 
+/* ---- microcache of public pages ----
+ *
+ * Anonymous GET requests for vehicle and search pages are answered from a small
+ * in-process cache of the rendered page (stored gzip-compressed; inflated for the
+ * rare client without gzip). An entry is valid while the search index is unchanged
+ * (any vehicle write invalidates every entry) and for at most SITE_CACHE_TTL_MS, so
+ * dealer or financing edits show within that time; site_cache_clear() drops all at
+ * once. Requests with a login session are never cached or answered from it. */
+#define SITE_CACHE_TTL_MS 5000
+
+/* True when req may use the cache (GET/HEAD, no session). */
+bool site_cache_eligible(struct http_req *req);
+
+/* Answer req from the cache entry `key` when there is a valid one: 1 answered, 0 not. */
+int site_cache_serve(struct http_req *req, const char *key);
+
+/* Render template name with ctx like web_render (status 200) and, when key is not
+ * NULL, keep the page under key. */
+int site_render_cached(struct http_req *req, const char *name, json_t *ctx, const char *key);
+
+/* Drop every entry (after an edit that the index does not see, e.g. a dealer's
+ * address or financing conditions). Thread-safe. */
+void site_cache_clear(void);
+
 #endif

@@ -163,9 +163,11 @@ static json_t *similar(struct http_req *req, const char *exclude_id, const char 
     }
     if (body >= 0 && body < BODY__COUNT)
       q.body = 1u << body;
-    q.price_min = price * 7 / 10;
-    q.price_max = price * 13 / 10;
+    /* ±30 %, widened to whole 500 € steps (the index's price buckets: no doc-by-doc check) */
+    q.price_min = price * 7 / 10 / 50000 * 50000;
+    q.price_max = (price * 13 / 10 / 50000 + 1) * 50000 - 1;
     q.size = 9;
+    q.no_facets = true;
     struct search_result res;
     if (search_run(ix, &q, req->a, &res) < 0)
       break;
@@ -308,6 +310,13 @@ static void envkv(struct http_req *req, json_t *ctx, const struct vehicle *v)
                       json_boolean(v->condition == COND_NEW || v->condition == COND_DEMO));
   json_object_set_new(ctx, "env", env);
   json_object_set_new(ctx, "has_env", json_boolean(json_array_size(env) > 0 || cls));
+}
+
+/* The microcache key of a plain vehicle page: language and the slug as requested
+ * (only canonical slugs are ever stored, a wrong one misses and is redirected). */
+static const char *cache_key(struct http_req *req)
+{
+  return arena_printf(req->a, "%s|v|%s", req->locale ? req->locale : "de", http_param(req, "slug"));
 }
 
 static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_form *lf,
@@ -456,6 +465,8 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
                                p->t.city ? p->t.city : "", tr(req, "vehicle.meta_description"))));
   if (status != 200)
     http_set_header(req, "Cache-Control", "no-store");
+  if (status == 200 && !lf && !(req->raw_query && *req->raw_query))
+    return site_render_cached(req, "vehicle", ctx, cache_key(req));
   return web_render(req, status, "vehicle", ctx);
 }
 
@@ -511,6 +522,8 @@ static int load_page(struct http_req *req, struct page_arg *p, bool redirect_slu
 
 int web_vehicle_page(struct http_req *req)
 {
+  if (!(req->raw_query && *req->raw_query) && site_cache_serve(req, cache_key(req)))
+    return 0;
   struct page_arg p = {0};
   if (!load_page(req, &p, true))
     return 0;

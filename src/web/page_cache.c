@@ -1,0 +1,194 @@
+/* page_cache.c — the microcache of public pages (see site.h): a direct-mapped
+ * table of SLOTS entries, each holding one page gzip-compressed, guarded by striped
+ * mutexes. Entries are checked against the search index generation and an age
+ * limit; a collision simply replaces the older page. Heap memory is owned here and
+ * freed when an entry is replaced (the process keeps the table until exit). */
+#include "app.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "render/render.h"
+#include "search/search.h"
+#include "web/site.h"
+#include "web/web.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#define SLOTS   2048
+#define STRIPES 64
+
+struct entry {
+  char *key;
+  uint64_t generation;
+  uint64_t epoch;
+  int64_t at_ms;
+  char *gz;
+  size_t gz_len, raw_len;
+  const char *lang;
+};
+
+static struct entry table[SLOTS];
+static pthread_mutex_t locks[STRIPES];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static atomic_uint_fast64_t epoch = 1;
+
+static void init_locks(void)
+{
+  for (int i = 0; i < STRIPES; i++)
+    pthread_mutex_init(&locks[i], NULL);
+}
+
+static uint32_t hash(const char *s)
+{
+  uint32_t h = 2166136261u;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+/* "gzip" among the codings and not refused with q=0. */
+static bool accepts_gzip(const char *ae)
+{
+  for (const char *p = ae; p && (p = strcasestr(p, "gzip")) != NULL; p += 4) {
+    const char *q = p + 4;
+    q += strspn(q, " ");
+    if (*q != ';')
+      return true;
+    q += 1 + strspn(q + 1, " ");
+    return strncasecmp(q, "q=", 2) != 0 || strtod(q + 2, NULL) > 0;
+  }
+  return false;
+}
+
+bool site_cache_eligible(struct http_req *req)
+{
+  return (req->m == HTTP_GET || req->m == HTTP_HEAD) && req->user_id == 0 && !req->session;
+}
+
+void site_cache_clear(void)
+{
+  atomic_fetch_add(&epoch, 1);
+}
+
+static uint64_t generation_of(struct http_req *req)
+{
+  return search_generation(((struct app *)req->app)->search);
+}
+
+int site_cache_serve(struct http_req *req, const char *key)
+{
+  if (!key || !site_cache_eligible(req))
+    return 0;
+  pthread_once(&once, init_locks);
+  uint32_t slot = hash(key) % SLOTS;
+  pthread_mutex_t *mu = &locks[slot % STRIPES];
+  uint64_t gen = generation_of(req), ep = atomic_load(&epoch);
+  int64_t now = time_mono_ms();
+  bool gz = accepts_gzip(http_header(req, "Accept-Encoding"));
+  char *body = NULL;
+  size_t len = 0, raw_len = 0;
+  const char *lang = NULL;
+  pthread_mutex_lock(mu);
+  struct entry *e = &table[slot];
+  if (e->key && e->generation == gen && e->epoch == ep && now - e->at_ms < SITE_CACHE_TTL_MS &&
+      strcmp(e->key, key) == 0) {
+    len = e->gz_len;
+    raw_len = e->raw_len;
+    lang = e->lang;
+    body = arena_alloc(req->a, len);
+    memcpy(body, e->gz, len);
+  }
+  pthread_mutex_unlock(mu);
+  if (!body)
+    return 0;
+  http_set_header(req, "Content-Language", lang);
+  if (gz) {
+    http_set_header(req, "Content-Encoding", "gzip");
+    http_set_header(req, "Vary", "Accept-Encoding");
+    http_reply_arena(req, 200, "text/html; charset=utf-8", body, len);
+    return 1;
+  }
+  char *raw = arena_alloc(req->a, raw_len + 1);
+  z_stream z = {0};
+  if (inflateInit2(&z, 31) != Z_OK)
+    return 0;
+  z.next_in = (Bytef *)body;
+  z.avail_in = (uInt)len;
+  z.next_out = (Bytef *)raw;
+  z.avail_out = (uInt)raw_len;
+  int rc = inflate(&z, Z_FINISH);
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END || z.total_out != raw_len)
+    return 0;
+  http_reply_arena(req, 200, "text/html; charset=utf-8", raw, raw_len);
+  return 1;
+}
+
+static void store(struct http_req *req, const char *key, const char *html, size_t len)
+{
+  pthread_once(&once, init_locks);
+  uint64_t gen = generation_of(req), ep = atomic_load(&epoch);
+  z_stream z = {0};
+  if (deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return;
+  size_t cap = deflateBound(&z, (uLong)len);
+  char *gz = malloc(cap);
+  char *k = strdup(key);
+  if (!gz || !k) {
+    free(gz);
+    free(k);
+    deflateEnd(&z);
+    return;
+  }
+  z.next_in = (Bytef *)html;
+  z.avail_in = (uInt)len;
+  z.next_out = (Bytef *)gz;
+  z.avail_out = (uInt)cap;
+  int rc = deflate(&z, Z_FINISH);
+  size_t gz_len = z.total_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) {
+    free(gz);
+    free(k);
+    return;
+  }
+  uint32_t slot = hash(key) % SLOTS;
+  pthread_mutex_t *mu = &locks[slot % STRIPES];
+  pthread_mutex_lock(mu);
+  struct entry *e = &table[slot];
+  char *old_key = e->key, *old_gz = e->gz;
+  e->key = k;
+  e->gz = gz;
+  e->gz_len = gz_len;
+  e->raw_len = len;
+  e->generation = gen;
+  e->epoch = ep;
+  e->at_ms = time_mono_ms();
+  e->lang = req->locale && !strcmp(req->locale, "en") ? "en" : "de";
+  pthread_mutex_unlock(mu);
+  free(old_key);
+  free(old_gz);
+}
+
+int site_render_cached(struct http_req *req, const char *name, json_t *ctx, const char *key)
+{
+  struct app *app = req->app;
+  struct buf b;
+  buf_init(&b, req->a);
+  buf_reserve(&b, 48 * 1024);
+  struct err e = {0};
+  if (render_page(app->tmpl, name, ctx, &b, &e) < 0) {
+    log_error("render %s: %s", name, e.msg);
+    return -1;
+  }
+  if (key && site_cache_eligible(req))
+    store(req, key, b.data, b.len);
+  http_set_header(req, "Content-Language", req->locale ? req->locale : "de");
+  return http_reply_arena(req, 200, "text/html; charset=utf-8", b.data, b.len);
+}
