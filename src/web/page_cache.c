@@ -20,7 +20,8 @@
 #include <strings.h>
 #include <zlib.h>
 
-#define SLOTS   2048
+#define SLOTS   1024
+#define RAW_MAX (64 * 1024) /* pages up to this size are kept uncompressed too */
 #define STRIPES 64
 
 struct entry {
@@ -28,7 +29,7 @@ struct entry {
   uint64_t generation;
   uint64_t epoch;
   int64_t at_ms;
-  char *gz;
+  char *gz, *raw; /* raw may be NULL (large pages: inflated on demand) */
   size_t gz_len, raw_len;
   const char *lang;
 };
@@ -98,16 +99,30 @@ int site_cache_serve(struct http_req *req, const char *key)
   struct entry *e = &table[slot];
   if (e->key && e->generation == gen && e->epoch == ep && now - e->at_ms < SITE_CACHE_TTL_MS &&
       strcmp(e->key, key) == 0) {
-    len = e->gz_len;
     raw_len = e->raw_len;
     lang = e->lang;
-    body = arena_alloc(req->a, len);
-    memcpy(body, e->gz, len);
+    if (gz || !e->raw) {
+      len = e->gz_len;
+      body = arena_alloc(req->a, len);
+      memcpy(body, e->gz, len);
+    } else {
+      body = arena_alloc(req->a, raw_len);
+      memcpy(body, e->raw, raw_len);
+      len = raw_len;
+      gz = false;
+      pthread_mutex_unlock(mu);
+      http_set_header(req, "Content-Language", lang);
+      http_set_header(req, "Vary", "Accept-Encoding");
+      http_set_header(req, "X-Cache", "hit");
+      http_reply_arena(req, 200, "text/html; charset=utf-8", body, len);
+      return 1;
+    }
   }
   pthread_mutex_unlock(mu);
   if (!body)
     return 0;
   http_set_header(req, "Content-Language", lang);
+  http_set_header(req, "X-Cache", "hit");
   if (gz) {
     http_set_header(req, "Content-Encoding", "gzip");
     http_set_header(req, "Vary", "Accept-Encoding");
@@ -140,9 +155,13 @@ static void store(struct http_req *req, const char *key, const char *html, size_
   size_t cap = deflateBound(&z, (uLong)len);
   char *gz = malloc(cap);
   char *k = strdup(key);
-  if (!gz || !k) {
+  char *raw = len <= RAW_MAX ? malloc(len ? len : 1) : NULL;
+  if (raw)
+    memcpy(raw, html, len);
+  if (!gz || !k || (len <= RAW_MAX && !raw)) {
     free(gz);
     free(k);
+    free(raw);
     deflateEnd(&z);
     return;
   }
@@ -156,15 +175,17 @@ static void store(struct http_req *req, const char *key, const char *html, size_
   if (rc != Z_STREAM_END) {
     free(gz);
     free(k);
+    free(raw);
     return;
   }
   uint32_t slot = hash(key) % SLOTS;
   pthread_mutex_t *mu = &locks[slot % STRIPES];
   pthread_mutex_lock(mu);
   struct entry *e = &table[slot];
-  char *old_key = e->key, *old_gz = e->gz;
+  char *old_key = e->key, *old_gz = e->gz, *old_raw = e->raw;
   e->key = k;
   e->gz = gz;
+  e->raw = raw;
   e->gz_len = gz_len;
   e->raw_len = len;
   e->generation = gen;
@@ -174,6 +195,7 @@ static void store(struct http_req *req, const char *key, const char *html, size_
   pthread_mutex_unlock(mu);
   free(old_key);
   free(old_gz);
+  free(old_raw);
 }
 
 int site_render_cached(struct http_req *req, const char *name, json_t *ctx, const char *key)

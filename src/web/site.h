@@ -73,12 +73,12 @@ int site_search_depth(const struct search_query *q);
 /* ---- microcache of public pages ----
  *
  * Anonymous GET requests for vehicle and search pages are answered from a small
- * in-process cache of the rendered page (stored gzip-compressed; inflated for the
- * rare client without gzip). An entry is valid while the search index is unchanged
+ * in-process cache of the rendered page (kept gzip-compressed, and uncompressed too
+ * up to 64 KB). An entry is valid while the search index is unchanged
  * (any vehicle write invalidates every entry) and for at most SITE_CACHE_TTL_MS, so
  * dealer or financing edits show within that time; site_cache_clear() drops all at
  * once. Requests with a login session are never cached or answered from it. */
-#define SITE_CACHE_TTL_MS 5000
+#define SITE_CACHE_TTL_MS 10000
 
 /* True when req may use the cache (GET/HEAD, no session). */
 bool site_cache_eligible(struct http_req *req);

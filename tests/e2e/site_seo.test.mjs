@@ -181,6 +181,39 @@ describe('site over HTTP', () => {
     assert.equal((await get(srv, `/fahrzeuge/x-${draft}`)).status, 404);
   });
 
+  test('microcache: anonymous pages are served again until the index changes; sessions bypass it', async () => {
+    const id = await create(slugs[0], vehicle({ variant: 'Cache Test' }));
+    const path = new URL((await get(srv, `/fahrzeuge/x-${id}`)).headers.get('location'), srv.url).pathname;
+    const first = await get(srv, path);
+    assert.equal(first.headers.get('x-cache'), null);
+    const html = await first.text();
+    const again = await get(srv, path, { headers: { 'Accept-Encoding': 'identity' } });
+    assert.equal(again.headers.get('x-cache'), 'hit');
+    assert.equal(await again.text(), html, 'the same bytes');
+    const gz = await get(srv, path, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(gz.headers.get('x-cache'), 'hit');
+    assert.equal(await gz.text(), html, 'gzip variant of the same page');
+    assert.match(html, /28\.990 €/);
+    // a price change is visible at once
+    assert.equal((await fetch(`${srv.url}/api/v1/vehicles/${id}`, { method: 'PATCH', headers: api(slugs[0]), body: '{"price_cents": 2750000}' })).status, 200);
+    const fresh = await get(srv, path);
+    assert.equal(fresh.headers.get('x-cache'), null);
+    assert.match(await fresh.text(), /27\.500 €/);
+    // search pages too, keyed by their canonical state and the typed text
+    await get(srv, '/fahrzeuge?q=Cache+Test');
+    const s2 = await get(srv, '/fahrzeuge?q=Cache+Test');
+    assert.equal(s2.headers.get('x-cache'), 'hit');
+    const s3 = await get(srv, '/fahrzeuge?q=cache+test');
+    assert.equal(s3.headers.get('x-cache'), null, 'other typed text, other page');
+    assert.match(await s3.text(), /value="cache test"/);
+    // a logged-in dealer never gets a cached page
+    const login = await fetch(srv.url + '/anmelden', { method: 'POST', body: new URLSearchParams({ email: `owner@${slugs[0]}.demo`, password: 'cc24-Demo-2026' }), redirect: 'manual' });
+    const cookie = login.headers.get('set-cookie').split(';')[0];
+    const dealer = await get(srv, path, { headers: { cookie } });
+    assert.equal(dealer.status, 200);
+    assert.equal(dealer.headers.get('x-cache'), null);
+  });
+
   test('robots.txt keeps crawlers out of the back office and points at the sitemap', async () => {
     const r = await get(srv, '/robots.txt');
     assert.equal(r.status, 200);
