@@ -1,8 +1,8 @@
-/* page_cache.c — the microcache of public pages (see site.h): a direct-mapped
- * table of SLOTS entries, each holding one page gzip-compressed, guarded by striped
- * mutexes. Entries are checked against the search index generation and an age
- * limit; a collision simply replaces the older page. Heap memory is owned here and
- * freed when an entry is replaced (the process keeps the table until exit). */
+/* page_cache.c — the microcache of public pages (see site.h): a set-associative
+ * table (SETS sets of WAYS entries, a mutex per set), each entry holding one page
+ * gzip-compressed (and uncompressed up to RAW_MAX). Entries are checked against the
+ * search index generation and an age limit; a full set replaces its oldest entry. Heap memory is
+ * owned here and freed when an entry is replaced (the process keeps the table until exit). */
 #include "app.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -20,9 +20,9 @@
 #include <strings.h>
 #include <zlib.h>
 
-#define SLOTS   1024
-#define RAW_MAX (64 * 1024) /* pages up to this size are kept uncompressed too */
-#define STRIPES 64
+#define SETS    256
+#define WAYS    4
+#define RAW_MAX (40 * 1024) /* pages up to this size are kept uncompressed too */
 
 struct entry {
   char *key;
@@ -34,14 +34,14 @@ struct entry {
   const char *lang;
 };
 
-static struct entry table[SLOTS];
-static pthread_mutex_t locks[STRIPES];
+static struct entry table[SETS][WAYS];
+static pthread_mutex_t locks[SETS];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static atomic_uint_fast64_t epoch = 1;
 
 static void init_locks(void)
 {
-  for (int i = 0; i < STRIPES; i++)
+  for (int i = 0; i < SETS; i++)
     pthread_mutex_init(&locks[i], NULL);
 }
 
@@ -87,8 +87,8 @@ int site_cache_serve(struct http_req *req, const char *key)
   if (!key || !site_cache_eligible(req))
     return 0;
   pthread_once(&once, init_locks);
-  uint32_t slot = hash(key) % SLOTS;
-  pthread_mutex_t *mu = &locks[slot % STRIPES];
+  uint32_t set = hash(key) % SETS;
+  pthread_mutex_t *mu = &locks[set];
   uint64_t gen = generation_of(req), ep = atomic_load(&epoch);
   int64_t now = time_mono_ms();
   bool gz = accepts_gzip(http_header(req, "Accept-Encoding"));
@@ -96,9 +96,11 @@ int site_cache_serve(struct http_req *req, const char *key)
   size_t len = 0, raw_len = 0;
   const char *lang = NULL;
   pthread_mutex_lock(mu);
-  struct entry *e = &table[slot];
-  if (e->key && e->generation == gen && e->epoch == ep && now - e->at_ms < SITE_CACHE_TTL_MS &&
-      strcmp(e->key, key) == 0) {
+  struct entry *e = NULL;
+  for (int w = 0; w < WAYS && !e; w++)
+    if (table[set][w].key && strcmp(table[set][w].key, key) == 0)
+      e = &table[set][w];
+  if (e && e->generation == gen && e->epoch == ep && now - e->at_ms < SITE_CACHE_TTL_MS) {
     raw_len = e->raw_len;
     lang = e->lang;
     if (gz || !e->raw) {
@@ -178,10 +180,23 @@ static void store(struct http_req *req, const char *key, const char *html, size_
     free(raw);
     return;
   }
-  uint32_t slot = hash(key) % SLOTS;
-  pthread_mutex_t *mu = &locks[slot % STRIPES];
+  uint32_t set = hash(key) % SETS;
+  pthread_mutex_t *mu = &locks[set];
   pthread_mutex_lock(mu);
-  struct entry *e = &table[slot];
+  /* the same key, else an empty way, else the oldest */
+  struct entry *e = NULL;
+  for (int w = 0; w < WAYS && !e; w++)
+    if (table[set][w].key && strcmp(table[set][w].key, k) == 0)
+      e = &table[set][w];
+  for (int w = 0; w < WAYS && !e; w++)
+    if (!table[set][w].key)
+      e = &table[set][w];
+  if (!e) {
+    e = &table[set][0];
+    for (int w = 1; w < WAYS; w++)
+      if (table[set][w].at_ms < e->at_ms)
+        e = &table[set][w];
+  }
   char *old_key = e->key, *old_gz = e->gz, *old_raw = e->raw;
   e->key = k;
   e->gz = gz;
