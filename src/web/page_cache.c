@@ -20,9 +20,10 @@
 #include <strings.h>
 #include <zlib.h>
 
-#define SETS    256
-#define WAYS    4
-#define RAW_MAX (40 * 1024) /* pages up to this size are kept uncompressed too */
+#define SETS       1024
+#define WAYS       4
+#define RAW_MAX    (40 * 1024)         /* pages up to this size are kept uncompressed too, */
+#define RAW_BUDGET ((int64_t)32 << 20) /* as long as all such copies stay under 32 MB */
 
 struct entry {
   char *key;
@@ -38,6 +39,7 @@ static struct entry table[SETS][WAYS];
 static pthread_mutex_t locks[SETS];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static atomic_uint_fast64_t epoch = 1;
+static atomic_int_fast64_t raw_bytes = 0;
 
 static void init_locks(void)
 {
@@ -157,10 +159,11 @@ static void store(struct http_req *req, const char *key, const char *html, size_
   size_t cap = deflateBound(&z, (uLong)len);
   char *gz = malloc(cap);
   char *k = strdup(key);
-  char *raw = len <= RAW_MAX ? malloc(len ? len : 1) : NULL;
+  bool keep_raw = len <= RAW_MAX && atomic_load(&raw_bytes) + (int64_t)len <= RAW_BUDGET;
+  char *raw = keep_raw ? malloc(len ? len : 1) : NULL;
   if (raw)
     memcpy(raw, html, len);
-  if (!gz || !k || (len <= RAW_MAX && !raw)) {
+  if (!gz || !k || (keep_raw && !raw)) {
     free(gz);
     free(k);
     free(raw);
@@ -198,6 +201,7 @@ static void store(struct http_req *req, const char *key, const char *html, size_
         e = &table[set][w];
   }
   char *old_key = e->key, *old_gz = e->gz, *old_raw = e->raw;
+  atomic_fetch_add(&raw_bytes, (raw ? (int64_t)len : 0) - (old_raw ? (int64_t)e->raw_len : 0));
   e->key = k;
   e->gz = gz;
   e->raw = raw;
