@@ -14,3 +14,5 @@ if [ -x build-release/bench/bench_search_index ]; then
 fi
 echo "== search over HTTP vs nginx static vs PostgreSQL"
 bash bench/search.sh
+echo "== public pages vs nginx static"
+bash bench/pages.sh

@@ -73,6 +73,12 @@ const struct route cc24_routes[] = {
      RL_FORM},
 
     /* public site: buyer features, leads, legal pages, SEO (site work goes here) */
+    {"POST", "/fahrzeuge/{slug}/anfrage", web_lead_post, ROLE_PUBLIC, 0, RL_FORM},
+    {"GET", "/vergleich", web_compare_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/merkliste", web_favourites_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/sitemap.xml", web_sitemap_index, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/sitemaps/{name}", web_sitemap_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/robots.txt", web_robots, ROLE_PUBLIC, 0, RL_NONE},
 
     /* showrooms and the embeddable widget (showroom work goes here) */
     {"GET", "/haendler/{slug}", showroom_page, ROLE_PUBLIC, 0, RL_NONE},

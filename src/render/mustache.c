@@ -744,17 +744,28 @@ static void render_block_content(struct rctx *r, const struct node *site,
     return;
   }
   struct buf *out = r->out, tmp;
+  size_t il = strlen(site->indent);
+  if (il == 0) {
+    /* nothing to indent (a layout's {{$content}} on its own line): render in place,
+     * only the final newline of a standalone block is added */
+    size_t before = out->len;
+    render_nodes(r, content->kids, content->nkids);
+    if (out->len > before && out->data[out->len - 1] != '\n')
+      buf_putc(out, '\n');
+    return;
+  }
   buf_init(&tmp, NULL);
   r->out = &tmp;
   render_nodes(r, content->kids, content->nkids);
   r->out = out;
-  size_t il = strlen(site->indent);
-  bool at_start = true;
-  for (size_t i = 0; i < tmp.len; i++) {
-    if (at_start && tmp.data[i] != '\n')
+  /* copy line by line, the indentation before each line that is not empty */
+  for (size_t i = 0; i < tmp.len;) {
+    const char *nl = memchr(tmp.data + i, '\n', tmp.len - i);
+    size_t end = nl ? (size_t)(nl - tmp.data) + 1 : tmp.len;
+    if (tmp.data[i] != '\n')
       buf_append(out, site->indent, il);
-    at_start = tmp.data[i] == '\n';
-    buf_putc(out, tmp.data[i]);
+    buf_append(out, tmp.data + i, end - i);
+    i = end;
   }
   if (tmp.len && tmp.data[tmp.len - 1] != '\n')
     buf_putc(out, '\n');

@@ -78,7 +78,9 @@ struct search_query {
   bool impossible; /* a filter that can match nothing (e.g. min > max) */
   int sort;        /* enum search_sort */
   int page, size;
-  int now_ym; /* "current month" for unregistered vehicles (Berlin) */
+  int now_ym;        /* "current month" for unregistered vehicles (Berlin) */
+  bool extra_facets; /* also count dealers and features (the search page; not the API) */
+  bool no_facets;    /* only total and hits (similar vehicles, counts for hints) */
 };
 
 enum { SEARCH_STRICT = 1u << 0 };
@@ -125,6 +127,10 @@ struct search_result {
   struct search_facet facets[7];
   int nfacets;
   int64_t price_counts[SEARCH_PRICE_BUCKETS];
+  /* with q->extra_facets: the dealer facet (disjunctive, like the others) and, per
+   * feature, the matches that also have it (features are all-of) */
+  struct search_facet dealer;
+  int64_t feature_counts[FEAT__COUNT];
 };
 
 /* Run q; everything in res is copied into a. 0 or -1. */
@@ -138,8 +144,30 @@ void search_hit_json(const struct search_hit *h, struct buf *out);
 /* {"makes":[{"make","count","models":[{"model","count"}]}]}, makes by count desc. */
 void search_makes_json(struct search_index *ix, struct buf *out);
 
+/* A counter that changes with every change of the index (caches key on it). */
+uint64_t search_generation(struct search_index *ix);
+
 /* Dealers with at least one indexed vehicle. */
 int search_dealer_count(struct search_index *ix);
+
+/* Price rating of one vehicle against comparable ones: same make and model, first
+ * registered in the same year (new cars: this year), at least SEARCH_VALUE_PEERS of
+ * them including itself. ratio_bp = price / median price × 10000 (9000 = 10 % under). */
+#define SEARCH_VALUE_PEERS 4
+struct search_value {
+  int ratio_bp;         /* price against the median, in basis points */
+  int peers;            /* comparable vehicles, itself included */
+  int64_t median_cents; /* median price of the comparable vehicles */
+};
+
+/* The rating of vehicle_id (row id): 1 rated, 0 too few comparables or not indexed.
+ * Ratings are recomputed at most every few seconds after the index changed. */
+int search_value_of(struct search_index *ix, int64_t vehicle_id, struct search_value *out);
+
+/* "Featured" vehicles = best value: at least 10 % under the median of their
+ * comparable vehicles and not driven more than the median mileage + 25 %; best
+ * ratio first, then newest. Fills up to n hits (strings in a); returns the count. */
+int search_featured(struct search_index *ix, int n, struct arena *a, struct search_hit *out);
 
 /* The facet of res by name, or NULL. */
 const struct search_facet *search_facet(const struct search_result *res, const char *name);

@@ -51,6 +51,12 @@ static uint32_t *map_find(struct search_index *ix, int64_t id)
   }
 }
 
+int64_t search_slot_of(struct search_index *ix, int64_t id)
+{
+  uint32_t *s = map_find(ix, id);
+  return s ? (int64_t)*s : -1;
+}
+
 static void map_put(struct search_index *ix, int64_t id, uint32_t slot)
 {
   if ((ix->map_used + 1) * 2 > ix->map_cap)
@@ -416,6 +422,7 @@ struct search_index *search_new(void)
   struct search_index *ix = xcalloc(1, sizeof *ix);
   pthread_rwlock_init(&ix->lock, NULL);
   pthread_mutex_init(&ix->sort_mu, NULL);
+  pthread_mutex_init(&ix->value_mu, NULL);
   ix->all = bm_new();
   ix->unreg = bm_new();
   for (int i = 0; i < BODY__COUNT; i++)
@@ -494,8 +501,10 @@ void search_free(struct search_index *ix)
     free(ix->order[o]);
     free(ix->rank[o]);
   }
+  search_value_free(ix);
   pthread_rwlock_destroy(&ix->lock);
   pthread_mutex_destroy(&ix->sort_mu);
+  pthread_mutex_destroy(&ix->value_mu);
   free(ix);
 }
 
@@ -668,6 +677,14 @@ void search_remove(struct search_index *ix, int64_t vehicle_id)
     ix->generation++;
   }
   pthread_rwlock_unlock(&ix->lock);
+}
+
+uint64_t search_generation(struct search_index *ix)
+{
+  pthread_rwlock_rdlock(&ix->lock);
+  uint64_t g = ix->generation;
+  pthread_rwlock_unlock(&ix->lock);
+  return g;
 }
 
 size_t search_count(struct search_index *ix)

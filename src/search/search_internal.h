@@ -108,7 +108,17 @@ struct search_index {
   double facet_cost[FACET__COUNT];
   int plan; /* enum search_plan */
   uint64_t generation;
+  /* price ratings (search_value.c): rebuilt lazily, guarded by value_mu */
+  pthread_mutex_t value_mu;
+  struct value_cache *value;
 };
+
+/* The slot of a vehicle row id, or -1 (read lock held). */
+int64_t search_slot_of(struct search_index *ix, int64_t id);
+/* Copy the doc in slot s into h, strings in a (read lock held). */
+void search_fill_hit(struct search_index *ix, struct arena *a, uint32_t s, struct search_hit *h);
+/* Free the price-rating cache (search_free). */
+void search_value_free(struct search_index *ix);
 
 int search_price_bucket(int64_t cents);
 int search_range_bucket(const struct rfield *r, int64_t v);

@@ -405,7 +405,7 @@ static void facet_add(struct arena *a, struct search_facet *f, int cap, const ch
   f->n++;
 }
 
-static void fill_hit(struct search_index *ix, struct arena *a, uint32_t s, struct search_hit *h)
+void search_fill_hit(struct search_index *ix, struct arena *a, uint32_t s, struct search_hit *h)
 {
   const struct doc *d = &ix->docs[s];
   h->id = d->id;
@@ -745,6 +745,60 @@ static void counts_emit(const struct counts *c, struct search_index *ix, const b
   memcpy(res->price_counts, c->price, sizeof c->price);
 }
 
+struct extra_scan {
+  const struct search_index *ix;
+  int64_t *dealer;   /* per dealer index, or NULL */
+  int64_t *features; /* per feature, or NULL */
+};
+
+static bool extra_scan_doc(uint32_t s, void *arg)
+{
+  struct extra_scan *x = arg;
+  const struct doc *d = &x->ix->docs[s];
+  if (x->dealer)
+    x->dealer[d->dealer]++;
+  if (x->features)
+    for (uint64_t m = d->features; m; m &= m - 1)
+      x->features[__builtin_ctzll(m)]++;
+  return true;
+}
+
+/* The dealer facet (ignoring the dealer filter) and per-feature counts within F; like
+ * the other facets, by scanning the matching docs when they are few, by bitmap
+ * intersections otherwise. */
+#define SCAN_LIMIT(ix) (roaring_bitmap_get_cardinality((ix)->all) / 8 + 4096)
+
+static void extra_facets(struct search_index *ix, const struct filters *fl, roaring_bitmap_t **B,
+                         const roaring_bitmap_t *F, struct arena *a, struct search_result *res)
+{
+  roaring_bitmap_t *fx = B[D_DEALER] ? and_except(fl, D_DEALER) : (roaring_bitmap_t *)F;
+  int64_t *per = arena_calloc(a, (size_t)ix->dealers.n + 1, sizeof *per);
+  if (fx && roaring_bitmap_get_cardinality(fx) <= SCAN_LIMIT(ix)) {
+    struct extra_scan x = {ix, per, NULL};
+    roaring_iterate(fx, extra_scan_doc, &x);
+  } else {
+    for (int i = 0; i < ix->dealers.n; i++)
+      per[i] = count_in(fx, ix->dealers.v[i].b);
+  }
+  struct search_facet *f = &res->dealer;
+  f->name = "dealer";
+  for (int i = 0; i < ix->dealers.n; i++)
+    facet_add(a, f, ix->dealers.n, ix->dealers.v[i].name, per[i]);
+  if (!f->v)
+    f->v = arena_calloc(a, 1, sizeof *f->v);
+  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+  if (fx && fx != F)
+    roaring_bitmap_free(fx);
+  if (F && roaring_bitmap_get_cardinality(F) <= SCAN_LIMIT(ix)) {
+    struct extra_scan x = {ix, NULL, res->feature_counts};
+    memset(res->feature_counts, 0, sizeof res->feature_counts);
+    roaring_iterate(F, extra_scan_doc, &x);
+  } else {
+    for (int k = 0; k < FEAT__COUNT; k++)
+      res->feature_counts[k] = count_in(F, ix->feature[k]);
+  }
+}
+
 int search_run(struct search_index *ix, const struct search_query *q, struct arena *a,
                struct search_result *res)
 {
@@ -830,7 +884,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
   /* facets without a filter of their own count over F: one scan for all of them when
    * that is cheaper than their intersections */
   bool scanned_f = false;
-  if (F) {
+  if (F && !q->no_facets) {
     double bitmap_cost = 0;
     for (int k = 0; k < FACET__COUNT; k++)
       if (!B[facet_dims[k]] && (k != FC_MODEL || any_make))
@@ -842,7 +896,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
       scanned_f = true;
     }
   }
-  for (int k = 0; k < FACET__COUNT; k++) {
+  for (int k = 0; k < FACET__COUNT && !q->no_facets; k++) {
     int dim = facet_dims[k];
     if (k == FC_MODEL && !any_make)
       continue;
@@ -857,7 +911,10 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
     if (fx && fx != F)
       roaring_bitmap_free(fx);
   }
-  counts_emit(&cnt, ix, make_sel, a, res);
+  if (!q->no_facets)
+    counts_emit(&cnt, ix, make_sel, a, res);
+  if (q->extra_facets && !q->no_facets)
+    extra_facets(ix, &fl, B, F, a, res);
 
   /* the page */
   int64_t offset = (int64_t)(res->page - 1) * res->size;
@@ -868,7 +925,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
     bool relevance = q->sort == SORT_RELEVANCE && q->ntokens;
     if (!F) {
       for (int i = 0; i < want; i++)
-        fill_hit(ix, a, ix->order[o][offset + i], &res->hits[res->nhits++]);
+        search_fill_hit(ix, a, ix->order[o][offset + i], &res->hits[res->nhits++]);
     }
     bool done = !F;
     bool walk = ix->plan == SEARCH_PLAN_AUTO ? (uint64_t)res->total * 4 > ix->norder
@@ -886,7 +943,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
           continue;
         if (seen++ < offset)
           continue;
-        fill_hit(ix, a, s, &res->hits[res->nhits++]);
+        search_fill_hit(ix, a, s, &res->hits[res->nhits++]);
       }
       done = res->nhits == want;
       if (!done)
@@ -914,7 +971,7 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
       size_t need = (size_t)(offset + want);
       select_top(keys, n, need);
       for (int i = 0; i < want; i++)
-        fill_hit(ix, a, keys[offset + i].slot, &res->hits[res->nhits++]);
+        search_fill_hit(ix, a, keys[offset + i].slot, &res->hits[res->nhits++]);
       free(keys);
       free(slots);
     }

@@ -97,6 +97,15 @@ int web_recovery_codes(struct http_req *req);
 void web_views_count(struct http_req *req, const char *public_id);
 void web_views_flush(struct http_req *req);
 
+/* Public site: buyer features, leads, SEO (site work; search_page.c, vehicle_page.c,
+ * buyer.c, seo.c). */
+int web_lead_post(struct http_req *req);
+int web_compare_page(struct http_req *req);
+int web_favourites_page(struct http_req *req);
+int web_sitemap_index(struct http_req *req);
+int web_sitemap_page(struct http_req *req);
+int web_robots(struct http_req *req);
+
 /* Card data for a vehicle list (used by home and search pages). */
 struct search_result;
 json_t *web_cards(struct http_req *req, const struct search_result *res);

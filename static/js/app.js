@@ -1,12 +1,35 @@
 // cc24: small progressive enhancements; every page works without this file.
+
+// Quick search (homepage): models follow the chosen make, and the submit button
+// shows the live number of matching vehicles.
 (function () {
   'use strict';
-  // Quick search: show the live number of matching vehicles on the submit button.
   var form = document.querySelector('form.quick-search');
   if (!form || !window.fetch) return;
   var button = form.querySelector('button[type=submit]');
   var label = button ? button.getAttribute('data-label') : null;
+  var make = form.querySelector('[name=make]');
+  var model = form.querySelector('[name=model]');
+  var makes = null;
   var timer = null;
+  function fillModels() {
+    if (!model || !make) return;
+    var chosen = make.value;
+    var list = [];
+    (makes || []).forEach(function (m) { if (m.make === chosen) list = m.models; });
+    model.textContent = '';
+    var any = document.createElement('option');
+    any.value = '';
+    any.textContent = chosen ? model.getAttribute('data-any') : model.getAttribute('data-choose');
+    model.appendChild(any);
+    list.forEach(function (m) {
+      var o = document.createElement('option');
+      o.value = m.model;
+      o.textContent = m.model + ' (' + m.count.toLocaleString('de-DE') + ')';
+      model.appendChild(o);
+    });
+    model.disabled = !chosen;
+  }
   function update() {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (v, k) { if (v !== '') params.append(k, v); });
@@ -18,10 +41,290 @@
       })
       .catch(function () {});
   }
-  form.addEventListener('change', function () {
+  form.addEventListener('change', function (ev) {
+    if (ev.target === make) {
+      var go = function () { fillModels(); update(); };
+      if (makes) go();
+      else fetch('/api/v1/makes').then(function (r) { return r.json(); })
+        .then(function (j) { makes = j.makes; go(); }).catch(go);
+      return;
+    }
     clearTimeout(timer);
     timer = setTimeout(update, 120);
   });
+})();
+
+// The search page: filters update the results in place (the server renders the
+// same page as a fragment), the URL follows (history.pushState, so back works),
+// and on small screens the filters live in a drawer.
+(function () {
+  'use strict';
+  var form = document.querySelector('form[data-live-search]');
+  if (!form || !window.fetch || !window.DOMParser || !history.pushState) return;
+  var results = document.getElementById('results');
+  var drawer = document.getElementById('filter-drawer');
+  var seq = 0;
+  var timer = null;
+  var ctrl = null;
+
+  function formUrl() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (v, k) { if (v !== '') params.append(k, v); });
+    var q = params.toString();
+    return '/fahrzeuge' + (q ? '?' + q : '');
+  }
+  function load(url, push, scroll) {
+    var mine = ++seq;
+    if (ctrl) ctrl.abort();
+    ctrl = window.AbortController ? new AbortController() : null;
+    results.classList.add('loading');
+    results.setAttribute('aria-busy', 'true');
+    var sep = url.indexOf('?') < 0 ? '?' : '&';
+    fetch(url + sep + 'fragment=1', { headers: { Accept: 'text/html' }, signal: ctrl ? ctrl.signal : undefined })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        if (mine !== seq) return;
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        var f = doc.getElementById('filter'), res = doc.getElementById('results');
+        if (!f || !res) { window.location.href = url; return; }
+        var active = document.activeElement, id = active && active.id;
+        var typed = active && /^(search|number|text)$/.test(active.type) ? active.value : null;
+        var caret = typed !== null && active.type !== 'number' ? active.selectionStart : null;
+        form.innerHTML = f.innerHTML;
+        results.innerHTML = res.innerHTML;
+        var canonical = res.getAttribute('data-url') || url;
+        if (push) history.pushState({ cc24: 1 }, '', canonical);
+        else history.replaceState({ cc24: 1 }, '', canonical);
+        shown = location.pathname + location.search;
+        var again = id && document.getElementById(id);
+        if (again) {
+          if (typed !== null && again.value !== typed) again.value = typed;
+          again.focus();
+          if (caret !== null && again.setSelectionRange) try { again.setSelectionRange(caret, caret); } catch (e) { /* number inputs */ }
+        }
+        var h = document.getElementById('result-title');
+        if (h) document.title = h.textContent.replace(/\s+/g, ' ').trim() + ' · cc24';
+        if (scroll) results.scrollIntoView({ block: 'start' });
+        document.dispatchEvent(new CustomEvent('cc24:content'));
+      })
+      .catch(function (e) { if (e && e.name === 'AbortError') return; if (mine === seq) window.location.href = url; })
+      .then(function () { if (mine === seq) { results.classList.remove('loading'); results.removeAttribute('aria-busy'); } });
+  }
+  function soon(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(function () { load(formUrl(), true, false); }, delay);
+  }
+  document.addEventListener('change', function (ev) {
+    var el = ev.target;
+    if (el.form !== form) return;
+    if (el.name === 'make') { var m = form.querySelector('[name=model]'); if (m) m.value = ''; }
+    soon(/^(search|number|text)$/.test(el.type) ? 0 : 50);
+  });
+  form.addEventListener('input', function (ev) {
+    if (/^(search|number|text)$/.test(ev.target.type)) soon(450);
+  });
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    clearTimeout(timer);
+    load(formUrl(), true, false);
+    closeDrawer();
+  });
+  document.addEventListener('click', function (ev) {
+    var a = ev.target.closest && ev.target.closest('a[href]');
+    if (!a || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button) return;
+    if (a.hasAttribute('data-drawer-open')) { ev.preventDefault(); openDrawer(); return; }
+    if (a.hasAttribute('data-drawer-close')) { ev.preventDefault(); closeDrawer(); return; }
+    var href = a.getAttribute('href');
+    if (!/^\/fahrzeuge(\?|$)/.test(href) || !(results.contains(a) || form.contains(a))) return;
+    ev.preventDefault();
+    load(href, true, !!a.closest('.pager'));
+  });
+  var shown = location.pathname + location.search;
+  window.addEventListener('popstate', function () {
+    var now = location.pathname + location.search;
+    if (now === shown) return; /* only the #fragment changed (skip link, anchors) */
+    shown = now;
+    if (location.pathname === '/fahrzeuge') load(now, false, false);
+  });
+  history.replaceState({ cc24: 1 }, '', location.href);
+
+  var opener = null;
+  function openDrawer() {
+    if (!drawer) return;
+    opener = document.activeElement;
+    drawer.classList.add('open');
+    document.body.classList.add('drawer-open');
+    var first = form.querySelector('input, select');
+    if (first) first.focus();
+  }
+  function closeDrawer() {
+    if (!drawer || !drawer.classList.contains('open')) return;
+    drawer.classList.remove('open');
+    document.body.classList.remove('drawer-open');
+    var t = document.querySelector('[data-drawer-open]');
+    (opener && document.contains(opener) ? opener : t || results).focus();
+  }
+  document.addEventListener('keydown', function (ev) { if (ev.key === 'Escape') closeDrawer(); });
+})();
+
+// Favourites (heart) and the comparison list (up to 3), kept in localStorage; the
+// /merkliste and /vergleich pages render the stored ids on the server.
+(function () {
+  'use strict';
+  var store = null;
+  try { store = window.localStorage; store.getItem('x'); } catch (e) { store = null; }
+  if (!store) return;
+  var FAV = 'cc24.favourites', CMP = 'cc24.compare', MAXFAV = 50, MAXCMP = 3;
+  function get(k) { try { var v = JSON.parse(store.getItem(k) || '[]'); return Array.isArray(v) ? v.filter(function (x) { return /^[0-9a-z]{16}$/.test(x); }) : []; } catch (e) { return []; } }
+  function set(k, v) { try { store.setItem(k, JSON.stringify(v)); } catch (e) { /* full or private mode */ } }
+  var bar = document.getElementById('compare-bar');
+
+  function sync() {
+    var fav = get(FAV), cmp = get(CMP);
+    document.querySelectorAll('[data-fav]').forEach(function (b) {
+      var on = fav.indexOf(b.getAttribute('data-fav')) >= 0;
+      b.hidden = false;
+      b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    });
+    document.querySelectorAll('[data-cmp]').forEach(function (b) {
+      b.setAttribute('role', 'button');
+      b.setAttribute('aria-pressed', cmp.indexOf(b.getAttribute('data-cmp')) >= 0 ? 'true' : 'false');
+    });
+    document.querySelectorAll('[data-fav-count]').forEach(function (c) {
+      c.textContent = String(fav.length);
+      c.hidden = fav.length === 0;
+    });
+    if (bar) {
+      bar.hidden = cmp.length === 0 || !!document.querySelector('[data-compare-page]');
+      var n = bar.querySelector('[data-cmp-count]');
+      if (n) n.textContent = String(cmp.length);
+      var l = bar.querySelector('[data-cmp-link]');
+      if (l) l.setAttribute('href', '/vergleich?ids=' + cmp.join(','));
+    }
+  }
+  function say(text) {
+    if (!bar) return;
+    var m = bar.querySelector('.compare-msg');
+    if (m) m.textContent = text;
+  }
+  document.addEventListener('click', function (ev) {
+    var f = ev.target.closest && ev.target.closest('[data-fav]');
+    if (f) {
+      ev.preventDefault();
+      var id = f.getAttribute('data-fav'), fav = get(FAV), i = fav.indexOf(id);
+      if (i >= 0) fav.splice(i, 1); else { fav.unshift(id); fav = fav.slice(0, MAXFAV); }
+      set(FAV, fav);
+      sync();
+      if (i >= 0 && document.querySelector('[data-fav-page]')) {
+        var card = f.closest('.card');
+        if (card) card.remove();
+        history.replaceState(null, '', fav.length ? '/merkliste?ids=' + fav.join(',') : '/merkliste');
+      }
+      return;
+    }
+    var c = ev.target.closest && ev.target.closest('[data-cmp]');
+    if (c) {
+      ev.preventDefault();
+      var cid = c.getAttribute('data-cmp'), cmp = get(CMP), k = cmp.indexOf(cid);
+      if (k >= 0) { cmp.splice(k, 1); set(CMP, cmp); sync(); say(bar ? bar.getAttribute('data-removed') : ''); if (bar && cmp.length === 0) bar.hidden = true; return; }
+      if (cmp.length >= MAXCMP) {
+        if (bar) { bar.hidden = false; say(bar.getAttribute('data-full')); }
+        return;
+      }
+      cmp.push(cid);
+      set(CMP, cmp);
+      sync();
+      say(bar ? bar.getAttribute('data-added') : '');
+      return;
+    }
+    var r = ev.target.closest && ev.target.closest('[data-cmp-remove]');
+    if (r) {
+      var list = get(CMP), j = list.indexOf(r.getAttribute('data-cmp-remove'));
+      if (j >= 0) { list.splice(j, 1); set(CMP, list); }
+    }
+  });
+  // the favourites page shows what this browser stored
+  var favPage = document.querySelector('[data-fav-page]');
+  if (favPage && !favPage.hasAttribute('data-fav-asked')) {
+    var ids = get(FAV);
+    if (ids.length) { location.replace('/merkliste?ids=' + ids.join(',')); return; }
+  }
+  // the comparison page: what is shown is the list
+  if (document.querySelector('[data-compare-page]')) {
+    var shown = [];
+    document.querySelectorAll('[data-cmp-remove]').forEach(function (x) { shown.push(x.getAttribute('data-cmp-remove')); });
+    if (shown.length) set(CMP, shown.slice(0, MAXCMP));
+  }
+  document.addEventListener('cc24:content', sync);
+  sync();
+})();
+
+// Vehicle page: gallery (buttons, arrow keys, swipe via scroll snapping, thumbnails),
+// share (Web Share API or copy the link), print, and the test-drive shortcut.
+(function () {
+  'use strict';
+  document.querySelectorAll('[data-gallery]').forEach(function (g) {
+    var track = g.querySelector('.gallery-track');
+    var slides = track ? track.children : [];
+    if (!slides.length) return;
+    var prev = g.querySelector('[data-gallery-prev]'), next = g.querySelector('[data-gallery-next]');
+    var index = g.querySelector('[data-gallery-index]');
+    var thumbs = g.querySelectorAll('[data-gallery-thumb]');
+    var cur = 0;
+    function show(i) {
+      cur = Math.max(0, Math.min(slides.length - 1, i));
+      track.scrollTo({ left: slides[cur].offsetLeft, behavior: 'smooth' });
+    }
+    function mark() {
+      var i = Math.round(track.scrollLeft / Math.max(1, track.clientWidth));
+      cur = Math.max(0, Math.min(slides.length - 1, i));
+      if (index) index.textContent = String(cur + 1);
+      thumbs.forEach(function (t, k) { if (k === cur) t.setAttribute('aria-current', 'true'); else t.removeAttribute('aria-current'); });
+      if (prev) prev.disabled = cur === 0;
+      if (next) next.disabled = cur === slides.length - 1;
+    }
+    if (prev) { prev.hidden = false; prev.addEventListener('click', function () { show(cur - 1); }); }
+    if (next) { next.hidden = false; next.addEventListener('click', function () { show(cur + 1); }); }
+    thumbs.forEach(function (t) {
+      t.addEventListener('click', function (ev) { ev.preventDefault(); show(+t.getAttribute('data-gallery-thumb')); });
+    });
+    track.addEventListener('keydown', function (ev) {
+      if (ev.key === 'ArrowRight') { ev.preventDefault(); show(cur + 1); }
+      if (ev.key === 'ArrowLeft') { ev.preventDefault(); show(cur - 1); }
+      if (ev.key === 'Home') { ev.preventDefault(); show(0); }
+      if (ev.key === 'End') { ev.preventDefault(); show(slides.length - 1); }
+    });
+    var t = null;
+    track.addEventListener('scroll', function () { clearTimeout(t); t = setTimeout(mark, 60); });
+    mark();
+  });
+  document.querySelectorAll('[data-share]').forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener('click', function () {
+      var url = b.getAttribute('data-share-url'), title = b.getAttribute('data-share-title');
+      if (navigator.share) { navigator.share({ title: title, url: url }).catch(function () {}); return; }
+      var done = function () { var s = b.querySelector('span'); if (s) { var old = s.textContent; s.textContent = b.getAttribute('data-copied'); setTimeout(function () { s.textContent = old; }, 2000); } };
+      if (navigator.clipboard) navigator.clipboard.writeText(url).then(done, function () { window.prompt('', url); });
+      else window.prompt('', url);
+    });
+  });
+  document.querySelectorAll('[data-print]').forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener('click', function () { window.print(); });
+  });
+  document.querySelectorAll('a[data-kind]').forEach(function (a) {
+    a.addEventListener('click', function () {
+      var r = document.querySelector('input[name=kind][value="' + a.getAttribute('data-kind') + '"]');
+      if (r) r.checked = true;
+      setTimeout(function () { var n = document.getElementById('lead-name'); if (n) n.focus(); }, 0);
+    });
+  });
+  // after the page has scrolled to #kontakt, put the focus on the list of errors
+  var summary = document.querySelector('[data-error-summary]');
+  if (summary) {
+    var focus = function () { setTimeout(function () { summary.focus(); }, 0); };
+    if (document.readyState === 'complete') focus(); else window.addEventListener('load', focus);
+  }
 })();
 
 // Financing calculators (/finanzierung and vehicle pages): recompute on the server

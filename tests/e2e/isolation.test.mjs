@@ -109,6 +109,32 @@ const routes = {
     async () => assert.equal((await fetch(srv.url + `/dashboard/fahrzeuge/${draftOfB}/duplizieren`, form({}))).status, 404)],
 
   // public site: buyer features, leads, legal pages, SEO (site work goes here)
+  'POST /fahrzeuge/{slug}/anfrage': [
+    async () => {
+      const lead = { kind: 'contact', name: 'Erika Muster', email: 'erika@example.de', message: 'Noch da?' };
+      assert.equal((await call(`/fahrzeuge/x-${draftOfB}/anfrage`, { method: 'POST', body: new URLSearchParams(lead) })).status, 404, 'no lead for a draft');
+      assert.equal((await call(`/fahrzeuge/x-${publicOfB.id}/anfrage`, { method: 'POST', body: new URLSearchParams({ kind: 'contact' }) })).status, 422);
+    },
+    async () => assert.equal((await call(`/fahrzeuge/x-${draftOfB}/anfrage`, { method: 'POST', headers: { cookie: cookieA }, body: new URLSearchParams({ kind: 'contact', name: 'A', email: 'a@b.de', message: 'x' }) })).status, 404)],
+  'GET /vergleich': [
+    async () => {
+      const r = await call(`/vergleich?ids=${draftOfB},${publicOfB.id}`);
+      assert.equal(r.status, 200);
+      const html = await r.text();
+      assert.ok(html.includes(publicOfB.id) && !html.includes(draftOfB), 'drafts are never compared');
+    },
+    async () => assert.ok(!(await (await call(`/vergleich?ids=${draftOfB}`, { headers: { cookie: cookieA } })).text()).includes(draftOfB))],
+  'GET /merkliste': [
+    async () => assert.ok(!(await (await call(`/merkliste?ids=${draftOfB}`)).text()).includes(draftOfB), 'drafts are not listed'),
+    async () => assert.ok(!(await (await call(`/merkliste?ids=${draftOfB}`, { headers: { cookie: cookieA } })).text()).includes(draftOfB))],
+  'GET /sitemap.xml': [async () => assert.equal((await call('/sitemap.xml')).status, 200), null],
+  'GET /sitemaps/{name}': [async () => {
+    const r = await call('/sitemaps/fahrzeuge-1.xml');
+    assert.equal(r.status, 200);
+    assert.ok(!(await r.text()).includes(draftOfB), 'drafts are not in the sitemap');
+    assert.equal((await call('/sitemaps/nope.xml')).status, 404);
+  }, null],
+  'GET /robots.txt': [async () => assert.match(await (await call('/robots.txt')).text(), /Disallow: \/dashboard/), null],
 
   // showrooms and the embed widget (showroom work goes here)
   'GET /haendler/{slug}': [
