@@ -207,3 +207,8 @@ int vehicle_validate(const struct vehicle *v, struct field_errors *errs)
     field_error_add(errs, "ccm", "range", "an electric vehicle has no cubic capacity");
   return errs->n > before ? -1 : 0;
 }
+
+bool vehicle_listed(const struct vehicle *v)
+{
+  return v->status == STATUS_PUBLISHED || (v->status == STATUS_RESERVED && v->published_at > 0);
+}

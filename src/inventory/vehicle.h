@@ -213,6 +213,15 @@ struct vehicle {
   int64_t published_at; /* 0 = never */
 };
 
+/* The SQL condition for a vehicle the public may see in lists and pages (`p` is the
+ * table prefix, e.g. "v."): published, or reserved after having been published. A draft
+ * reserved by a Börse deal was never offered to the public and stays hidden. */
+#define VEHICLE_LISTED_SQL(p)                                                                      \
+  "(" p "status = 'published' OR (" p "status = 'reserved' AND " p "published_at > 0))"
+
+/* The same rule for a vehicle in memory. */
+bool vehicle_listed(const struct vehicle *v);
+
 /* Set every field to its "unknown"/default value. */
 void vehicle_init(struct vehicle *v);
 

@@ -231,7 +231,7 @@ int vehicle_store_get(db_conn *c, struct arena *a, int64_t tenant_id, const char
   if (tenant_id > 0)
     return get_where(c, a, "v.tenant_id = $1 AND v.public_id = $2",
                      DB_PARAMS(db_i64(tenant_id), db_text(public_id)), v, e);
-  return get_where(c, a, "v.public_id = $1 AND v.status IN ('published', 'reserved')",
+  return get_where(c, a, "v.public_id = $1 AND " VEHICLE_LISTED_SQL("v."),
                    DB_PARAMS(db_text(public_id)), v, e);
 }
 
@@ -298,7 +298,7 @@ int vehicle_store_list(db_conn *c, struct arena *a, int64_t tenant_id, const cha
     where = "v.tenant_id = $1";
     filter[0] = db_i64(tenant_id);
   } else {
-    where = "v.status IN ('published', 'reserved')";
+    where = VEHICLE_LISTED_SQL("v.");
   }
   int nf = tenant_id > 0 ? (status ? 2 : 1) : 0;
   char *count_sql = arena_printf(a, "SELECT COUNT(*) FROM vehicles v WHERE %s", where);
@@ -327,8 +327,7 @@ int vehicle_store_foreach_indexable(db_conn *c, struct arena *a,
                          "SELECT " VEHICLE_COLS VEHICLE_FROM
                          /* by make and model: the index gives slots in this order, so
                             each make's and model's docs form runs (see search.h) */
-                         " WHERE v.status IN ('published', 'reserved')"
-                         " ORDER BY v.make, v.model, v.id",
+                         " WHERE " VEHICLE_LISTED_SQL("v.") " ORDER BY v.make, v.model, v.id",
                          DB_NOPARAMS, e);
   if (!st)
     return -1;

@@ -2,6 +2,7 @@
  * value, bucketed bitmaps for numeric ranges, presorted orders, words. */
 #include "core/arena.h"
 #include "core/str.h"
+#include "inventory/vehicle.h"
 #include "search/search.h"
 #include "search/search_internal.h"
 
@@ -624,7 +625,7 @@ static void index_doc(struct search_index *ix, uint32_t s, const struct vehicle 
 
 void search_upsert(struct search_index *ix, const struct vehicle *v)
 {
-  bool indexable = v->status == STATUS_PUBLISHED || v->status == STATUS_RESERVED;
+  bool indexable = vehicle_listed(v);
   pthread_rwlock_wrlock(&ix->lock);
   uint32_t *slotp = map_find(ix, v->id);
   uint32_t s;

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "inventory/vehicle.h"
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
 #include "search/search.h"
@@ -64,11 +65,11 @@ static int tx_load(db_conn *c, void *arg, struct err *e)
   if (!x->want_spins)
     return 0;
   /* vehicles with a 360° spin (the media pipeline sets the flag) */
-  db_stmt *st = db_query(c,
-                         "SELECT public_id FROM vehicles WHERE tenant_id = $1 AND has_spin = 1"
-                         " AND status IN ('published', 'reserved')"
-                         " ORDER BY published_at DESC, id DESC LIMIT 8",
-                         DB_PARAMS(db_i64(x->t.id)), e);
+  db_stmt *st =
+      db_query(c,
+               "SELECT public_id FROM vehicles WHERE tenant_id = $1 AND has_spin = 1"
+               " AND " VEHICLE_LISTED_SQL("") " ORDER BY published_at DESC, id DESC LIMIT 8",
+               DB_PARAMS(db_i64(x->t.id)), e);
   if (!st)
     return -1;
   char *ids[SPINS_MAX];

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "inventory/vehicle.h"
 #include "search/search.h"
 #include "web/site.h"
 #include "web/web.h"
@@ -21,7 +22,7 @@
 #define SEO_SITEMAP_PAGE 50000
 
 static const char Q_STATS[] = "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM vehicles"
-                              " WHERE status IN ('published', 'reserved')";
+                              " WHERE " VEHICLE_LISTED_SQL("");
 
 struct stats_arg {
   struct arena *a;
@@ -126,7 +127,7 @@ static int tx_vehicles(db_conn *c, void *arg, struct err *e)
   db_stmt *st =
       db_query(c,
                "SELECT public_id, make, model, variant, updated_at FROM vehicles"
-               " WHERE status IN ('published', 'reserved') ORDER BY id LIMIT $1 OFFSET $2",
+               " WHERE " VEHICLE_LISTED_SQL("") " ORDER BY id LIMIT $1 OFFSET $2",
                DB_PARAMS(db_i64(SEO_SITEMAP_PAGE), db_i64((x->page - 1) * SEO_SITEMAP_PAGE)), e);
   if (!st)
     return -1;

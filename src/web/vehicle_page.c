@@ -18,6 +18,7 @@
 #include "crm/lead.h"
 #include "finance/conditions.h"
 #include "finance/finance_text.h"
+#include "inventory/vehicle.h"
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
 #include "search/search.h"
@@ -119,7 +120,7 @@ static int tx_vehicle(db_conn *c, void *arg, struct err *e)
   }
   p->sold = db_query_one(c, p->a,
                          "SELECT make, model, variant, body, price_cents FROM vehicles"
-                         " WHERE public_id = $1 AND status = 'sold'",
+                         " WHERE public_id = $1 AND status = 'sold' AND published_at > 0",
                          DB_PARAMS(db_text(p->id)),
                          DB_ROW(db_out_text((char **)&p->s.make), db_out_text((char **)&p->s.model),
                                 db_out_text((char **)&p->s.variant),

@@ -16,6 +16,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "inventory/vehicle.h"
 #include "web/web.h"
 
 #include <pthread.h>
@@ -115,7 +116,7 @@ static int tx_resolve(db_conn *c, void *arg, struct err *e)
     struct resolved r = {.n = x->pending[i].n};
     int rc = db_query_one(c, NULL,
                           "SELECT id, tenant_id FROM vehicles WHERE public_id = $1"
-                          " AND status IN ('published', 'reserved')",
+                          " AND " VEHICLE_LISTED_SQL(""),
                           DB_PARAMS(db_text(x->pending[i].id)),
                           DB_ROW(db_out_i64(&r.vehicle_id), db_out_i64(&r.tenant_id)), e);
     if (rc < 0)

@@ -252,6 +252,26 @@ for (const backend of backends()) {
       }
     });
 
+    test('a draft sold in the Börse is reserved for its dealer but never becomes public', async () => {
+      const { A, B } = dealer;
+      const body = { make: 'Skoda', model: 'Octavia', body: 'estate', condition: 'used', first_registration: '2020-03', mileage_km: 88000,
+        power_kw: 110, fuel: 'diesel', gearbox: 'automatic', price_cents: 1690000, vat_mode: 'vat', status: 'draft' };
+      const made = await fetch(srv.url + '/api/v1/vehicles', { method: 'POST', headers: { Authorization: `Bearer ${demoKey(slugs[0])}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(made.status, 201, await made.clone().text());
+      const vehicle = (await made.json()).id;
+      assert.equal((await post(A, '/dashboard/boerse', { vehicle, price: '14.000', valid_until: inDays(7), note: '' })).status, 303);
+      const id = sql(`SELECT l.public_id FROM market_listings l JOIN vehicles v ON v.id = l.vehicle_id WHERE v.public_id = '${vehicle}' AND l.status = 'active'`);
+      const offer = (await post(B, `/boerse/${id}/angebot`, { amount: '13500' })).headers.get('location').match(/angebote\/([0-9a-z]{16})/)[1];
+      assert.equal((await post(A, `/dashboard/boerse/angebote/${offer}`, { action: 'accept' })).status, 303);
+      assert.equal(sql(`SELECT status FROM vehicles WHERE public_id = '${vehicle}'`), 'reserved');
+      assert.equal((await fetch(srv.url + `/api/v1/vehicles/${vehicle}`)).status, 404, 'never published: not public');
+      assert.equal((await fetch(srv.url + `/fahrzeuge/skoda-octavia-${vehicle}`)).status, 404);
+      const search = await (await fetch(srv.url + `/api/v1/vehicles/search?dealer=${slugs[0]}&make=Skoda&model=Octavia&size=100`)).json();
+      assert.ok(!search.items.some((v) => v.id === vehicle), 'not in the public search');
+      const sitemap = await (await fetch(srv.url + '/sitemaps/fahrzeuge-1.xml')).text();
+      assert.ok(!sitemap.includes(vehicle), 'not in the sitemap');
+    });
+
     test('withdrawn and expired listings take no offers', async () => {
       const { A, B, C } = dealer;
       for (const how of ['withdrawn', 'expired']) {

@@ -201,3 +201,20 @@ Test(vehicle_json, patch_changes_only_present_fields)
   json_decref(in);
   arena_free(a);
 }
+
+Test(vehicle, listed_means_published_or_reserved_after_publication)
+{
+  struct vehicle v;
+  vehicle_init(&v);
+  v.status = STATUS_PUBLISHED;
+  cr_assert(vehicle_listed(&v));
+  v.status = STATUS_RESERVED;
+  v.published_at = 0;
+  cr_assert_not(vehicle_listed(&v), "a draft reserved by a Börse deal was never public");
+  v.published_at = 1700000000;
+  cr_assert(vehicle_listed(&v));
+  v.status = STATUS_DRAFT;
+  cr_assert_not(vehicle_listed(&v));
+  v.status = STATUS_SOLD;
+  cr_assert_not(vehicle_listed(&v), "sold vehicles leave the lists (their page says 410)");
+}

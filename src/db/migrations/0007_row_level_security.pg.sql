@@ -30,7 +30,8 @@ CREATE POLICY vehicles_own ON vehicles
   USING (tenant_id = NULLIF(current_setting('cc24.tenant_id', true), '')::bigint)
   WITH CHECK (tenant_id = NULLIF(current_setting('cc24.tenant_id', true), '')::bigint);
 CREATE POLICY vehicles_public ON vehicles FOR SELECT
-  USING (current_setting('cc24.public', true) = 'on' AND status IN ('published', 'reserved'));
+  USING (current_setting('cc24.public', true) = 'on'
+         AND (status = 'published' OR (status = 'reserved' AND published_at > 0)));
 
 ALTER TABLE finance_conditions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY finance_conditions_own ON finance_conditions

@@ -37,9 +37,9 @@ CREATE POLICY leads_own ON leads
 CREATE POLICY leads_public_insert ON leads FOR INSERT
   WITH CHECK (current_setting('cc24.public', true) = 'on' AND EXISTS (
     SELECT 1 FROM vehicles v WHERE v.id = leads.vehicle_id AND v.tenant_id = leads.tenant_id
-      AND v.status IN ('published', 'reserved')));
+      AND (v.status = 'published' OR (v.status = 'reserved' AND v.published_at > 0))));
 
 -- Sold vehicles stay visible to the public (their page answers 410 Gone with similar
 -- vehicles); drafts never are.
 CREATE POLICY vehicles_public_sold ON vehicles FOR SELECT
-  USING (current_setting('cc24.public', true) = 'on' AND status = 'sold');
+  USING (current_setting('cc24.public', true) = 'on' AND status = 'sold' AND published_at > 0);
