@@ -4,6 +4,7 @@
  * test checks it. */
 #include "routes.h"
 
+#include "crm/lead_pages.h"
 #include "finance/finance_api.h"
 #include "inventory/vehicle_api.h"
 #include "market/market_pages.h"
@@ -53,6 +54,10 @@ const struct route cc24_routes[] = {
      RL_FORM},
     {"GET", "/dashboard/protokoll", web_audit, ROLE_OWNER, 0, RL_NONE},
     {"POST", "/dashboard/finanzierung", web_dash_finance_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+
+    /* the dealer's enquiry inbox (leads from the vehicle pages) */
+    {"GET", "/dashboard/anfragen", crm_leads_page, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/anfragen/{id}", crm_lead_page, ROLE_STAFF, 0, RL_NONE},
 
     /* accounts: two-factor, password, sessions (auth work goes here) */
     {"GET", "/anmelden/code", web_login_code_page, ROLE_PUBLIC, 0, RL_NONE},

@@ -14,6 +14,7 @@
 #include "core/money.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "crm/lead_pages.h"
 #include "finance/conditions.h"
 #include "inventory/vehicle_json.h"
 #include "inventory/vehicle_store.h"
@@ -346,8 +347,8 @@ json_t *web_dash_context(struct http_req *req)
   json_object_set_new(ctx, "is_owner", json_boolean(req->role >= ROLE_OWNER));
   /* the dashboard navigation marks the page the user is on */
   const char *p = req->path ? req->path : "";
-  const char *sections[] = {"overview", "vehicles", "finance", "team",   "tokens",
-                            "audit",    "account",  "market",  "market", "profile"};
+  const char *sections[] = {"overview", "vehicles", "finance", "team",    "tokens", "audit",
+                            "account",  "market",   "market",  "profile", "leads"};
   const char *prefixes[] = {"/dashboard",
                             "/dashboard/fahrzeuge",
                             "/dashboard/finanzierung",
@@ -357,7 +358,8 @@ json_t *web_dash_context(struct http_req *req)
                             "/dashboard/konto",
                             "/boerse",
                             "/dashboard/boerse",
-                            "/dashboard/profil"};
+                            "/dashboard/profil",
+                            "/dashboard/anfragen"};
   int best = -1;
   size_t best_len = 0;
   for (int i = 0; i < (int)(sizeof sections / sizeof sections[0]); i++) {
@@ -400,7 +402,7 @@ struct kpi_arg {
   struct arena *a;
   int64_t tenant_id;
   int64_t counts[STATUS__COUNT];
-  int64_t avg_days, stock_value, views;
+  int64_t avg_days, stock_value, views, leads_week;
   struct row *rows;
   int n;
   int64_t total;
@@ -445,6 +447,9 @@ static int tx_dashboard(db_conn *c, void *arg, struct err *e)
                    " AND day > $2",
                    DB_PARAMS(db_i64(k->tenant_id), db_i64(since)), DB_ROW(db_out_i64(&k->views)),
                    e) < 0)
+    return -1;
+  k->leads_week = lead_store_count_since(c, k->tenant_id, crm_week_start(now), e);
+  if (k->leads_week < 0)
     return -1;
 
   /* the inventory table: filter by status, search words (each must be in the search
@@ -582,6 +587,7 @@ static int render_dashboard(struct http_req *req, int status, const char *bulk_e
   json_object_set_new(ctx, "sold", json_integer(k.counts[STATUS_SOLD]));
   json_object_set_new(ctx, "avg_days", json_integer(k.avg_days));
   json_object_set_new(ctx, "views", json_string(thousands(req->a, k.views, req->locale)));
+  json_object_set_new(ctx, "leads_week", json_integer(k.leads_week));
   money_format_euros(k.stock_value, s, sizeof s);
   json_object_set_new(ctx, "stock_value", json_string(s));
   json_t *rows = json_array();

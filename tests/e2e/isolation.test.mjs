@@ -82,6 +82,11 @@ const routes = {
   'POST /dashboard/api-tokens/{id}/widerrufen': [async () => assert.equal((await call(`/dashboard/api-tokens/${'0'.repeat(16)}/widerrufen`, { method: 'POST' })).status, 303),
     async () => assert.equal((await fetch(srv.url + `/dashboard/api-tokens/${'0'.repeat(16)}/widerrufen`, form({}))).status, 404)],
   'GET /dashboard/protokoll': [async () => assert.equal((await call('/dashboard/protokoll')).status, 303), null],
+  // the enquiry inbox
+  'GET /dashboard/anfragen': [async () => assert.equal((await call('/dashboard/anfragen')).status, 303), null],
+  'GET /dashboard/anfragen/{id}': [async () => assert.equal((await call(`/dashboard/anfragen/${'0'.repeat(16)}`)).status, 303),
+    async () => assert.equal((await call(`/dashboard/anfragen/${'0'.repeat(16)}`, { headers: { cookie: cookieA } })).status, 404)],
+
   // accounts (auth work goes here)
   'GET /anmelden/code': [async () => assert.match((await call('/anmelden/code')).headers.get('location') || '', /^\/anmelden$/, 'no pending login'), null],
   'POST /anmelden/code': [async () => assert.equal((await call('/anmelden/code', { method: 'POST', body: new URLSearchParams({ code: '123456' }) })).status, 401), null],

@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "crm/lead.h"
+#include "crm/lead_pages.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
@@ -203,4 +204,28 @@ Test(lead, kind_enum)
   cr_expect_eq(lead_validate(a, &l, NOW, &errs), -1);
   cr_expect_not_null(field_error_get(&errs, "kind"));
   arena_free(a);
+}
+
+Test(lead, week_starts_on_monday_midnight_in_berlin)
+{
+  int64_t t;
+  /* Tuesday 2026-12-01 08:00 CET → Monday 2026-11-30 00:00 CET = 2026-11-29T23:00Z */
+  cr_assert_eq(time_parse_iso("2026-12-01T07:00:00Z", &t), 0);
+  int64_t want;
+  cr_assert_eq(time_parse_iso("2026-11-29T23:00:00Z", &want), 0);
+  cr_assert_eq(crm_week_start(t), want);
+  /* just after midnight on that Monday, and just before it (still the week before) */
+  cr_assert_eq(crm_week_start(want), want);
+  cr_assert_eq(crm_week_start(want + 60), want);
+  int64_t prev;
+  cr_assert_eq(time_parse_iso("2026-11-22T23:00:00Z", &prev), 0);
+  cr_assert_eq(crm_week_start(want - 1), prev);
+  /* the week after the switch to summer time (Sunday 2026-03-29): Monday 00:00 CEST */
+  cr_assert_eq(time_parse_iso("2026-03-31T10:00:00Z", &t), 0);
+  cr_assert_eq(time_parse_iso("2026-03-29T22:00:00Z", &want), 0);
+  cr_assert_eq(crm_week_start(t), want);
+  /* and after the switch back (Sunday 2026-10-25): Monday 00:00 CET */
+  cr_assert_eq(time_parse_iso("2026-10-28T12:00:00Z", &t), 0);
+  cr_assert_eq(time_parse_iso("2026-10-25T23:00:00Z", &want), 0);
+  cr_assert_eq(crm_week_start(t), want);
 }
