@@ -20,6 +20,7 @@
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
 #include "search/search.h"
+#include "web/site.h"
 #include "web/web.h"
 #include <math.h>
 #include <stdlib.h>
@@ -1367,5 +1368,6 @@ int web_dash_finance_post(struct http_req *req)
   struct err e = {0};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_fc_save, &fa, &e) < 0)
     return http_problem_err(req, &e);
+  site_cache_clear(); /* vehicle pages show the new example at once */
   return http_redirect(req, 303, "/dashboard/finanzierung?saved=1");
 }
