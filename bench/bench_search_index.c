@@ -148,8 +148,16 @@ int main(int argc, char **argv)
    * per line, "/api/v1/vehicles/search?..."), e.g. under callgrind for instruction
    * counts that do not depend on what else the machine is doing */
   const char *urls = getenv("BENCH_URLS");
-  if (urls)
+  if (urls) {
+    /* BENCH_PLAN=scan|bitmaps forces one counting strategy (to calibrate the model) */
+    const char *plan = getenv("BENCH_PLAN");
+    if (plan)
+      search_set_plan(ix, !strcmp(plan, "scan")      ? SEARCH_PLAN_SCAN
+                          : !strcmp(plan, "bitmaps") ? SEARCH_PLAN_BITMAPS
+                                                     : SEARCH_PLAN_AUTO);
     run_urls(ix, urls);
+    run_urls(ix, urls);
+  }
   qsort(lat, 1000, sizeof lat[0], cmp_i64);
   int64_t sum = 0;
   for (int i = 0; i < 1000; i++)

@@ -113,7 +113,7 @@ const struct route cc24_routes[] = {
      RL_FORM},
     {"GET", "/dashboard/boerse/abschluesse", market_page_deals, ROLE_STAFF, 0, RL_NONE},
     {"GET", "/dashboard/boerse/abschluesse/{id}", market_page_deal, ROLE_STAFF, 0, RL_NONE},
-    {"GET", "/api/v1/market/listings", market_api_search, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"GET", "/api/v1/market/listings", market_api_search, ROLE_STAFF, ROUTE_API, RL_API},
 
     /* JSON API v1 */
     {"GET", "/api/v1/openapi.yaml", web_openapi, ROLE_PUBLIC, ROUTE_API, RL_API},

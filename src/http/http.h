@@ -56,8 +56,8 @@ enum rl_class { RL_NONE = 0, RL_API, RL_LOGIN, RL_SIGNUP, RL_RESET, RL_FORM };
 
 /* Route flags. */
 enum {
-  ROUTE_CSRF = 1u << 0, /* state-changing form post: CSRF token required */
-  ROUTE_API = 1u << 1,  /* JSON API (problem+json errors); implied by a /api/ prefix */
+  ROUTE_CSRF = 1u << 0,  /* state-changing form post: CSRF token required */
+  ROUTE_API = 1u << 1,   /* JSON API (problem+json errors); implied by a /api/ prefix */
   ROUTE_NOLOG = 1u << 2, /* no access log line (health checks) */
   ROUTE_EMBED = 1u << 3  /* may be framed by any origin (the stock widget): CSP
                             frame-ancestors * and no X-Frame-Options; all other
@@ -104,6 +104,7 @@ struct http_req {
   const char *tenant_slug;
   int64_t user_id;
   int role;           /* enum role of the caller */
+  unsigned scopes;    /* API token scopes (auth.h AUTH_SCOPE_*), 0 for sessions */
   const char *locale; /* "de" (default) or "en" */
   void *session;      /* owned by the auth layer */
 

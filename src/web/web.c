@@ -139,7 +139,10 @@ static int authenticate(struct http_req *req)
     return too_many(req, retry);
   req->tenant_id = k.t.tenant_id;
   req->tenant_slug = k.t.tenant_slug;
-  req->role = (k.t.scopes & AUTH_SCOPE_INVENTORY_WRITE) ? ROLE_OWNER : ROLE_PUBLIC;
+  /* a token speaks for its dealer: it reads what the dealer's staff may read; changing
+   * anything needs the inventory:write scope as well (checked with the route's role) */
+  req->role = (k.t.scopes & AUTH_SCOPE_INVENTORY_WRITE) ? ROLE_OWNER : ROLE_STAFF;
+  req->scopes = k.t.scopes ? k.t.scopes : AUTH_SCOPE_READ;
   return 0;
 }
 
@@ -232,6 +235,12 @@ int web_before(struct http_req *req)
   if (req->route && (req->route->flags & ROUTE_CSRF) &&
       !session_csrf_ok(req->session, http_form(req, "_csrf"))) {
     http_problem(req, 403, CC24_E_CSRF, "the form has expired; please reload the page", NULL);
+    return 1;
+  }
+  bool writes = req->m != HTTP_GET && req->m != HTTP_HEAD && req->m != HTTP_OPTIONS;
+  if (req->route && req->scopes && writes && req->route->role > ROLE_PUBLIC &&
+      !(req->scopes & AUTH_SCOPE_INVENTORY_WRITE)) {
+    http_problem(req, 403, CC24_E_FORBIDDEN, "the token lacks the inventory:write scope", NULL);
     return 1;
   }
   if (req->route && req->role < req->route->role) {

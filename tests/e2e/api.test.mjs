@@ -237,8 +237,18 @@ test('operator commands: tokens with scopes, users for support', async () => {
     assert.equal(r.status, 201);
     r = await fetch(srv.url + '/api/v1/vehicles', { method: 'POST', headers: { Authorization: `Bearer ${read}`, 'Content-Type': 'application/json' }, body });
     assert.equal(r.status, 403, 'a read-only token cannot write');
+    assert.match((await r.json()).detail, /inventory:write/);
     r = await fetch(srv.url + '/api/v1/vehicles?status=draft', { headers: { Authorization: `Bearer ${read}` } });
     assert.equal(r.status, 200, 'but it reads its own stock');
+    // a read token is a dealer credential: the dealer's conditions and the Börse, not their change
+    r = await fetch(srv.url + '/api/v1/finance/conditions', { headers: { Authorization: `Bearer ${read}` } });
+    assert.equal(r.status, 200, 'reads the financing conditions');
+    r = await fetch(srv.url + '/api/v1/market/listings', { headers: { Authorization: `Bearer ${read}` } });
+    assert.equal(r.status, 200, 'searches the Börse');
+    r = await fetch(srv.url + '/api/v1/finance/conditions', { method: 'PUT', headers: { Authorization: `Bearer ${read}`, 'Content-Type': 'application/json' }, body: '{}' });
+    assert.equal(r.status, 403, 'but does not change them');
+    r = await fetch(srv.url + '/api/v1/market/listings');
+    assert.equal(r.status, 401, 'the Börse API needs a dealer credential');
     const pw = cc24(['admin', 'user', 'add', '--email', `Support@${slug}.example`, '--tenant', slug, db]).trim();
     assert.ok(pw.length >= 16);
     assert.match(cc24(['admin', 'user', 'disable', '--email', `support@${slug}.example`, db]), /^$/);
