@@ -161,7 +161,8 @@ int time_parse_iso(const char *s, int64_t *out)
     mi = digits(p + 4, 2);
     p += 6;
     if (*p == ':') {
-      sec = digits(p + 1, 2);
+      if (strlen(p) < 3 || (sec = digits(p + 1, 2)) < 0)
+        return -1;
       p += 3;
       if (*p == '.') /* fractions of a second are dropped */
         for (p++; *p >= '0' && *p <= '9'; p++)

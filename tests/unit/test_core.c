@@ -284,6 +284,10 @@ Test(time, year_month_parsing)
   cr_assert_eq(time_parse_iso("2026-11-24Tgarbage", &u), -1);
   cr_assert_eq(time_parse_iso("2026-11-24T06:00:00Zjunk", &u), -1);
   cr_assert_eq(time_parse_iso("", &u), -1);
+  /* found by fuzz_time: a cut-off seconds field once read past the end */
+  cr_assert_eq(time_parse_iso("2026-11-24T07:00:", &u), -1);
+  cr_assert_eq(time_parse_iso("2026-11-24T07:00:5", &u), -1);
+  cr_assert_eq(time_parse_iso("2026-11-24T07:00:5Z", &u), -1);
   cr_assert_eq(time_parse_iso(NULL, &u), -1);
 }
 
