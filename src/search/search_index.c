@@ -398,7 +398,8 @@ void search_orders_ensure(struct search_index *ix)
     }
     roaring_bitmap_to_uint32_array(ix->all, ix->order[0]);
     ix->norder = n;
-    for (int o = ORD__COUNT - 1; o >= 0; o--) {
+    /* an empty index has no order arrays yet (NULL): nothing to copy or sort */
+    for (int o = ORD__COUNT - 1; o >= 0 && n > 0; o--) {
       if (o)
         memcpy(ix->order[o], ix->order[0], sizeof(uint32_t) * n);
       struct order_ctx c = {ix, o};

@@ -307,3 +307,24 @@ Test(search, json_answer_shape)
   arena_free(a);
   search_free(ix);
 }
+
+Test(search, an_empty_index_answers_every_query)
+{
+  struct search_index *ix = search_new();
+  struct arena *a = arena_new(0);
+  static const char *sorts[] = {"relevance", "price_asc", "price_desc", "mileage_asc",
+                                "year_desc", "newest"};
+  for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++) {
+    const char *names[] = {"sort", "make", "q"}, *values[] = {sorts[i], "BMW", "golf"};
+    struct search_query q;
+    struct field_errors errs;
+    field_errors_init(&errs, a);
+    cr_assert_eq(search_query_parse(a, 3, names, values, 0, &q, &errs), 0);
+    struct search_result r;
+    cr_assert_eq(search_run(ix, &q, a, &r), 0);
+    cr_assert_eq(r.total, 0);
+    cr_assert_eq(r.nhits, 0);
+  }
+  arena_free(a);
+  search_free(ix);
+}
