@@ -166,7 +166,8 @@ static int facet(db_conn *c, struct arena *a, const struct search_query *q, int6
     return -1;
   if (!f->v)
     f->v = arena_calloc(a, 1, sizeof *f->v);
-  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+  if (f->n > 1)
+    qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
   return 0;
 }
 

@@ -716,7 +716,8 @@ static void emit_enum(struct arena *a, struct search_facet *f, const char *name,
   f->name = name;
   for (int i = 0; i < en->count; i++)
     facet_add(a, f, en->count, en->values[i], counts[i]);
-  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+  if (f->n > 1)
+    qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
 }
 
 static void counts_emit(const struct counts *c, struct search_index *ix, const bool *make_sel,
@@ -726,7 +727,8 @@ static void counts_emit(const struct counts *c, struct search_index *ix, const b
   f->name = "make";
   for (int i = 0; i < ix->makes.n; i++)
     facet_add(a, f, ix->makes.n, ix->makes.v[i].name, c->make[i]);
-  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+  if (f->n > 1)
+    qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
 
   f = &res->facets[res->nfacets++];
   f->name = "model";
@@ -735,7 +737,8 @@ static void counts_emit(const struct counts *c, struct search_index *ix, const b
       facet_add(a, f, ix->models.n, ix->models.v[i].name, c->model[i]);
   if (!f->v)
     f->v = arena_calloc(a, 1, sizeof *f->v);
-  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+  if (f->n > 1)
+    qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
 
   emit_enum(a, &res->facets[res->nfacets++], "body", &vehicle_enum_body, c->body);
   emit_enum(a, &res->facets[res->nfacets++], "fuel", &vehicle_enum_fuel, c->fuel);
@@ -786,7 +789,8 @@ static void extra_facets(struct search_index *ix, const struct filters *fl, roar
     facet_add(a, f, ix->dealers.n, ix->dealers.v[i].name, per[i]);
   if (!f->v)
     f->v = arena_calloc(a, 1, sizeof *f->v);
-  qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
+  if (f->n > 1)
+    qsort(f->v, (size_t)f->n, sizeof *f->v, facet_cmp);
   if (fx && fx != F)
     roaring_bitmap_free(fx);
   if (F && roaring_bitmap_get_cardinality(F) <= SCAN_LIMIT(ix)) {
