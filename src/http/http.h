@@ -47,17 +47,21 @@ enum http_method {
   HTTP__OTHER
 };
 
-/* Roles a route may require (the accounts issue refines these; access is decided
- * only from the route table). Ordered: a higher role includes the lower ones. */
-enum role { ROLE_PUBLIC = 0, ROLE_STAFF = 1, ROLE_OWNER = 2, ROLE_ADMIN = 3 };
+/* Roles a route may require (access is decided only from the route table, in
+ * web_before). The dealer roles are ordered: a higher one includes the lower ones.
+ * ROLE_BUYER (a buyer account, no dealer) stands outside that order: a buyer route
+ * needs exactly a buyer, and a buyer passes no dealer route — compare roles only
+ * through web_role_allows(), never with < or >= (a buyer's value is below every
+ * dealer role, so a stray `role >= ROLE_STAFF` denies rather than grants). */
+enum role { ROLE_BUYER = -1, ROLE_PUBLIC = 0, ROLE_STAFF = 1, ROLE_OWNER = 2, ROLE_ADMIN = 3 };
 
 /* Rate-limit classes declared per route. */
 enum rl_class { RL_NONE = 0, RL_API, RL_LOGIN, RL_SIGNUP, RL_RESET, RL_FORM };
 
 /* Route flags. */
 enum {
-  ROUTE_CSRF = 1u << 0, /* state-changing form post: CSRF token required */
-  ROUTE_API = 1u << 1,  /* JSON API (problem+json errors); implied by a /api/ prefix */
+  ROUTE_CSRF = 1u << 0,  /* state-changing form post: CSRF token required */
+  ROUTE_API = 1u << 1,   /* JSON API (problem+json errors); implied by a /api/ prefix */
   ROUTE_NOLOG = 1u << 2, /* no access log line (health checks) */
   ROUTE_EMBED = 1u << 3  /* may be framed by any origin (the stock widget): CSP
                             frame-ancestors * and no X-Frame-Options; all other
