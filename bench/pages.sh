@@ -9,7 +9,8 @@
 #
 # Each runs twice: identity (no compression) and gzip (Accept-Encoding: gzip, nginx
 # compressing on the fly). cc24 keeps anonymous pages in a 10-second microcache
-# (src/web/page_cache.c); the URLs are requested once before wrk starts.
+# (src/web/page_cache.c); the URLs are requested once before wrk starts. A second
+# instance with --page-cache-seconds=0 shows the cost of rendering every page.
 # Targets (issue 4): vehicle page >= 40 % of nginx static, search pages p99 < 15 ms. Results: build-release/bench-pages.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -137,6 +138,19 @@ N_V=$(run_wrk nginx-vehicle "http://127.0.0.1:$NPORT/vehicle.html")
 N_VG=$(run_wrk nginx-vehicle-gz "http://127.0.0.1:$NPORT/vehicle.html" "${GZIP[@]}")
 RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVE/status")
 
+# the same pages rendered for every request: a second instance without the microcache
+PORT0=$(free_port)
+"$BIN" serve --database-url="sqlite:$T/bench.db" --listen="127.0.0.1:$PORT0" --workers=0 \
+  --log-format=text --per-ip-connections=1024 --page-cache-seconds=0 >"$T/serve0.log" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT0/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+B0="http://127.0.0.1:$PORT0"
+curl -s -o /dev/null "$B0/fahrzeuge"
+export URLS_FILE="$T/search-urls.txt"
+R_S0=$(run_wrk cc24-search-nocache "$B0" -s bench/multi_url.lua)
+export URLS_FILE="$T/vehicle-urls.txt"
+R_V0=$(run_wrk cc24-vehicle-nocache "$B0" -s bench/multi_url.lua)
+
 ratio() { python3 -c "print('%.1f %%' % (100.0 * float('$1') / float('$2')))"; }
 row() { # label result
   read -r _ rps p50 p99 bad <<<"$2"
@@ -155,10 +169,13 @@ field() { echo "$1" | awk "{print \$$2}"; }
   row "nginx static vehicle page ($VEHICLE_BYTES B)" "$N_V"
   row "cc24 vehicle pages, gzip" "$R_VG"
   row "nginx static vehicle page, gzip" "$N_VG"
+  row "cc24 /fahrzeuge, no microcache" "$R_S0"
+  row "cc24 vehicle pages, no microcache" "$R_V0"
   echo
   echo "vehicle page / nginx static: $(ratio "$(field "$R_V" 2)" "$(field "$N_V" 2)") (gzip: $(ratio "$(field "$R_VG" 2)" "$(field "$N_VG" 2)"))  target >= 40 %"
   echo "search page / nginx static:  $(ratio "$(field "$R_S" 2)" "$(field "$N_S" 2)") (gzip: $(ratio "$(field "$R_SG" 2)" "$(field "$N_SG" 2)"))"
   echo "search page p99: $(field "$R_S" 4) (gzip: $(field "$R_SG" 4))  target < 15 ms"
+  echo "without the microcache (every page rendered): vehicle page / nginx static $(ratio "$(field "$R_V0" 2)" "$(field "$N_V" 2)"), search page / nginx static $(ratio "$(field "$R_S0" 2)" "$(field "$N_S" 2)"), search p99 $(field "$R_S0" 4)"
   echo "page sizes: search $SEARCH_BYTES B ($SEARCH_GZ B gzipped), vehicle $VEHICLE_BYTES B ($VEHICLE_GZ B gzipped)"
   echo "serve RSS with $N vehicles indexed: $((RSS_KB / 1024)) MB"
 } | tee "$OUT"

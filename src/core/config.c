@@ -65,6 +65,9 @@ static const struct setting settings[] = {
         "seconds to let in-flight requests finish on shutdown"),
     BOOL(demo, "demo", "0", "load demo data when the database is empty"),
     BOOL(dev, "dev", "0", "development mode: reload templates when they change"),
+    INT(page_cache_seconds, "page-cache-seconds", "10", 0, 3600,
+        "how long an anonymous search or vehicle page may be answered from the in-process"
+        " microcache (any vehicle write empties it at once); 0 = no cache"),
     INT(market_commission_bp, "market-commission-bp", "1358", 0, 10000,
         "Börse: platform commission in basis points of the net trade price (1358 = 13.58 %)"),
     BOOL(trust_proxy, "trust-proxy", "0",

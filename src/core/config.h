@@ -34,6 +34,7 @@ struct config {
   bool dev;               /* development mode: reload templates on change */
   /* Börse: platform commission in basis points of the net trade price (1358 = 13.58 %) */
   int market_commission_bp;
+  int page_cache_seconds; /* microcache of anonymous pages, 0 = off */
   bool trust_proxy;       /* believe X-Forwarded-For / X-Forwarded-Proto (behind nginx) */
 };
 

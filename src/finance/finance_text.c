@@ -18,16 +18,10 @@ static bool blank(const char *s)
   return true;
 }
 
-int fin_example_build(const struct fin_input *in, const struct fin_quote *q,
-                      const struct fin_lender *lender, struct fin_example *ex, struct err *e)
+/* Every figure but the lender's; the checks shared by both kinds of text. */
+static int fill(const struct fin_input *in, const struct fin_quote *q, struct fin_example *ex,
+                struct err *e)
 {
-  memset(ex, 0, sizeof *ex);
-  if (!lender || blank(lender->name))
-    return err_set_field(e, CC24_E_FINANCE_MISSING, "lender.name",
-                         "the lender's name is mandatory in a representative example");
-  if (blank(lender->address))
-    return err_set_field(e, CC24_E_FINANCE_MISSING, "lender.address",
-                         "the lender's address is mandatory in a representative example");
   if (!in || in->price_cents <= 0)
     return err_set_field(e, CC24_E_FINANCE_MISSING, "price_cents",
                          "the cash price (Barzahlungspreis) is mandatory");
@@ -37,9 +31,6 @@ int fin_example_build(const struct fin_input *in, const struct fin_quote *q,
   if (!q || q->installments <= 0 || q->net_loan_cents <= 0 || !isfinite(q->apr_percent))
     return err_set_field(e, CC24_E_FINANCE_MISSING, "quote",
                          "the example needs a computed quote (instalments and APR)");
-  ex->lender_name = lender->name;
-  ex->lender_address = lender->address;
-  ex->variable_rate = lender->variable_rate;
   ex->product = in->product;
   ex->cash_price_cents = in->price_cents;
   ex->down_payment_cents = in->down_payment_cents;
@@ -62,6 +53,24 @@ int fin_example_build(const struct fin_input *in, const struct fin_quote *q,
   return 0;
 }
 
+int fin_example_build(const struct fin_input *in, const struct fin_quote *q,
+                      const struct fin_lender *lender, struct fin_example *ex, struct err *e)
+{
+  memset(ex, 0, sizeof *ex);
+  if (!lender || blank(lender->name))
+    return err_set_field(e, CC24_E_FINANCE_MISSING, "lender.name",
+                         "the lender's name is mandatory in a representative example");
+  if (blank(lender->address))
+    return err_set_field(e, CC24_E_FINANCE_MISSING, "lender.address",
+                         "the lender's address is mandatory in a representative example");
+  if (fill(in, q, ex, e) < 0)
+    return -1;
+  ex->lender_name = lender->name;
+  ex->lender_address = lender->address;
+  ex->variable_rate = lender->variable_rate;
+  return 0;
+}
+
 static const char *eur(struct arena *a, int64_t cents)
 {
   char s[64];
@@ -76,35 +85,43 @@ static const char *pct(struct arena *a, double p)
   return arena_strdup(a, s);
 }
 
+/* "Barzahlungspreis …, Gesamtbetrag …" (no full stop): every figure in the order of
+ * § 17 PAngV, the same words in the representative example and a buyer's calculation. */
+static void figures(struct buf *b, struct arena *a, const struct fin_example *ex)
+{
+  buf_printf(b, "Barzahlungspreis %s, Anzahlung %s", eur(a, ex->cash_price_cents),
+             eur(a, ex->down_payment_cents));
+  if (ex->trade_in_cents > 0)
+    buf_printf(b, ", Inzahlungnahme %s", eur(a, ex->trade_in_cents));
+  buf_printf(b, ", Nettodarlehensbetrag %s, Vertragslaufzeit %d %s, %s Sollzinssatz %s p. a.",
+             eur(a, ex->net_loan_cents), ex->term_months, ex->term_months == 1 ? "Monat" : "Monate",
+             ex->variable_rate ? "veränderlicher" : "gebundener", pct(a, ex->nominal_rate_percent));
+  buf_printf(b, ", effektiver Jahreszins %s", pct(a, ex->apr_percent));
+  const char *m = eur(a, ex->monthly_installment_cents), *f = eur(a, ex->final_installment_cents);
+  if (ex->installments == 1)
+    buf_printf(b, ", eine Rate von %s", f);
+  else if (ex->product == FIN_BALLOON)
+    buf_printf(b, ", %d monatliche Raten von je %s und eine Schlussrate von %s",
+               ex->regular_installments, m, f);
+  else if (!ex->has_distinct_final)
+    buf_printf(b, ", %d monatliche Raten von je %s", ex->installments, m);
+  else
+    buf_printf(b, ", %d monatliche Raten von je %s und eine letzte Rate von %s",
+               ex->regular_installments, m, f);
+  if (ex->fees_cents > 0)
+    buf_printf(b, ", Bearbeitungsgebühr %s (bei Auszahlung fällig)", eur(a, ex->fees_cents));
+  if (ex->financed_fees_cents > 0)
+    buf_printf(b, ", mitfinanzierte Kosten %s", eur(a, ex->financed_fees_cents));
+  buf_printf(b, ", Gesamtbetrag %s", eur(a, ex->total_payable_cents));
+}
+
 const char *fin_example_text(struct arena *a, const struct fin_example *ex)
 {
   struct buf b;
   buf_init(&b, a);
-  buf_printf(&b, "Repräsentatives Beispiel gemäß § 17 PAngV: Barzahlungspreis %s, Anzahlung %s",
-             eur(a, ex->cash_price_cents), eur(a, ex->down_payment_cents));
-  if (ex->trade_in_cents > 0)
-    buf_printf(&b, ", Inzahlungnahme %s", eur(a, ex->trade_in_cents));
-  buf_printf(&b, ", Nettodarlehensbetrag %s, Vertragslaufzeit %d %s, %s Sollzinssatz %s p. a.",
-             eur(a, ex->net_loan_cents), ex->term_months, ex->term_months == 1 ? "Monat" : "Monate",
-             ex->variable_rate ? "veränderlicher" : "gebundener", pct(a, ex->nominal_rate_percent));
-  buf_printf(&b, ", effektiver Jahreszins %s", pct(a, ex->apr_percent));
-  const char *m = eur(a, ex->monthly_installment_cents), *f = eur(a, ex->final_installment_cents);
-  if (ex->installments == 1)
-    buf_printf(&b, ", eine Rate von %s", f);
-  else if (ex->product == FIN_BALLOON)
-    buf_printf(&b, ", %d monatliche Raten von je %s und eine Schlussrate von %s",
-               ex->regular_installments, m, f);
-  else if (!ex->has_distinct_final)
-    buf_printf(&b, ", %d monatliche Raten von je %s", ex->installments, m);
-  else
-    buf_printf(&b, ", %d monatliche Raten von je %s und eine letzte Rate von %s",
-               ex->regular_installments, m, f);
-  if (ex->fees_cents > 0)
-    buf_printf(&b, ", Bearbeitungsgebühr %s (bei Auszahlung fällig)", eur(a, ex->fees_cents));
-  if (ex->financed_fees_cents > 0)
-    buf_printf(&b, ", mitfinanzierte Kosten %s", eur(a, ex->financed_fees_cents));
-  buf_printf(&b, ", Gesamtbetrag %s. Kreditgeber: %s, %s.", eur(a, ex->total_payable_cents),
-             ex->lender_name, ex->lender_address);
+  buf_puts(&b, "Repräsentatives Beispiel gemäß § 17 PAngV: ");
+  figures(&b, a, ex);
+  buf_printf(&b, ". Kreditgeber: %s, %s.", ex->lender_name, ex->lender_address);
   if (!blank(ex->broker))
     buf_printf(&b, " Vermittlung durch: %s.", ex->broker);
   buf_printf(&b, " Zugleich 2/3-Beispiel gemäß § 17 Abs. 4 PAngV: mindestens zwei Drittel der"
@@ -163,4 +180,21 @@ int fin_representative_text(struct arena *a, const struct fin_input *in, const s
     return -1;
   *out = fin_example_text(a, &ex);
   return 0;
+}
+
+const char *fin_calculation_text(struct arena *a, const struct fin_input *in,
+                                 const struct fin_quote *q, bool variable_rate, struct err *e)
+{
+  struct fin_example ex;
+  memset(&ex, 0, sizeof ex);
+  if (fill(in, q, &ex, e) < 0)
+    return NULL;
+  ex.variable_rate = variable_rate;
+  struct buf b;
+  buf_init(&b, a);
+  buf_puts(&b, "Ihre Beispielrechnung: ");
+  figures(&b, a, &ex);
+  buf_puts(&b, ". Unverbindlich und ohne Bonitätsprüfung; Kreditgeber und endgültige Konditionen"
+               " nennt Ihnen der Händler mit seinem Angebot.");
+  return buf_cstr(&b);
 }

@@ -65,6 +65,13 @@ const char *fin_example_text(struct arena *a, const struct fin_example *ex);
  * (6 decimals) and as display strings, the lender, and "text". Strings are copied. */
 json_t *fin_example_json(struct arena *a, const struct fin_example *ex);
 
+/* A buyer's own calculation (the calculator on /finanzierung), with every figure of the
+ * example but without a lender — so it is not called a representative example:
+ * "Ihre Beispielrechnung: Barzahlungspreis …, Gesamtbetrag …. Unverbindlich …". In a;
+ * NULL with e (CC24_E_FINANCE_MISSING) like fin_example_build without its lender checks. */
+const char *fin_calculation_text(struct arena *a, const struct fin_input *in,
+                                 const struct fin_quote *q, bool variable_rate, struct err *e);
+
 /* Build and format in one call (into a, *out); same refusals as fin_example_build. */
 int fin_representative_text(struct arena *a, const struct fin_input *in, const struct fin_quote *q,
                             const struct fin_lender *lender, const char **out, struct err *e);

@@ -178,7 +178,8 @@ int vehicle_store_insert(db_conn *c, struct arena *a, struct vehicle *v, struct 
   if (!v->created_at)
     v->created_at = time_now();
   v->updated_at = v->created_at;
-  if (v->status == STATUS_PUBLISHED && !v->published_at)
+  /* offered to the public from now on (a vehicle entered as reserved was offered too) */
+  if ((v->status == STATUS_PUBLISHED || v->status == STATUS_RESERVED) && !v->published_at)
     v->published_at = v->created_at;
   struct db_param p[NWRITE + 4];
   p[0] = db_text(v->public_id);
@@ -196,7 +197,7 @@ int vehicle_store_insert(db_conn *c, struct arena *a, struct vehicle *v, struct 
 int vehicle_store_update(db_conn *c, struct arena *a, struct vehicle *v, struct err *e)
 {
   v->updated_at = time_now();
-  if (v->status == STATUS_PUBLISHED && !v->published_at)
+  if ((v->status == STATUS_PUBLISHED || v->status == STATUS_RESERVED) && !v->published_at)
     v->published_at = v->updated_at;
   struct db_param p[NWRITE + 3];
   p[0] = db_i64(v->tenant_id);
@@ -356,4 +357,12 @@ int64_t vehicle_store_count(db_conn *c, struct err *e)
                    e) < 0)
     return -1;
   return n;
+}
+
+int vehicle_store_reserve(db_conn *c, int64_t tenant_id, int64_t id, struct err *e)
+{
+  return db_exec(c,
+                 "UPDATE vehicles SET status = 'reserved', updated_at = $3"
+                 " WHERE tenant_id = $1 AND id = $2 AND status IN ('draft', 'published')",
+                 DB_PARAMS(db_i64(tenant_id), db_i64(id), db_i64(time_now())), e);
 }

@@ -12,12 +12,17 @@
 struct arena;
 
 /* Insert v for v->tenant_id: sets id, public_id, created_at/updated_at (and
- * published_at when published). 0 or -1. */
+ * published_at when published or reserved). 0 or -1. */
 int vehicle_store_insert(db_conn *c, struct arena *a, struct vehicle *v, struct err *e);
 
 /* Update every field of v (matched by tenant_id and public_id); updated_at is set,
- * published_at when it becomes published. 1 updated, 0 not found, -1 error. */
+ * published_at when it becomes published or reserved. 1 updated, 0 not found, -1 error. */
 int vehicle_store_update(db_conn *c, struct arena *a, struct vehicle *v, struct err *e);
+
+/* Reserve the dealer's vehicle (a Börse deal) without offering it: published_at stays as
+ * it is, so a draft reserved this way never becomes public (VEHICLE_LISTED_SQL). Only a
+ * draft or published vehicle changes. Returns the rows changed (0 or 1), or -1. */
+int vehicle_store_reserve(db_conn *c, int64_t tenant_id, int64_t id, struct err *e);
 
 /* Load by public id. tenant_id > 0: that dealer's vehicle in any status;
  * tenant_id == 0: only published/reserved. 1 found, 0 not found, -1 error. */

@@ -684,9 +684,9 @@ static int accept(db_conn *c, struct arena *a, const struct market_offer *o, int
   if (v.status != STATUS_DRAFT && v.status != STATUS_PUBLISHED)
     return err_set(e, CC24_E_CONFLICT, "the vehicle is %s already",
                    enum_value(&vehicle_enum_status, v.status));
-  v.status = STATUS_RESERVED;
-  if (vehicle_store_update(c, a, &v, e) != 1)
+  if (vehicle_store_reserve(c, v.tenant_id, v.id, e) != 1)
     return -1;
+  v.status = STATUS_RESERVED;
   char pub[ID_LEN + 1];
   id_new(pub);
   int64_t id;

@@ -4,6 +4,7 @@
  * Every form posts a CSRF token bound to the session (checked in web_before). */
 #include "app.h"
 #include "auth/auth.h"
+#include "auth/ratelimit.h"
 #include "auth/session.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -21,6 +22,7 @@
 #include "render/i18n.h"
 #include "routes.h"
 #include "search/search.h"
+#include "web/site.h"
 #include "web/web.h"
 #include <math.h>
 #include <stdlib.h>
@@ -200,14 +202,60 @@ static void end_presented_session(struct http_req *req)
     log_warn("login: could not end the presented session: %s", e.msg);
 }
 
+/* Progressive delay after failed logins of one account (known or not, so the answer
+ * reveals nothing): the first LOGIN_FAIL_FREE failures cost nothing, then one attempt
+ * every 10 s; from the LOGIN_FAIL_LONG-th on, one every 5 minutes. Failures drain two
+ * buckets (shared through Redis when configured); while either is empty the login is
+ * refused with 429 and Retry-After — no request thread ever sleeps. */
+#define LOGIN_FAIL_FREE          3
+#define LOGIN_FAIL_SHORT_PER_MIN 6.0
+#define LOGIN_FAIL_LONG          10
+#define LOGIN_FAIL_LONG_PER_MIN  0.2
+
+static const char *fail_key(struct http_req *req, const char *email, bool long_window)
+{
+  const char *norm = auth_email_normalize(req->a, email);
+  return arena_printf(req->a, "login-fail%s:%s", long_window ? "-long" : "",
+                      norm ? norm : str_lower(req->a, email));
+}
+
+/* 0 when the account may try now, else the seconds to wait. */
+static int login_delay(struct http_req *req, const char *email)
+{
+  double s = rl_peek(fail_key(req, email, false), LOGIN_FAIL_FREE, LOGIN_FAIL_SHORT_PER_MIN);
+  double l = rl_peek(fail_key(req, email, true), LOGIN_FAIL_LONG, LOGIN_FAIL_LONG_PER_MIN);
+  int wait = 0;
+  if (s < 1)
+    wait = (int)ceil((1 - s) * 60 / LOGIN_FAIL_SHORT_PER_MIN);
+  if (l < 1) {
+    int w = (int)ceil((1 - l) * 60 / LOGIN_FAIL_LONG_PER_MIN);
+    wait = w > wait ? w : wait;
+  }
+  return wait;
+}
+
+static void login_failed(struct http_req *req, const char *email)
+{
+  int retry;
+  rl_take(fail_key(req, email, false), LOGIN_FAIL_FREE, LOGIN_FAIL_SHORT_PER_MIN, &retry);
+  rl_take(fail_key(req, email, true), LOGIN_FAIL_LONG, LOGIN_FAIL_LONG_PER_MIN, &retry);
+}
+
 int web_login_post(struct http_req *req)
 {
   pthread_once(&dummy_once, make_dummy_hash);
   const char *email = http_form(req, "email"), *password = http_form(req, "password");
   if (!email || !password || !*email || !*password)
     return render_login(req, 422, email, i18n_get(req->locale, "auth.missing"));
-  if (strlen(password) > 1000)
+  int wait = login_delay(req, email);
+  if (wait > 0) {
+    http_set_header(req, "Retry-After", arena_printf(req->a, "%d", wait));
+    return render_login(req, 429, email, i18n_get(req->locale, "auth.too_many"));
+  }
+  if (strlen(password) > 1000) {
+    login_failed(req, email);
     return render_login(req, 401, email, i18n_get(req->locale, "auth.failed"));
+  }
   struct login_arg x = {.a = req->a,
                         .email = email,
                         .password = password,
@@ -216,8 +264,10 @@ int web_login_post(struct http_req *req)
   struct err e = {0};
   if (db_tx(app_of(req)->db, 0, DB_WRITE, tx_login, &x, &e) < 0)
     return http_problem_err(req, &e);
-  if (!x.ok)
+  if (!x.ok) {
+    login_failed(req, email);
     return render_login(req, 401, email, i18n_get(req->locale, "auth.failed"));
+  }
   end_presented_session(req);
   if (x.challenge) {
     set_challenge_cookie(req, x.challenge, AUTH_CHALLENGE_TTL);
@@ -1393,5 +1443,6 @@ int web_dash_finance_post(struct http_req *req)
   struct err e = {0};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_fc_save, &fa, &e) < 0)
     return http_problem_err(req, &e);
+  site_cache_clear(); /* vehicle pages show the new example at once */
   return http_redirect(req, 303, "/dashboard/finanzierung?saved=1");
 }

@@ -7,6 +7,7 @@
 #include "buyer/buyer.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "render/render.h"
@@ -72,7 +73,8 @@ static bool accepts_gzip(const char *ae)
 
 bool site_cache_eligible(struct http_req *req)
 {
-  return (req->m == HTTP_GET || req->m == HTTP_HEAD) && req->user_id == 0 && !req->session;
+  return cfg.page_cache_seconds > 0 && (req->m == HTTP_GET || req->m == HTTP_HEAD) &&
+         req->user_id == 0 && !req->session;
 }
 
 void site_cache_clear(void)
@@ -103,7 +105,8 @@ int site_cache_serve(struct http_req *req, const char *key)
   for (int w = 0; w < WAYS && !e; w++)
     if (table[set][w].key && strcmp(table[set][w].key, key) == 0)
       e = &table[set][w];
-  if (e && e->generation == gen && e->epoch == ep && now - e->at_ms < SITE_CACHE_TTL_MS) {
+  if (e && e->generation == gen && e->epoch == ep &&
+      now - e->at_ms < (int64_t)cfg.page_cache_seconds * 1000) {
     raw_len = e->raw_len;
     lang = e->lang;
     if (gz || !e->raw) {

@@ -287,6 +287,10 @@ int web_finance_page(struct http_req *req)
   json_object_set_new(r, "apr", json_string(s));
   fin_percent_display(in.nominal_rate_percent, s, sizeof s);
   json_object_set_new(r, "nominal", json_string(s));
+  /* every figure in one sentence, as an ad would print it (no lender: not an ad) */
+  const char *text = fin_calculation_text(req->a, &in, &q, false, &e);
+  if (text)
+    json_object_set_new(r, "text", json_string(text));
   json_object_set_new(ctx, "q", r);
   return web_render(req, 200, "finance", ctx);
 }

@@ -74,11 +74,11 @@ int site_search_depth(const struct search_query *q);
  *
  * Anonymous GET requests for vehicle and search pages are answered from a small
  * in-process cache of the rendered page (kept gzip-compressed, and uncompressed too
- * up to 64 KB). An entry is valid while the search index is unchanged
- * (any vehicle write invalidates every entry) and for at most SITE_CACHE_TTL_MS, so
- * dealer or financing edits show within that time; site_cache_clear() drops all at
- * once. Requests with a login session are never cached or answered from it. */
-#define SITE_CACHE_TTL_MS 10000
+ * up to 40 KB). An entry is valid while the search index is unchanged
+ * (any vehicle write invalidates every entry) and for at most cfg.page_cache_seconds
+ * (--page-cache-seconds, default 10; 0 turns the cache off), so dealer or financing
+ * edits on another instance show within that time; site_cache_clear() drops all at
+ * once here. Requests with a login session are never cached or answered from it. */
 
 /* True when req may use the cache (GET/HEAD, no session). */
 bool site_cache_eligible(struct http_req *req);

@@ -104,6 +104,8 @@ struct page_arg {
   struct fin_conditions fc;
   int64_t fc_version;
   int has_fc;
+  const char *locale;
+  json_t *card; /* the dealer card with opening hours (tenant_card_load), or NULL */
 };
 
 static int tx_vehicle(db_conn *c, void *arg, struct err *e)
@@ -115,6 +117,11 @@ static int tx_vehicle(db_conn *c, void *arg, struct err *e)
   if (p->found == 1) {
     if (tenant_store_by_id(c, p->a, p->v.tenant_id, &p->t, e) < 0)
       return -1;
+    if (tenant_card_load(c, p->a, p->v.tenant_id, p->locale ? p->locale : "de", time_now(),
+                         &p->card, e) < 0)
+      return -1;
+    if (p->card)
+      json_arena(p->a, p->card);
     p->has_fc = fin_conditions_load(c, p->a, p->v.tenant_id, 0, &p->fc, &p->fc_version, e);
     return p->has_fc < 0 ? -1 : 0;
   }
@@ -422,7 +429,7 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
   }
   json_object_set_new(ctx, "feature_groups", fg);
   json_object_set_new(ctx, "description", json_string(v->description));
-  json_object_set_new(ctx, "dealer", site_dealer_json(req, &p->t));
+  json_object_set_new(ctx, "dealer", p->card ? json_incref(p->card) : site_dealer_json(req, &p->t));
   if (p->has_fc == 1)
     json_object_set_new(ctx, "finance", vehicle_finance(req, &p->fc, v->price_cents));
 
@@ -482,6 +489,7 @@ static int load_page(struct http_req *req, struct page_arg *p, bool redirect_slu
   }
   p->a = req->a;
   p->id = id;
+  p->locale = req->locale;
   struct err e = {0};
   if (db_tx(((struct app *)req->app)->db, 0, DB_READ, tx_vehicle, p, &e) < 0) {
     http_problem_err(req, &e);
@@ -632,7 +640,7 @@ int web_offer_page(struct http_req *req)
   const char *id = site_slug_id(http_param(req, "slug"));
   if (!id)
     return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, "no such vehicle", NULL);
-  struct page_arg p = {.a = req->a, .id = id};
+  struct page_arg p = {.a = req->a, .id = id, .locale = req->locale};
   struct err e = {0};
   if (db_tx(((struct app *)req->app)->db, 0, DB_READ, tx_vehicle, &p, &e) < 0)
     return http_problem_err(req, &e);
@@ -659,7 +667,7 @@ int web_offer_page(struct http_req *req)
                       json_string(enum_label(&vehicle_enum_vat, v->vat_mode, req->locale)));
   time_berlin_date(time_now(), s, sizeof s);
   json_object_set_new(ctx, "date", json_string(s));
-  json_object_set_new(ctx, "dealer", site_dealer_json(req, &p.t));
+  json_object_set_new(ctx, "dealer", p.card ? json_incref(p.card) : site_dealer_json(req, &p.t));
   struct fin_input in;
   struct fin_quote q;
   if (p.has_fc == 1 && fin_conditions_example(&p.fc, v->price_cents, &in, &e) == 0 &&

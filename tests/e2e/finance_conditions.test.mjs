@@ -85,6 +85,12 @@ test('financing page calculator and the printable offer sheet', async () => {
   let html = await (await fetch(srv.url + '/finanzierung?preis=30000&anzahlung=5000&laufzeit=60&sollzins=3,99')).text();
   assert.match(html, /460,30 €/, 'the engine computes 25,000 € over 60 months at 3.99 %');
   assert.match(html, /4,06 %/);
+  // every figure in one sentence, not called a representative example (no lender)
+  const text = html.match(/<p class="fineprint calc-text" lang="de">([^<]*)<\/p>/)[1];
+  assert.match(text, /^Ihre Beispielrechnung: Barzahlungspreis 30\.000,00 €, Anzahlung 5\.000,00 €, Nettodarlehensbetrag 25\.000,00 €, Vertragslaufzeit 60 Monate, gebundener Sollzinssatz 3,99 % p\. a\., effektiver Jahreszins 4,06 %, /);
+  assert.match(text, /monatliche Raten von je 460,30 €/);
+  assert.match(text, /Gesamtbetrag [\d.]+,\d\d €\./);
+  assert.doesNotMatch(html, /Repräsentatives Beispiel/);
   html = await (await fetch(srv.url + '/finanzierung?preis=abc')).text();
   assert.match(html, /role="alert">[^<]*(Kaufpreis|Purchase price)/);
   html = await (await fetch(srv.url + '/finanzierung?preis=30000&anzahlung=40000')).text();

@@ -200,7 +200,11 @@ describe('site', () => {
     await page.waitForFunction(() => document.querySelector('[data-gallery-index]').textContent === '3');
     const dealer = page.locator('.dealer-card');
     assert.match(await dealer.textContent(), /\d{5} \S+/, 'address');
-    assert.match(await dealer.locator('a[href^="https://www.openstreetmap.org/"]').getAttribute('href'), /query=/);
+    assert.match(await dealer.locator('a[href^="https://www.openstreetmap.org/"]').getAttribute('href'), /mlat=|query=/);
+    // the opening hours from the dealer profile, with today marked and "open now" in Berlin time
+    assert.equal(await dealer.locator('.hours > div').count(), 7, 'Monday to Sunday');
+    assert.equal(await dealer.locator('.hours .today').count(), 1);
+    assert.match(await dealer.locator('.open-state').textContent(), /geöffnet|geschlossen|öffnet/i);
     assert.match(await page.locator('.share-links a').first().getAttribute('href'), /^mailto:/);
     assert.match(await page.locator('.share-links a[href^="https://wa.me/"]').getAttribute('href'), /fahrzeuge/);
     if (v.fuel !== 'electric') assert.match(await page.locator('.co2-title').textContent(), /CO₂-Klasse.*: [A-G]/);

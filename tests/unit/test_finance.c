@@ -1221,3 +1221,31 @@ Test(finance_conditions, validation_finds_overlaps_gaps_and_bad_rates)
   cr_assert_not_null(field_error_get(&errs, "bands[1]"));
   arena_free(a);
 }
+
+Test(finance, calculation_text_has_every_figure_but_no_lender)
+{
+  struct arena *a = arena_new(0);
+  struct fin_input in = {.product = FIN_BALLOON,
+                         .price_cents = 3000000,
+                         .down_payment_cents = 500000,
+                         .term_months = 36,
+                         .nominal_rate_percent = 4.99,
+                         .balloon_cents = 1200000,
+                         .fees_cents = 9900};
+  struct fin_quote q;
+  struct err e = {0};
+  cr_assert_eq(fin_quote(&in, &q, &e), 0, "%s", e.msg);
+  const char *t = fin_calculation_text(a, &in, &q, true, &e);
+  cr_assert_not_null(t, "%s", e.msg);
+  cr_assert(strstr(t, "Ihre Beispielrechnung: Barzahlungspreis 30.000,00 €, Anzahlung 5.000,00 €"));
+  cr_assert(strstr(t, "veränderlicher Sollzinssatz 4,99 % p. a."));
+  cr_assert(strstr(t, "35 monatliche Raten von je"), "%s", t);
+  cr_assert(strstr(t, "und eine Schlussrate von"));
+  cr_assert(strstr(t, "Bearbeitungsgebühr 99,00 €"));
+  cr_assert_null(strstr(t, "Repräsentatives Beispiel"), "a buyer's calculation is no ad");
+  cr_assert_null(strstr(t, "Kreditgeber:"));
+  in.term_months = 0;
+  cr_assert_null(fin_calculation_text(a, &in, &q, false, &e));
+  cr_assert_eq(e.code, CC24_E_FINANCE_MISSING);
+  arena_free(a);
+}

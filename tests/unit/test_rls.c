@@ -41,6 +41,7 @@ struct seed {
   int64_t user[2];
   char *session[2];
   char *api[2];
+  int64_t vehicle[2][2]; /* [dealer][0 draft, 1 published] */
 };
 
 static int exec1(db_conn *c, const char *sql, const struct db_param *p, struct err *e)
@@ -80,16 +81,19 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
     for (int k = 0; k < 2; k++) {
       if (k)
         id_new(pub);
+      /* published vehicles were published at creation (published_at), as the store does */
       if (db_query_one(
               c, NULL,
               "INSERT INTO vehicles (public_id, tenant_id, make, model, body, condition,"
               " mileage_km, power_kw, fuel, gearbox, drive, colour, price_cents,"
-              " vat_mode, status, created_at, updated_at) VALUES ($1, $2, 'VW', 'Golf',"
-              " 'compact', 'used', 1000, 90, 'petrol', 'manual', 'front', 'black',"
-              " 1500000, 'margin', $3, $4, $4) RETURNING id",
-              DB_PARAMS(db_text(pub), db_i64(tid), db_text(k ? "published" : "draft"), db_i64(now)),
+              " vat_mode, status, created_at, updated_at, published_at) VALUES ($1, $2, 'VW',"
+              " 'Golf', 'compact', 'used', 1000, 90, 'petrol', 'manual', 'front', 'black',"
+              " 1500000, 'margin', $3, $4, $4, $5) RETURNING id",
+              DB_PARAMS(db_text(pub), db_i64(tid), db_text(k ? "published" : "draft"), db_i64(now),
+                        db_i64(k ? now : 0)),
               DB_ROW(db_out_i64(&vid)), e) != 1)
         return -1;
+      x->vehicle[i][k] = vid;
     }
     if (exec1(c,
               "INSERT INTO vehicle_views (vehicle_id, tenant_id, day, views) VALUES ($1, $2, 1, 3)",
@@ -97,10 +101,106 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
         exec1(c,
               "INSERT INTO finance_conditions (tenant_id, body, valid_from, created_at)"
               " VALUES ($1, '{}', 0, 0)",
+              DB_PARAMS(db_i64(tid)), e) < 0 ||
+        /* the dealer profile (public: showrooms, Impressum, dealer cards) */
+        exec1(c, "INSERT INTO dealer_profiles (tenant_id, updated_at) VALUES ($1, 0)",
+              DB_PARAMS(db_i64(tid)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO dealer_hours (tenant_id, weekday, opens, closes) VALUES ($1, 0, 540,"
+              " 1080)",
+              DB_PARAMS(db_i64(tid)), e) < 0 ||
+        exec1(c, "INSERT INTO dealer_team (tenant_id, position, name) VALUES ($1, 0, 'Verkauf')",
               DB_PARAMS(db_i64(tid)), e) < 0)
+      return -1;
+    /* a buyer's enquiry about the published vehicle (the public writes, never reads) */
+    id_new(pub);
+    if (exec1(c,
+              "INSERT INTO leads (public_id, tenant_id, vehicle_id, kind, name, email,"
+              " privacy_notice, created_at) VALUES ($1, $2, $3, 'contact', 'Erika',"
+              " 'erika@example.de', 'n', 0)",
+              DB_PARAMS(db_text(pub), db_i64(tid), db_i64(x->vehicle[i][1])), e) < 0)
+      return -1;
+  }
+  /* the Börse: A lists its published vehicle, B its draft; each offers on the other's
+   * listing; one deal each way (seller = tenant_id, buyer = buyer_tenant_id) */
+  for (int i = 0; i < 2; i++) {
+    int64_t seller = x->tenant[i], buyer = x->tenant[1 - i], listing = 0, offer = 0;
+    char lp[ID_LEN + 1], op[ID_LEN + 1], dp[ID_LEN + 1];
+    id_new(lp);
+    id_new(op);
+    id_new(dp);
+    if (db_query_one(c, NULL,
+                     "INSERT INTO market_listings (public_id, tenant_id, vehicle_id, price_cents,"
+                     " valid_until, created_at, updated_at) VALUES ($1, $2, $3, 1000000,"
+                     " 9999999999, 0, 0) RETURNING id",
+                     DB_PARAMS(db_text(lp), db_i64(seller), db_i64(x->vehicle[i][i ? 0 : 1])),
+                     DB_ROW(db_out_i64(&listing)), e) != 1 ||
+        db_query_one(c, NULL,
+                     "INSERT INTO market_offers (public_id, tenant_id, buyer_tenant_id,"
+                     " listing_id, amount_cents, turn, created_at, updated_at) VALUES ($1, $2,"
+                     " $3, $4, 900000, 'seller', 0, 0) RETURNING id",
+                     DB_PARAMS(db_text(op), db_i64(seller), db_i64(buyer), db_i64(listing)),
+                     DB_ROW(db_out_i64(&offer)), e) != 1 ||
+        exec1(c,
+              "INSERT INTO market_offer_events (offer_id, tenant_id, buyer_tenant_id, actor,"
+              " action, amount_cents, created_at) VALUES ($1, $2, $3, 'buyer', 'offer', 900000, 0)",
+              DB_PARAMS(db_i64(offer), db_i64(seller), db_i64(buyer)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO market_deals (public_id, tenant_id, buyer_tenant_id, vehicle_title,"
+              " net_cents, vat_mode, commission_bp, commission_cents, created_at) VALUES ($1, $2,"
+              " $3, 'VW Golf', 900000, 'vat', 1358, 122220, 0)",
+              DB_PARAMS(db_text(dp), db_i64(seller), db_i64(buyer)), e) < 0)
       return -1;
   }
   return 0;
+}
+
+/* Which rows of a table a dealer ($1) and the public may see: the dealer's own rows,
+ * except where a table is shared on purpose (the Börse between dealers, profiles and
+ * published vehicles with the public). Each rule is evaluated by the owner (no RLS)
+ * to get the expected counts; as cc24_app the counts must match exactly, and no row
+ * outside the rule may be visible. */
+struct visibility {
+  const char *table, *dealer, *public;
+};
+
+static const struct visibility rules[] = {
+    {"vehicles",
+     "tenant_id = $1 OR EXISTS (SELECT 1 FROM market_listings l WHERE l.vehicle_id = vehicles.id"
+     " AND l.status = 'active') OR EXISTS (SELECT 1 FROM market_offers o JOIN market_listings l"
+     " ON l.id = o.listing_id WHERE l.vehicle_id = vehicles.id AND o.buyer_tenant_id = $1)",
+     "status = 'published' OR (status IN ('reserved', 'sold') AND published_at > 0)"},
+    {"finance_conditions", NULL, "true"},
+    {"dealer_profiles", NULL, "true"},
+    {"dealer_hours", NULL, "true"},
+    {"dealer_team", NULL, "true"},
+    {"market_listings",
+     "tenant_id = $1 OR status = 'active' OR EXISTS (SELECT 1 FROM market_offers o WHERE"
+     " o.listing_id = market_listings.id AND o.buyer_tenant_id = $1)",
+     NULL},
+    {"market_offers", "tenant_id = $1 OR buyer_tenant_id = $1", NULL},
+    {"market_offer_events", "tenant_id = $1 OR buyer_tenant_id = $1", NULL},
+    {"market_deals", "tenant_id = $1 OR buyer_tenant_id = $1", NULL},
+};
+
+static const struct visibility *rule_of(const char *table)
+{
+  for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+    if (!strcmp(rules[i].table, table))
+      return &rules[i];
+  return NULL;
+}
+
+static const char *dealer_rule(const char *table)
+{
+  const struct visibility *r = rule_of(table);
+  return r && r->dealer ? r->dealer : "tenant_id = $1";
+}
+
+static const char *public_rule(const char *table)
+{
+  const struct visibility *r = rule_of(table);
+  return r && r->public ? r->public : "false";
 }
 
 static int64_t count(db_conn *c, const char *sql, const struct db_param *p)
@@ -155,14 +255,21 @@ Test(rls, app_role_sees_only_its_dealer)
   }
   db_finish(st);
   cr_assert_geq(ntables, 11, "users, sessions, tokens, audit, outbox, vehicles, ...: %d", ntables);
-  int64_t own[64][2];
-  for (int i = 0; i < ntables; i++)
+  int64_t own[64][2], visible[64][2], pub[64];
+  for (int i = 0; i < ntables; i++) {
     for (int k = 0; k < 2; k++) {
       own[i][k] =
           count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE tenant_id = $1", names[i]),
                 DB_PARAMS(db_i64(x.tenant[k])));
       cr_assert_gt(own[i][k], 0, "seed rows for %s", names[i]);
+      visible[i][k] = count(
+          c, arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE %s", names[i], dealer_rule(names[i])),
+          DB_PARAMS(db_i64(x.tenant[k])));
     }
+    pub[i] = count(
+        c, arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE %s", names[i], public_rule(names[i])),
+        DB_NOPARAMS);
+  }
 
   /* the app role: not the owner, cannot bypass */
   cr_assert_eq(count(c,
@@ -184,10 +291,10 @@ Test(rls, app_role_sees_only_its_dealer)
   set_ctx(c, "", "on");
   for (int i = 0; i < ntables; i++) {
     int64_t n = count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s", names[i]), DB_NOPARAMS);
+    cr_expect_eq(n, pub[i], "%s: the public sees %lld rows, should see %lld", names[i],
+                 (long long)n, (long long)pub[i]);
     if (!strcmp(names[i], "vehicles"))
-      cr_expect_eq(n, 2, "the two published vehicles");
-    else if (strcmp(names[i], "finance_conditions") != 0)
-      cr_expect_eq(n, 0, "%s visible to the public", names[i]);
+      cr_expect_eq(n, 2, "the two published vehicles, not the drafts");
   }
   /* dealer A: exactly A's rows */
   for (int k = 0; k < 2; k++) {
@@ -196,11 +303,14 @@ Test(rls, app_role_sees_only_its_dealer)
     set_ctx(c, t, "off");
     for (int i = 0; i < ntables; i++) {
       cr_expect_eq(count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s", names[i]), DB_NOPARAMS),
-                   own[i][k], "%s as dealer %d", names[i], k);
-      cr_expect_eq(
-          count(c, arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE tenant_id <> $1", names[i]),
-                DB_PARAMS(db_i64(x.tenant[k]))),
-          0, "%s: another dealer's rows", names[i]);
+                   visible[i][k], "%s as dealer %d", names[i], k);
+      cr_expect_eq(count(c,
+                         arena_printf(x.a, "SELECT COUNT(*) FROM %s WHERE NOT (%s)", names[i],
+                                      dealer_rule(names[i])),
+                         DB_PARAMS(db_i64(x.tenant[k]))),
+                   0, "%s: rows of another dealer beyond what is shared", names[i]);
+      if (!rule_of(names[i]) || !rule_of(names[i])->dealer)
+        cr_expect_eq(visible[i][k], own[i][k], "%s: exactly the own rows", names[i]);
     }
   }
   /* writes for another dealer are refused, and nothing of B's can be changed by A */

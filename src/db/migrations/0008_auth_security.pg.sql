@@ -84,14 +84,15 @@ CREATE POLICY vehicle_views_own ON vehicle_views
   USING (tenant_id = cc24_current_tenant())
   WITH CHECK (tenant_id = cc24_current_tenant());
 
--- audit log and outbox: a dealer reads its own; anyone may add a row for no dealer
--- (a failed login for an unknown address), nobody for another dealer.
+-- audit log: a dealer reads its own; anyone may add a row for no dealer (a failed
+-- login for an unknown address), nobody for another dealer.
 DROP POLICY audit_log_write ON audit_log;
 CREATE POLICY audit_log_write ON audit_log FOR INSERT
   WITH CHECK (tenant_id IS NULL OR tenant_id = cc24_current_tenant());
-DROP POLICY outbox_write ON outbox;
-CREATE POLICY outbox_write ON outbox FOR INSERT
-  WITH CHECK (tenant_id IS NULL OR tenant_id = cc24_current_tenant());
+-- The outbox is a queue of mails *to* a dealer (or to a person): a buyer's enquiry
+-- notifies the vehicle's dealer from the public site, a Börse step notifies the other
+-- dealer, a sign-up mails an address before its dealer exists. So anyone may add a
+-- mail for anyone (outbox_write of 0007 stays); only reading is the dealer's own.
 CREATE POLICY outbox_own ON outbox FOR SELECT
   USING (tenant_id = cc24_current_tenant());
 
