@@ -191,7 +191,7 @@ int buyer_alerts_schedule(db *d, struct err *e);
 /* ---- pages (buyer_pages.c) ---- */
 
 /* Before a page renders: for a logged-in buyer, ctx gets `buyer` {csrf, name,
- * fav_count, back} and every vehicle card in ctx (an object with a public "id") gets
+ * fav_count, fav_any, back} and every vehicle card in ctx (an object with a public "id") gets
  * fav_on — so hearts show the account's state without JavaScript. No-op for others. */
 void buyer_page_context(struct http_req *req, json_t *ctx);
 

@@ -153,6 +153,7 @@ void buyer_page_context(struct http_req *req, json_t *ctx)
   json_object_set_new(b, "name",
                       json_string(s->name && *s->name ? s->name : (s->email ? s->email : "")));
   json_object_set_new(b, "fav_count", json_integer(x.n));
+  json_object_set_new(b, "fav_any", json_boolean(x.n > 0));
   json_object_set_new(b, "back", json_string(buf_cstr(&back)));
   mark_cards(ctx, x.favs, x.n, 0);
   json_object_set_new(ctx, "buyer", b);
@@ -728,6 +729,7 @@ int buyer_favourites_page(struct http_req *req)
   json_object_set_new(ctx, "cards", cards);
   json_object_set_new(ctx, "gone", gone);
   json_object_set_new(ctx, "count", json_integer(x.n));
+  json_object_set_new(ctx, "any", json_boolean(x.n > 0));
   json_object_set_new(ctx, "live_count", json_integer((json_int_t)json_array_size(cards)));
   json_object_set_new(ctx, "compare_url", json_string(ncmp > 1 ? buf_cstr(&cmp) : ""));
   json_object_set_new(ctx, "full", json_boolean(http_query(req, "voll") != NULL));
@@ -853,6 +855,7 @@ static int render_searches(struct http_req *req, int status, const char *query,
   }
   json_object_set_new(ctx, "searches", rows);
   json_object_set_new(ctx, "count", json_integer(x.n));
+  json_object_set_new(ctx, "any", json_boolean(x.n > 0));
   json_object_set_new(ctx, "max", json_integer(BUYER_SEARCHES_MAX));
   json_object_set_new(ctx, "at_limit", json_boolean(x.n >= BUYER_SEARCHES_MAX));
   json_object_set_new(ctx, "verified", json_boolean(x.verified));
