@@ -70,6 +70,8 @@ int web_error_page(struct http_req *req, int status, int code, const char *detai
     json_object_set_new(ctx, "status", json_integer(status));
     json_object_set_new(ctx, "is_404", json_boolean(status == 404 || status == 410));
     json_object_set_new(ctx, "is_4xx", json_boolean(status >= 400 && status < 500));
+    if (status < 500)
+      buyer_page_context(req, ctx);
     struct buf b;
     buf_init(&b, req->a);
     struct err e = {0};

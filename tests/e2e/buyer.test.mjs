@@ -116,6 +116,20 @@ for (const backend of backends()) {
     assert.equal((await anna.req('/dashboard')).status, 403, 'a buyer passes no dealer route');
     assert.equal((await dealer.req('/konto')).status, 403, 'a dealer passes no buyer route');
 
+    // ---- the password reset of the dealers works for buyers too ----
+    assert.equal((await fetch(srv.url + '/passwort-vergessen', { method: 'POST', body: new URLSearchParams({ email: anna.email }) })).status, 200);
+    const resetMail = sql(`SELECT body FROM outbox WHERE recipient = '${anna.email}' AND body LIKE '%passwort-neu%'`);
+    const resetToken = resetMail.match(/passwort-neu\?token=([A-Za-z0-9_-]+)/)[1];
+    r = await fetch(srv.url + '/passwort-neu', { method: 'POST', body: new URLSearchParams({ token: resetToken, password: PASSWORD + '!' }) });
+    assert.equal(r.status, 200);
+    assert.match((await anna.req('/konto')).headers.get('location') || '', /^\/anmelden/, 'the reset ended the sessions');
+    r = await anna.post('/anmelden', { email: anna.email, password: PASSWORD + '!' });
+    assert.equal(r.headers.get('location'), '/konto');
+    csrf = await anna.csrf();
+    r = await anna.post('/konto/passwort', { _csrf: csrf, current: PASSWORD + '!', password: PASSWORD, password2: PASSWORD });
+    assert.equal(r.status, 303, 'back to the old password through the account page');
+    assert.equal((await anna.req('/konto')).status, 200, 'the rotated session works');
+
     // ---- favourites ----
     csrf = await anna.csrf();
     const search = await (await fetch(srv.url + '/api/v1/vehicles/search?size=3&sort=newest')).json();
