@@ -48,6 +48,8 @@ int buyer_alert_match(struct search_index *ix, struct arena *a, const char *quer
   int np = http_parse_urlencoded(a, s, strlen(s), &names, &values);
   if (np < 0)
     return -1;
+  if (search_count(ix) == 0)
+    return 0; /* no candidates (and an empty index has no sort orders to build) */
   struct search_query q;
   struct field_errors errs;
   field_errors_init(&errs, a);

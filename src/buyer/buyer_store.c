@@ -339,8 +339,8 @@ int buyer_account_set_locale(db_conn *c, int64_t user_id, const char *locale, st
 /* SQLite's erasure: the statements of cc24_buyer_erase() (migration 0012), in order. */
 static const char *const ERASE_SQLITE[] = {
     "UPDATE audit_log SET user_id = NULL, ip = '', detail = '' WHERE user_id = $1",
-    "DELETE FROM outbox WHERE tenant_id IS NULL AND recipient = (SELECT email FROM users"
-    " WHERE id = $1)",
+    ("DELETE FROM outbox WHERE tenant_id IS NULL AND recipient = (SELECT email FROM users"
+     " WHERE id = $1)"),
     "DELETE FROM favourites WHERE user_id = $1",
     "DELETE FROM saved_searches WHERE user_id = $1",
     "DELETE FROM sessions WHERE user_id = $1",

@@ -182,5 +182,19 @@ test('sign-up page, inline errors, the English account and the unsubscribe page'
   await shot(p2, 'unsubscribed-1440');
   assert.equal(sql(`SELECT alert FROM saved_searches WHERE public_id = '${sid}'`), '0');
   await anon.close();
+
+  // delete the account: the password and the tick, then a page that says it is done
+  await page.goto(srv.url + '/konto?lang=de');
+  await page.fill('#k-del-pw', 'Tom-testet-gern-2026');
+  await page.click('form[action="/konto/loeschen"] button[type=submit]');
+  await page.waitForSelector('#k-confirm-err');
+  assert.equal(sql("SELECT COUNT(*) FROM users WHERE email = 'tom.test@kaeufer.example'"), '1', 'not without the tick');
+  await page.fill('#k-del-pw', 'Tom-testet-gern-2026');
+  await page.check('input[name=confirm]');
+  await page.click('form[action="/konto/loeschen"] button[type=submit]');
+  await page.waitForSelector('h1:has-text("Konto gelöscht")');
+  await both(page, 'deleted', 'account deleted');
+  assert.equal(sql("SELECT COUNT(*) FROM users WHERE email = 'tom.test@kaeufer.example'"), '0');
+  assert.equal(await page.locator('.nav-account').getAttribute('href'), '/anmelden', 'logged out');
   await ctx.close();
 });
