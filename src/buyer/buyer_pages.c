@@ -885,8 +885,15 @@ static int render_searches(struct http_req *req, int status, const char *query,
       if (new_form && errs)
         json_object_set_new(offer, "err", errors_json(errs));
     } else {
+      /* why, in the page's language (the parser's own words are the API's) */
+      static const char *const codes[] = {"required", "unknown", "enum",
+                                          "range",    "format",  "length"};
+      const char *key = "buyer.query_format";
+      for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (!strcmp(qe.e[0].code, codes[i]))
+          key = arena_printf(a, "buyer.query_%s", codes[i]);
       json_object_set_new(offer, "valid", json_false());
-      json_object_set_new(offer, "problem", json_string(qe.e[0].detail));
+      json_object_set_new(offer, "problem", json_string(t_(req, key)));
     }
     json_object_set_new(ctx, "offer", offer);
   }

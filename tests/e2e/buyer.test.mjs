@@ -166,7 +166,12 @@ for (const backend of backends()) {
     assert.equal(page.status, 200);
     let html = await page.text();
     assert.match(html, /name="query" value="make=BMW&amp;fuel=diesel"/, 'canonical, without the page');
-    assert.equal((await anna.req('/konto/suchen?query=' + encodeURIComponent('make=BMW&evil=<script>'))).status, 422);
+    page = await anna.req('/konto/suchen?query=' + encodeURIComponent('make=BMW&evil=<script>'));
+    assert.equal(page.status, 422);
+    html = await page.text();
+    assert.match(html, /kann nicht gespeichert werden/);
+    assert.match(html, /Parameter, den die Fahrzeugsuche nicht kennt/, 'why, in German');
+    assert.ok(!html.includes('<script>'), 'nothing of it comes back unescaped');
     assert.equal((await anna.req('/konto/suchen?query=' + 'make%3D' + 'A'.repeat(5000))).status, 422);
     assert.equal((await anna.post('/konto/suchen', { query: 'make=BMW&fuel=diesel', name: 'BMW Diesel', alert: '1' })).status, 403, 'CSRF');
     for (const [query, why] of [['colour=plaid', 'unknown value'], ['frobnicate=1', 'unknown parameter'], ['price_max=-1', 'negative'],
