@@ -10,6 +10,7 @@
 #include "auth/auth.h"
 #include "auth/redis.h"
 #include "auth/session.h"
+#include "buyer/buyer.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -206,6 +207,10 @@ static int cmd_serve(void)
   if (cfg.workers > 0) {
     char wid[64];
     snprintf(wid, sizeof wid, "serve-%d", (int)getpid());
+    /* periodic jobs: saved-search alerts */
+    buyer_alerts_register();
+    if (buyer_alerts_schedule(app.db, &e) < 0)
+      log_warn("alerts: cannot queue the alert job: %s", e.msg);
     jobs = jobs_start(app.db, cfg.workers, wid, &e);
     if (!jobs) {
       log_error("jobs: %s", e.msg);
@@ -236,6 +241,17 @@ static int cmd_worker(void)
   db *d = open_db(true);
   if (!d)
     return 1;
+  /* the worker runs as the app role too, and writes mails in the buyer's language */
+  if (db_backend(d) == DB_PG && db_use_role(d, "cc24_app", &e) < 0)
+    log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
+  if (i18n_load(cfg.i18n_dir, &e) < 0) {
+    log_error("i18n: %s", e.msg);
+    db_close(d);
+    return 1;
+  }
+  buyer_alerts_register();
+  if (buyer_alerts_schedule(d, &e) < 0)
+    log_warn("alerts: cannot queue the alert job: %s", e.msg);
   char wid[64];
   snprintf(wid, sizeof wid, "worker-%d", (int)getpid());
   int n = cfg.workers > 0 ? cfg.workers : 2;
@@ -404,7 +420,7 @@ static int tx_admin(db_conn *c, void *arg, struct err *e)
     struct auth_user u = {.email = email,
                           .role = auth_role_parse(role ? role : "staff"),
                           .name = opt(w, nw, "--name", NULL)};
-    if (u.role < 0) {
+    if (u.role < 0 || u.role == AUTH_ROLE_BUYER) {
       x->status = 2;
       return err_set(e, CC24_E_BAD_PARAMETER, "--role is staff, owner or admin");
     }
@@ -560,10 +576,12 @@ int main(int argc, char **argv)
   const char *cmd = argv[1];
   if (!strcmp(cmd, "routes")) {
     /* The route table, one "METHOD PATTERN ROLE" per line (tests and docs). */
-    static const char *roles[] = {"public", "staff", "owner", "admin"};
-    for (size_t i = 0; i < cc24_nroutes; i++)
+    static const char *roles[] = {"buyer", "public", "staff", "owner", "admin"};
+    for (size_t i = 0; i < cc24_nroutes; i++) {
+      int r = cc24_routes[i].role;
       printf("%s %s %s\n", cc24_routes[i].method, cc24_routes[i].pattern,
-             roles[cc24_routes[i].role & 3]);
+             r >= ROLE_BUYER && r <= ROLE_ADMIN ? roles[r + 1] : "?");
+    }
     return 0;
   }
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

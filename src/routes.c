@@ -4,6 +4,7 @@
  * test checks it. */
 #include "routes.h"
 
+#include "buyer/buyer.h"
 #include "crm/lead_pages.h"
 #include "finance/finance_api.h"
 #include "inventory/vehicle_api.h"
@@ -84,6 +85,23 @@ const struct route cc24_routes[] = {
     {"GET", "/sitemap.xml", web_sitemap_index, ROLE_PUBLIC, 0, RL_NONE},
     {"GET", "/sitemaps/{name}", web_sitemap_page, ROLE_PUBLIC, 0, RL_NONE},
     {"GET", "/robots.txt", web_robots, ROLE_PUBLIC, 0, RL_NONE},
+
+    /* buyer accounts: sign-up, account, favourites, saved searches and alerts (buyer work) */
+    {"GET", "/konto/registrieren", buyer_signup_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/konto/registrieren", buyer_signup_post, ROLE_PUBLIC, 0, RL_SIGNUP},
+    {"GET", "/konto", buyer_account_page, ROLE_BUYER, 0, RL_NONE},
+    {"POST", "/konto", buyer_account_update, ROLE_BUYER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/konto/passwort", buyer_password_post, ROLE_BUYER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/konto/loeschen", buyer_delete_post, ROLE_BUYER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/konto/abmelden", buyer_logout, ROLE_BUYER, ROUTE_CSRF, RL_NONE},
+    {"POST", "/konto/merkliste", buyer_favourites_post, ROLE_BUYER, ROUTE_CSRF, RL_FORM},
+    {"GET", "/konto/suchen", buyer_searches_page, ROLE_BUYER, 0, RL_NONE},
+    {"POST", "/konto/suchen", buyer_searches_post, ROLE_BUYER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/konto/suchen/{id}", buyer_search_update, ROLE_BUYER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/konto/suchen/{id}/loeschen", buyer_search_delete_post, ROLE_BUYER, ROUTE_CSRF,
+     RL_FORM},
+    {"GET", "/suchalarm/abbestellen", buyer_unsubscribe_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/suchalarm/abbestellen", buyer_unsubscribe_post, ROLE_PUBLIC, 0, RL_FORM},
 
     /* showrooms and the embeddable widget (showroom work goes here) */
     {"GET", "/haendler/{slug}", showroom_page, ROLE_PUBLIC, 0, RL_NONE},

@@ -197,16 +197,16 @@ int auth_token_revoke(db_conn *c, int64_t tenant_id, const char *public_id, stru
 
 /* ---- users ---- */
 
-static const char *const role_names[] = {"", "staff", "owner", "admin"};
+static const char *const role_names[] = {"", "staff", "owner", "admin", "buyer"};
 
 const char *auth_role_name(int role)
 {
-  return role >= 1 && role <= 3 ? role_names[role] : "";
+  return role >= 1 && role <= 4 ? role_names[role] : "";
 }
 
 int auth_role_parse(const char *name)
 {
-  for (int i = 1; i <= 3; i++)
+  for (int i = 1; i <= 4; i++)
     if (name && !strcmp(name, role_names[i]))
       return i;
   return -1;

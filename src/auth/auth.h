@@ -83,7 +83,14 @@ int auth_token_revoke(db_conn *c, int64_t tenant_id, const char *public_id, stru
 
 /* ---- users ---- */
 
-enum auth_role { AUTH_ROLE_STAFF = 1, AUTH_ROLE_OWNER = 2, AUTH_ROLE_ADMIN = 3 };
+/* Staff, owner and admin are dealer/platform roles; a buyer is an account without a
+ * dealer that looks for a car (favourites, saved searches; src/buyer). */
+enum auth_role {
+  AUTH_ROLE_STAFF = 1,
+  AUTH_ROLE_OWNER = 2,
+  AUTH_ROLE_ADMIN = 3,
+  AUTH_ROLE_BUYER = 4
+};
 
 struct auth_user {
   int64_t id;

@@ -325,7 +325,12 @@ static void backoff(int attempt)
   nanosleep(&ts, NULL);
 }
 
-int db_tx(db *d, int64_t tenant_id, int flags, db_tx_fn fn, void *arg, struct err *e)
+/* Every transaction says whom it works for (PostgreSQL row-level security): a dealer
+ * (cc24.tenant_id), the public (cc24.public = on) and/or one buyer (cc24.user_id).
+ * The settings are local to the transaction, so a pooled connection never carries
+ * them into the next one. */
+static int tx_run(db *d, int64_t tenant_id, int64_t user_id, int flags, db_tx_fn fn, void *arg,
+                  struct err *e)
 {
   struct err local;
   if (!e)
@@ -340,13 +345,16 @@ int db_tx(db *d, int64_t tenant_id, int flags, db_tx_fn fn, void *arg, struct er
       c->in_tx = true;
       if (c->be == DB_PG) {
         /* who this transaction works for: a dealer, or the public */
-        char t[24] = "";
+        char t[24] = "", u[24] = "";
         if (tenant_id > 0)
           snprintf(t, sizeof t, "%lld", (long long)tenant_id);
+        if (user_id > 0)
+          snprintf(u, sizeof u, "%lld", (long long)user_id);
         if (db_exec(c,
                     "SELECT set_config('cc24.tenant_id', $1, true),"
-                    " set_config('cc24.public', $2, true)",
-                    DB_PARAMS(db_text(t), db_text(tenant_id > 0 ? "off" : "on")), e) < 0)
+                    " set_config('cc24.public', $2, true), set_config('cc24.user_id', $3, true)",
+                    DB_PARAMS(db_text(t), db_text(tenant_id > 0 ? "off" : "on"), db_text(u)),
+                    e) < 0)
           rc = -1;
       }
       if (rc == 0) {
@@ -378,6 +386,28 @@ int db_tx(db *d, int64_t tenant_id, int flags, db_tx_fn fn, void *arg, struct er
     pthread_mutex_unlock(&d->mu);
     backoff(attempt);
   }
+}
+
+int db_tx(db *d, int64_t tenant_id, int flags, db_tx_fn fn, void *arg, struct err *e)
+{
+  return tx_run(d, tenant_id, 0, flags, fn, arg, e);
+}
+
+int db_tx_user(db *d, int64_t user_id, int flags, db_tx_fn fn, void *arg, struct err *e)
+{
+  return tx_run(d, 0, user_id, flags, fn, arg, e);
+}
+
+int db_set_user(db_conn *c, int64_t user_id, struct err *e)
+{
+  if (c->be != DB_PG)
+    return 0;
+  char u[24] = "";
+  if (user_id > 0)
+    snprintf(u, sizeof u, "%lld", (long long)user_id);
+  return db_exec(c, "SELECT set_config('cc24.user_id', $1, true)", DB_PARAMS(db_text(u)), e) < 0
+             ? -1
+             : 0;
 }
 
 int db_notify(db_conn *c, const char *channel, const char *payload, struct err *e)

@@ -99,12 +99,25 @@ void db_stats(db *d, struct db_stats *out);
 /* Transactions. flags: DB_READ (SQLite: deferred BEGIN) or DB_WRITE (SQLite:
  * BEGIN IMMEDIATE, so writers queue on the busy timeout instead of deadlocking).
  * tenant_id > 0 sets cc24.tenant_id for the transaction (PostgreSQL RLS); tenant_id 0
- * sets cc24.public = on instead (the public site: published vehicles only).
- * fn returns 0 to commit, < 0 to roll back (its return value is returned, e is
- * left as fn filled it). Retries up to 10 times on busy/serialization errors. */
+ * sets cc24.public = on instead (the public site: published vehicles only);
+ * cc24.user_id is '' (no buyer; see db_tx_user). fn returns 0 to commit, < 0 to roll back (its
+ * return value is returned, e is left as fn filled it). Retries up to 10 times on
+ * busy/serialization errors. */
 enum { DB_READ = 0, DB_WRITE = 1 };
 typedef int (*db_tx_fn)(db_conn *c, void *arg, struct err *e);
 int db_tx(db *d, int64_t tenant_id, int flags, db_tx_fn fn, void *arg, struct err *e);
+
+/* A transaction for one buyer account (a user without a dealer, migration 0012): like
+ * db_tx for the public (cc24.public = on, so published vehicles are readable) and
+ * with cc24.user_id = user_id, which the row-level security of the buyer's own rows
+ * (favourites, saved searches, the account itself) keys on. Every other transaction
+ * has cc24.user_id = '' (nobody). user_id must be an account the caller has just
+ * authenticated (session, signed link) or a job's own bookkeeping. */
+int db_tx_user(db *d, int64_t user_id, int flags, db_tx_fn fn, void *arg, struct err *e);
+
+/* Inside a transaction: from now on it works for buyer user_id (0: for nobody) — after
+ * the account became known within it (a login, a signed link). No-op on SQLite. */
+int db_set_user(db_conn *c, int64_t user_id, struct err *e);
 
 /* Raw connection checkout, autocommit (for migrations, LISTEN, admin tools). */
 db_conn *db_acquire(db *d, struct err *e);

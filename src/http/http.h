@@ -47,9 +47,13 @@ enum http_method {
   HTTP__OTHER
 };
 
-/* Roles a route may require (the accounts issue refines these; access is decided
- * only from the route table). Ordered: a higher role includes the lower ones. */
-enum role { ROLE_PUBLIC = 0, ROLE_STAFF = 1, ROLE_OWNER = 2, ROLE_ADMIN = 3 };
+/* Roles a route may require (access is decided only from the route table, in
+ * web_before). The dealer roles are ordered: a higher one includes the lower ones.
+ * ROLE_BUYER (a buyer account, no dealer) stands outside that order: a buyer route
+ * needs exactly a buyer, and a buyer passes no dealer route — compare roles only
+ * through web_role_allows(), never with < or >= (a buyer's value is below every
+ * dealer role, so a stray `role >= ROLE_STAFF` denies rather than grants). */
+enum role { ROLE_BUYER = -1, ROLE_PUBLIC = 0, ROLE_STAFF = 1, ROLE_OWNER = 2, ROLE_ADMIN = 3 };
 
 /* Rate-limit classes declared per route. */
 enum rl_class { RL_NONE = 0, RL_API, RL_LOGIN, RL_SIGNUP, RL_RESET, RL_FORM };

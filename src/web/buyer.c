@@ -2,7 +2,8 @@
  * side by side (/vergleich?ids=a,b,c) and the favourites list (/merkliste?ids=…).
  * Both pages are plain server-rendered GET pages; the lists themselves live in the
  * browser (localStorage, static/js/app.js), which puts the ids into the URL.
- * Persisting them for logged-in buyers comes with buyer accounts. */
+ * A logged-in buyer's favourites live in the account instead (src/buyer). */
+#include "buyer/buyer.h"
 #include "app.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -272,6 +273,9 @@ int web_compare_page(struct http_req *req)
 
 int web_favourites_page(struct http_req *req)
 {
+  /* a logged-in buyer's list is the account's (src/buyer) */
+  if (req->role == ROLE_BUYER)
+    return buyer_favourites_page(req);
   const char *ids[FAVOURITES_MAX];
   int dropped, bad;
   int n = parse_ids(req, ids, FAVOURITES_MAX, &dropped, &bad);

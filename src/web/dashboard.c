@@ -20,6 +20,7 @@
 #include "inventory/vehicle_json.h"
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
+#include "routes.h"
 #include "search/search.h"
 #include "web/site.h"
 #include "web/web.h"
@@ -84,9 +85,16 @@ static int render_login(struct http_req *req, int status, const char *email, con
   json_object_set_new(
       ctx, "email",
       json_string(email && utf8_valid(email, strlen(email)) && strlen(email) <= 254 ? email : ""));
-  json_object_set_new(ctx, "next",
-                      json_string(safe_next(http_query(req, "next") ? http_query(req, "next")
-                                                                    : http_form(req, "next"))));
+  const char *next =
+      safe_next(http_query(req, "next") ? http_query(req, "next") : http_form(req, "next"));
+  json_object_set_new(ctx, "next", json_string(next));
+  /* the buyer sign-up link keeps where the login would have gone */
+  if (strcmp(next, "/dashboard")) {
+    struct buf q;
+    buf_init(&q, req->a);
+    buf_append_urlenc(&q, next, strlen(next));
+    json_object_set_new(ctx, "next_q", json_string(buf_cstr(&q)));
+  }
   if (error)
     json_object_set_new(ctx, "error", json_string(error));
   const char *out = http_query(req, "abgemeldet");
@@ -94,10 +102,28 @@ static int render_login(struct http_req *req, int status, const char *email, con
   return web_render(req, status, "login", ctx);
 }
 
+/* Where a login lands: `next` when the account may open it, else the account's home
+ * (/konto for a buyer, /dashboard for a dealer) — a buyer is never sent into the
+ * dashboard, nor a dealer into a buyer's pages. */
+static const char *landing(struct http_req *req, int auth_role, const char *next)
+{
+  int role = web_role_of(auth_role);
+  const char *home = role == ROLE_BUYER ? "/konto" : "/dashboard";
+  char *path = arena_strdup(req->a, next ? next : home);
+  path[strcspn(path, "?#")] = 0;
+  struct http_req probe = {.a = req->a};
+  int mismatch = 0;
+  const struct route *r =
+      http_route_match(cc24_routes, cc24_nroutes, "GET", path, &probe, &mismatch);
+  if (r && !web_role_allows(role, r->role))
+    return home;
+  return next ? next : home;
+}
+
 int web_login_page(struct http_req *req)
 {
   if (req->user_id)
-    return http_redirect(req, 303, "/dashboard");
+    return http_redirect(req, 303, req->role == ROLE_BUYER ? "/konto" : "/dashboard");
   return render_login(req, 200, "", NULL);
 }
 
@@ -248,7 +274,7 @@ int web_login_post(struct http_req *req)
     return http_redirect(req, 303, "/anmelden/code");
   }
   web_set_session_cookie(req, x.token, SESSION_ABSOLUTE_SECONDS);
-  return http_redirect(req, 303, x.next);
+  return http_redirect(req, 303, landing(req, x.u.role, x.next));
 }
 
 /* ---- the second step: a code from the authenticator app or a recovery code ---- */
@@ -351,7 +377,7 @@ int web_login_code_post(struct http_req *req)
   set_challenge_cookie(req, "", 0);
   end_presented_session(req);
   web_set_session_cookie(req, x.token, SESSION_ABSOLUTE_SECONDS);
-  return http_redirect(req, 303, safe_next(x.next));
+  return http_redirect(req, 303, landing(req, x.u.role, safe_next(x.next)));
 }
 
 struct logout_arg {

@@ -4,6 +4,7 @@
  * search index generation and an age limit; a full set replaces its oldest entry. Heap memory is
  * owned here and freed when an entry is replaced (the process keeps the table until exit). */
 #include "app.h"
+#include "buyer/buyer.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -227,6 +228,7 @@ int site_render_cached(struct http_req *req, const char *name, json_t *ctx, cons
   buf_init(&b, req->a);
   buf_reserve(&b, 48 * 1024);
   struct err e = {0};
+  buyer_page_context(req, ctx); /* a buyer's hearts and account link (never cached) */
   if (render_page(app->tmpl, name, ctx, &b, &e) < 0) {
     log_error("render %s: %s", name, e.msg);
     return -1;

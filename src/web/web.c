@@ -4,6 +4,7 @@
 #include "auth/auth.h"
 #include "auth/ratelimit.h"
 #include "auth/session.h"
+#include "buyer/buyer.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -48,6 +49,7 @@ int web_render(struct http_req *req, int status, const char *name, json_t *ctx)
   buf_init(&b, req->a);
   buf_reserve(&b, 32 * 1024);
   struct err e = {0};
+  buyer_page_context(req, ctx);
   if (render_page(app->tmpl, name, ctx, &b, &e) < 0) {
     log_error("render %s: %s", name, e.msg);
     return -1;
@@ -68,6 +70,8 @@ int web_error_page(struct http_req *req, int status, int code, const char *detai
     json_object_set_new(ctx, "status", json_integer(status));
     json_object_set_new(ctx, "is_404", json_boolean(status == 404 || status == 410));
     json_object_set_new(ctx, "is_4xx", json_boolean(status >= 400 && status < 500));
+    if (status < 500)
+      buyer_page_context(req, ctx);
     struct buf b;
     buf_init(&b, req->a);
     struct err e = {0};
@@ -180,10 +184,33 @@ static int web_session(struct http_req *req)
   req->user_id = s->user_id;
   req->tenant_id = s->tenant_id;
   req->tenant_slug = s->tenant_slug;
-  req->role = s->role == AUTH_ROLE_ADMIN   ? ROLE_ADMIN
-              : s->role == AUTH_ROLE_OWNER ? ROLE_OWNER
-                                           : ROLE_STAFF;
+  req->role = web_role_of(s->role);
   return 0;
+}
+
+int web_role_of(int auth_role)
+{
+  switch (auth_role) {
+  case AUTH_ROLE_ADMIN:
+    return ROLE_ADMIN;
+  case AUTH_ROLE_OWNER:
+    return ROLE_OWNER;
+  case AUTH_ROLE_STAFF:
+    return ROLE_STAFF;
+  case AUTH_ROLE_BUYER:
+    return ROLE_BUYER;
+  default:
+    return ROLE_PUBLIC; /* an unknown role opens nothing */
+  }
+}
+
+bool web_role_allows(int have, int need)
+{
+  if (need == ROLE_PUBLIC)
+    return true;
+  if (need == ROLE_BUYER)
+    return have == ROLE_BUYER;
+  return have != ROLE_BUYER && have >= need;
 }
 
 int web_before(struct http_req *req)
@@ -224,12 +251,20 @@ int web_before(struct http_req *req)
     if (!rl_take(arena_printf(req->a, "form:%s", who), 60, 120, &retry))
       return too_many(req, retry);
   }
-  if (req->route && req->role < req->route->role && !req->is_api && !req->user_id) {
-    /* pages: to the login, and back here afterwards */
-    struct buf b;
+  bool allowed = !req->route || web_role_allows(req->role, req->route->role);
+  if (!allowed && !req->is_api && !req->user_id) {
+    /* pages: to the login, and back here afterwards (with the query of a GET, so
+     * "save this search" comes back with its search) */
+    struct buf b, next;
     buf_init(&b, req->a);
+    buf_init(&next, req->a);
+    buf_puts(&next, req->path);
+    if (req->m == HTTP_GET && req->raw_query && *req->raw_query && strlen(req->raw_query) <= 400) {
+      buf_putc(&next, '?');
+      buf_puts(&next, req->raw_query);
+    }
     buf_puts(&b, "/anmelden?next=");
-    buf_append_urlenc(&b, req->path, strlen(req->path));
+    buf_append_urlenc(&b, next.data, next.len);
     return http_redirect(req, 303, buf_cstr(&b)), 1;
   }
   if (req->route && (req->route->flags & ROUTE_CSRF) &&
@@ -243,8 +278,14 @@ int web_before(struct http_req *req)
     http_problem(req, 403, CC24_E_FORBIDDEN, "the token lacks the inventory:write scope", NULL);
     return 1;
   }
-  if (req->route && req->role < req->route->role) {
-    if (req->tenant_id > 0)
+  if (!allowed) {
+    /* a buyer on a dealer page or a dealer on a buyer page */
+    if (req->role == ROLE_BUYER || req->route->role == ROLE_BUYER)
+      http_problem(req, 403, CC24_E_FORBIDDEN,
+                   req->role == ROLE_BUYER ? "this page is for dealer accounts"
+                                           : "this page is for buyer accounts",
+                   NULL);
+    else if (req->tenant_id > 0)
       http_problem(req, 403, CC24_E_FORBIDDEN, "the credential lacks the scope for this", NULL);
     else
       http_problem(req, 401, CC24_E_UNAUTHORIZED, "this endpoint needs a dealer credential", NULL);
@@ -254,7 +295,7 @@ int web_before(struct http_req *req)
    * the slug's tail; unknown and unpublished ids are dropped when the counts are
    * written) */
   if (req->m == HTTP_GET && req->route && req->route->handler == web_vehicle_page &&
-      !req->user_id) {
+      (!req->user_id || req->role == ROLE_BUYER)) {
     const char *slug = http_param(req, "slug");
     size_t sl = slug ? strlen(slug) : 0;
     if (sl >= ID_LEN)

@@ -23,6 +23,12 @@ int web_error_page(struct http_req *req, int status, int code, const char *detai
  * accounts issue), role check against req->route->role. */
 int web_before(struct http_req *req);
 
+/* May a caller with role `have` use a route that needs `need` (enum role)? Dealer
+ * roles are ordered; ROLE_BUYER routes need a buyer, and a buyer passes no dealer route. */
+bool web_role_allows(int have, int need);
+/* The enum role of an account's enum auth_role (unknown: ROLE_PUBLIC). */
+int web_role_of(int auth_role);
+
 /* Pages. */
 int web_home(struct http_req *req);
 int web_search_page(struct http_req *req);

@@ -175,12 +175,14 @@
   try { store = window.localStorage; store.getItem('x'); } catch (e) { store = null; }
   if (!store) return;
   var FAV = 'cc24.favourites', CMP = 'cc24.compare', MAXFAV = 50, MAXCMP = 3;
+  // a logged-in buyer's favourites are the account's (the next block); compare stays here
+  var account = document.body.hasAttribute('data-buyer');
   function get(k) { try { var v = JSON.parse(store.getItem(k) || '[]'); return Array.isArray(v) ? v.filter(function (x) { return /^[0-9a-z]{16}$/.test(x); }) : []; } catch (e) { return []; } }
   function set(k, v) { try { store.setItem(k, JSON.stringify(v)); } catch (e) { /* full or private mode */ } }
   var bar = document.getElementById('compare-bar');
 
   function sync() {
-    var fav = get(FAV), cmp = get(CMP);
+    var fav = account ? [] : get(FAV), cmp = get(CMP);
     document.querySelectorAll('[data-fav]').forEach(function (b) {
       var on = fav.indexOf(b.getAttribute('data-fav')) >= 0;
       b.hidden = false;
@@ -190,7 +192,7 @@
       b.setAttribute('role', 'button');
       b.setAttribute('aria-pressed', cmp.indexOf(b.getAttribute('data-cmp')) >= 0 ? 'true' : 'false');
     });
-    document.querySelectorAll('[data-fav-count]').forEach(function (c) {
+    if (!account) document.querySelectorAll('[data-fav-count]').forEach(function (c) {
       c.textContent = String(fav.length);
       c.hidden = fav.length === 0;
     });
@@ -245,7 +247,7 @@
   });
   // the favourites page shows what this browser stored
   var favPage = document.querySelector('[data-fav-page]');
-  if (favPage && !favPage.hasAttribute('data-fav-asked')) {
+  if (favPage && !account && !favPage.hasAttribute('data-fav-asked')) {
     var ids = get(FAV);
     if (ids.length) { location.replace('/merkliste?ids=' + ids.join(',')); return; }
   }
@@ -257,6 +259,70 @@
   }
   document.addEventListener('cc24:content', sync);
   sync();
+})();
+
+// A logged-in buyer's favourites live in the account: the heart is a form (it works
+// without this script); here it posts in the background and the page stays. What this
+// browser had stored before the login is merged into the account once, then forgotten.
+(function () {
+  'use strict';
+  if (!document.body.hasAttribute('data-buyer') || !window.fetch || !window.URLSearchParams) return;
+  var csrf = document.body.getAttribute('data-csrf') || '';
+  var FAV = 'cc24.favourites';
+  function counts(n) {
+    document.querySelectorAll('[data-fav-count]').forEach(function (c) { c.textContent = String(n); c.hidden = n === 0; });
+  }
+  function mark(ids) {
+    document.querySelectorAll('form[data-fav-form]').forEach(function (f) {
+      var b = f.querySelector('button[name=action]'), v = f.querySelector('input[name=vehicle]');
+      if (!b || !v) return;
+      var on = ids.indexOf(v.value) >= 0;
+      b.value = on ? 'remove' : 'add';
+      b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    });
+  }
+  function post(body) {
+    body.set('_csrf', csrf);
+    return fetch('/konto/merkliste', { method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' }, body: body })
+      .then(function (r) { return r.ok || r.status === 409 ? r.json() : Promise.reject(r.status); });
+  }
+  document.addEventListener('submit', function (ev) {
+    var f = ev.target;
+    if (!f.matches || !f.matches('form[data-fav-form]')) return;
+    var b = f.querySelector('button[name=action]');
+    if (!b) return;
+    ev.preventDefault();
+    var action = b.value, body = new URLSearchParams(new FormData(f));
+    body.set('action', action);
+    b.disabled = true;
+    post(body).then(function (j) {
+      mark(j.favourites);
+      counts(j.count);
+      var card = f.closest('.card');
+      if (action === 'remove' && card && document.querySelector('[data-fav-page]')) card.remove();
+    }).catch(function () {
+      // the plain form, as without this script
+      var h = document.createElement('input');
+      h.type = 'hidden'; h.name = 'action'; h.value = action;
+      f.appendChild(h);
+      f.submit();
+    }).then(function () { b.disabled = false; });
+  });
+  var local = [];
+  try {
+    var v = JSON.parse(window.localStorage.getItem(FAV) || '[]');
+    if (Array.isArray(v)) local = v.filter(function (x) { return /^[0-9a-z]{16}$/.test(x); }).slice(0, 50);
+  } catch (e) { local = []; }
+  if (!local.length) return;
+  var body = new URLSearchParams();
+  body.set('action', 'merge');
+  body.set('vehicle', local.join(','));
+  post(body).then(function (j) {
+    try { window.localStorage.removeItem(FAV); } catch (e) { /* private mode */ }
+    mark(j.favourites);
+    counts(j.count);
+    if (j.changed && document.querySelector('[data-fav-page]')) location.reload();
+  }).catch(function () { /* kept for the next page */ });
 })();
 
 // Vehicle page: gallery (buttons, arrow keys, swipe via scroll snapping, thumbnails),

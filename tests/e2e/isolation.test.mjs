@@ -141,6 +141,103 @@ const routes = {
   }, null],
   'GET /robots.txt': [async () => assert.match(await (await call('/robots.txt')).text(), /Disallow: \/dashboard/), null],
 
+  // buyer accounts (buyer work goes here): buyers A and B sign up; anonymous callers go to
+  // the login, dealers get 403, and buyer A never sees or changes buyer B's data (404)
+  'Buyer fixtures': async () => {
+    const self = routes['Buyer fixtures'];
+    if (!self.cache) {
+      const signup = async (who) => {
+        const r = await call('/konto/registrieren', { method: 'POST', body: new URLSearchParams({ name: `Käufer ${who}`, email: `kaeufer-${who}@iso.example`, password: 'Kaeufer-Passwort-1' }) });
+        assert.equal(r.status, 303, 'buyer sign-up');
+        const cookie = r.headers.get('set-cookie').split(';')[0];
+        const html = await (await call('/konto', { headers: { cookie } })).text();
+        return { cookie, csrf: html.match(/name="_csrf" value="([^"]+)"/)[1] };
+      };
+      const A = await signup('a'), B = await signup('b');
+      const bform = (fields) => ({ method: 'POST', headers: { cookie: B.cookie }, body: new URLSearchParams({ _csrf: B.csrf, ...fields }) });
+      assert.equal((await call('/konto/merkliste', bform({ action: 'add', vehicle: publicOfB.id }))).status, 303);
+      assert.equal((await call('/konto/suchen', bform({ query: 'make=Seat&model=Leon', name: 'Leon von B', alert: '1' }))).status, 303);
+      const list = await (await call('/konto/suchen', { headers: { cookie: B.cookie } })).text();
+      const searchB = list.match(/id="s-([0-9a-z]{16})"/)[1];
+      self.cache = { A, B, searchB };
+    }
+    return self.cache;
+  },
+  'GET /konto/registrieren': [async () => assert.equal((await call('/konto/registrieren')).status, 200), null],
+  'POST /konto/registrieren': [async () => assert.equal((await call('/konto/registrieren', { method: 'POST', body: new URLSearchParams({ name: 'X' }) })).status, 422), null],
+  'GET /konto': [async () => assert.match((await call('/konto')).headers.get('location') || '', /^\/anmelden\?next=%2Fkonto$/),
+    async () => {
+      const { A } = await routes['Buyer fixtures']();
+      assert.equal((await call('/konto', { headers: { cookie: cookieA } })).status, 403, 'a dealer is no buyer');
+      const html = await (await call('/konto', { headers: { cookie: A.cookie } })).text();
+      assert.ok(html.includes('kaeufer-a@iso.example') && !html.includes('kaeufer-b@iso.example'), "only the own account");
+    }],
+  'POST /konto': [async () => assert.equal((await call('/konto', { method: 'POST', body: new URLSearchParams({ name: 'x', locale: 'de' }) })).status, 303),
+    async () => {
+      const { A, B } = await routes['Buyer fixtures']();
+      assert.equal((await fetch(srv.url + '/konto', form({ name: 'Dealer', locale: 'de' }))).status, 403, 'a dealer is no buyer');
+      assert.equal((await call('/konto', { method: 'POST', headers: { cookie: A.cookie }, body: new URLSearchParams({ name: 'No CSRF', locale: 'de' }) })).status, 403, 'CSRF');
+      assert.equal((await call('/konto', { method: 'POST', headers: { cookie: A.cookie }, body: new URLSearchParams({ _csrf: B.csrf, name: 'B token', locale: 'de' }) })).status, 403, "B's CSRF token is not A's");
+      assert.ok((await (await call('/konto', { headers: { cookie: B.cookie } })).text()).includes('Käufer b'), "B's name is untouched");
+    }],
+  'POST /konto/passwort': [async () => assert.equal((await call('/konto/passwort', { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + '/konto/passwort', form({ current: 'cc24-Demo-2026', password: 'x'.repeat(12), password2: 'x'.repeat(12) }))).status, 403)],
+  'POST /konto/loeschen': [async () => assert.equal((await call('/konto/loeschen', { method: 'POST' })).status, 303),
+    async () => {
+      const { A } = await routes['Buyer fixtures']();
+      assert.equal((await fetch(srv.url + '/konto/loeschen', form({ delete_password: 'cc24-Demo-2026', confirm: '1' }))).status, 403, 'a dealer cannot erase itself here');
+      assert.equal((await call('/konto/loeschen', { method: 'POST', headers: { cookie: A.cookie }, body: new URLSearchParams({ delete_password: 'Kaeufer-Passwort-1', confirm: '1' }) })).status, 403, 'CSRF');
+      assert.equal((await call('/konto', { headers: { cookie: A.cookie } })).status, 200, 'A still exists');
+    }],
+  'POST /konto/abmelden': [async () => assert.equal((await call('/konto/abmelden', { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + '/konto/abmelden', form({}))).status, 403)],
+  'POST /konto/merkliste': [async () => assert.equal((await call('/konto/merkliste', { method: 'POST', body: new URLSearchParams({ action: 'add', vehicle: publicOfB.id }) })).status, 303),
+    async () => {
+      const { A, B } = await routes['Buyer fixtures']();
+      assert.equal((await fetch(srv.url + '/konto/merkliste', form({ action: 'add', vehicle: publicOfB.id }))).status, 403, 'a dealer has no favourites');
+      const r = await call('/konto/merkliste', { method: 'POST', headers: { cookie: A.cookie, Accept: 'application/json' }, body: new URLSearchParams({ _csrf: A.csrf, action: 'remove', vehicle: publicOfB.id }) });
+      assert.equal(r.status, 200);
+      assert.deepEqual((await r.json()).favourites, [], "A's list is A's");
+      assert.equal((await call('/konto/merkliste', { method: 'POST', headers: { cookie: A.cookie }, body: new URLSearchParams({ _csrf: A.csrf, action: 'add', vehicle: draftOfB }) })).status, 404, 'drafts cannot be favourites');
+      assert.ok((await (await call('/merkliste', { headers: { cookie: B.cookie } })).text()).includes(publicOfB.id), "B's favourite is still there");
+      assert.ok(!(await (await call('/merkliste', { headers: { cookie: A.cookie } })).text()).includes(publicOfB.id), "A does not see B's favourites");
+    }],
+  'GET /konto/suchen': [async () => assert.match((await call('/konto/suchen?query=make%3DSeat')).headers.get('location') || '', /^\/anmelden\?next=%2Fkonto%2Fsuchen%3Fquery%3Dmake%253DSeat$/, 'to the login and back with the search'),
+    async () => {
+      const { A, searchB } = await routes['Buyer fixtures']();
+      assert.equal((await call('/konto/suchen', { headers: { cookie: cookieA } })).status, 403, 'a dealer is no buyer');
+      const html = await (await call('/konto/suchen', { headers: { cookie: A.cookie } })).text();
+      assert.ok(!html.includes(searchB) && !html.includes('Leon von B'), "A does not see B's searches");
+    }],
+  'POST /konto/suchen': [async () => assert.equal((await call('/konto/suchen', { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + '/konto/suchen', form({ query: 'make=Seat', name: 'x' }))).status, 403)],
+  'POST /konto/suchen/{id}': [async () => assert.equal((await call(`/konto/suchen/${'0'.repeat(16)}`, { method: 'POST' })).status, 303),
+    async () => {
+      const { A, B, searchB } = await routes['Buyer fixtures']();
+      assert.equal((await call(`/konto/suchen/${searchB}`, { method: 'POST', headers: { cookie: A.cookie }, body: new URLSearchParams({ _csrf: A.csrf, name: 'Übernommen', alert: '0' }) })).status, 404, "B's search is not A's");
+      assert.equal((await fetch(srv.url + `/konto/suchen/${searchB}`, form({ name: 'Dealer' }))).status, 403);
+      const html = await (await call('/konto/suchen', { headers: { cookie: B.cookie } })).text();
+      assert.ok(html.includes('Leon von B') && !html.includes('Übernommen'), "B's search is untouched");
+    }],
+  'POST /konto/suchen/{id}/loeschen': [async () => assert.equal((await call(`/konto/suchen/${'0'.repeat(16)}/loeschen`, { method: 'POST' })).status, 303),
+    async () => {
+      const { A, B, searchB } = await routes['Buyer fixtures']();
+      assert.equal((await call(`/konto/suchen/${searchB}/loeschen`, { method: 'POST', headers: { cookie: A.cookie }, body: new URLSearchParams({ _csrf: A.csrf }) })).status, 404, "B's search is not A's");
+      assert.equal((await fetch(srv.url + `/konto/suchen/${searchB}/loeschen`, form({}))).status, 403);
+      assert.ok((await (await call('/konto/suchen', { headers: { cookie: B.cookie } })).text()).includes(searchB), 'still there');
+    }],
+  'GET /suchalarm/abbestellen': [async () => assert.equal((await call('/suchalarm/abbestellen?t=nope')).status, 404),
+    async () => {
+      const { searchB } = await routes['Buyer fixtures']();
+      assert.equal((await call(`/suchalarm/abbestellen?t=${searchB}.${'0'.repeat(32)}`)).status, 404, 'a forged signature');
+    }],
+  'POST /suchalarm/abbestellen': [async () => assert.equal((await call('/suchalarm/abbestellen', { method: 'POST', body: new URLSearchParams({ t: 'nope' }) })).status, 404),
+    async () => {
+      const { B, searchB } = await routes['Buyer fixtures']();
+      assert.equal((await call('/suchalarm/abbestellen', { method: 'POST', body: new URLSearchParams({ t: `${searchB}.${'f'.repeat(32)}` }) })).status, 404, 'a forged signature');
+      assert.match(await (await call('/konto/suchen', { headers: { cookie: B.cookie } })).text(), /Alarm an/, "B's alert is still on");
+    }],
+
   // showrooms and the embed widget (showroom work goes here)
   'GET /haendler/{slug}': [
     async () => {
