@@ -695,6 +695,12 @@ static bool truthy(json_t *v)
     return json_array_size(v) > 0;
   if (json_is_string(v))
     return json_string_length(v) > 0;
+  /* 0 is false, as in the JavaScript implementations templates are written against:
+   * {{#count}} … {{/count}} hides for no results (the spec leaves numbers open) */
+  if (json_is_integer(v))
+    return json_integer_value(v) != 0;
+  if (json_is_real(v))
+    return json_real_value(v) != 0;
   return true;
 }
 

@@ -6,7 +6,11 @@
  * A template set is every *.mustache file under a directory, compiled once at
  * start-up; names are paths without the extension ("layout",
  * "partials/vehicle_card"). In dev mode changed files are recompiled on the
- * next render (checked at most once a second). Rendering is thread-safe. */
+ * next render (checked at most once a second). Rendering is thread-safe.
+ *
+ * A section is skipped for a missing value, null, false, an empty list, an empty
+ * string and the number 0 (the spec fixes only false and empty lists; the rest is
+ * what the JavaScript implementations do, and what templates here rely on). */
 #ifndef CC24_RENDER_RENDER_H
 #define CC24_RENDER_RENDER_H
 

@@ -208,3 +208,21 @@ Test(template_set, indented_partial_inside_a_section_on_one_line)
   json_decref(ctx);
   json_decref(partials);
 }
+
+Test(render, falsy_values_skip_sections)
+{
+  json_t *ctx = json_pack("{s:i,s:i,s:f,s:s,s:s,s:b,s:n,s:[],s:[i]}", "zero", 0, "one", 3, "nil",
+                          0.0, "empty", "", "word", "x", "no", 0, "null", "none", "list", 1);
+  struct buf out;
+  buf_init(&out, NULL);
+  struct err e = {0};
+  cr_assert_eq(render_string("{{#zero}}Z{{/zero}}{{^zero}}z{{/zero}}{{#one}}O{{/one}}"
+                             "{{#nil}}N{{/nil}}{{#empty}}E{{/empty}}{{#word}}W{{/word}}"
+                             "{{#no}}F{{/no}}{{#null}}U{{/null}}{{#none}}L{{/none}}"
+                             "{{#list}}[{{.}}]{{/list}}{{#missing}}M{{/missing}}",
+                             ctx, NULL, &out, &e),
+               0, "%s", e.msg);
+  cr_assert_str_eq(buf_cstr(&out), "zOW[1]", "0, 0.0, \"\", false, null, [] and missing are falsy");
+  buf_free(&out);
+  json_decref(ctx);
+}
