@@ -674,30 +674,6 @@ static int tx_favpage(db_conn *c, void *arg, struct err *e)
   return 0;
 }
 
-static void hit_of(const struct vehicle *v, struct search_hit *h)
-{
-  memset(h, 0, sizeof *h);
-  h->id = v->id;
-  memcpy(h->public_id, v->public_id, sizeof h->public_id);
-  h->dealer = v->dealer ? v->dealer : "";
-  h->make = v->make;
-  h->model = v->model;
-  h->variant = v->variant;
-  h->price_cents = v->price_cents;
-  h->vat_mode = v->vat_mode;
-  h->mileage_km = v->mileage_km;
-  h->first_reg = v->first_reg;
-  h->power_kw = v->power_kw;
-  h->fuel = v->fuel;
-  h->gearbox = v->gearbox;
-  h->body = v->body;
-  h->condition = v->condition;
-  h->colour = v->colour;
-  h->status = v->status;
-  h->features = v->features;
-  h->published_at = v->published_at;
-}
-
 int buyer_favourites_page(struct http_req *req)
 {
   struct favpage_arg x = {.a = req->a, .user_id = req->user_id};
@@ -714,7 +690,7 @@ int buyer_favourites_page(struct http_req *req)
     time_berlin_date(x.favs[i].created_at, d, sizeof d);
     if (x.live[i]) {
       struct search_hit h;
-      hit_of(&x.v[i], &h);
+      search_hit_from_vehicle(&x.v[i], &h);
       json_array_append_new(cards, site_card(req, &h));
       if (ncmp < 3) {
         buf_puts(&cmp, ncmp++ ? "," : "/vergleich?ids=");

@@ -105,6 +105,11 @@ struct search_hit {
   int64_t published_at;
 };
 
+/* A hit with v's fields (strings borrowed from v; dealer "" when v has none), for
+ * lists built outside the index — favourites, a showroom's spins — that render with
+ * the same card partial. */
+void search_hit_from_vehicle(const struct vehicle *v, struct search_hit *h);
+
 struct search_facet_value {
   const char *value;
   int64_t count;

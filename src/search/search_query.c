@@ -1183,3 +1183,27 @@ int search_dealer_count(struct search_index *ix)
   pthread_rwlock_unlock(&ix->lock);
   return n;
 }
+
+void search_hit_from_vehicle(const struct vehicle *v, struct search_hit *h)
+{
+  memset(h, 0, sizeof *h);
+  h->id = v->id;
+  memcpy(h->public_id, v->public_id, sizeof h->public_id);
+  h->dealer = v->dealer ? v->dealer : "";
+  h->make = v->make;
+  h->model = v->model;
+  h->variant = v->variant;
+  h->price_cents = v->price_cents;
+  h->vat_mode = v->vat_mode;
+  h->mileage_km = v->mileage_km;
+  h->first_reg = v->first_reg;
+  h->power_kw = v->power_kw;
+  h->fuel = v->fuel;
+  h->gearbox = v->gearbox;
+  h->body = v->body;
+  h->condition = v->condition;
+  h->colour = v->colour;
+  h->status = v->status;
+  h->features = v->features;
+  h->published_at = v->published_at;
+}

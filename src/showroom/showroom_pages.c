@@ -343,25 +343,8 @@ static json_t *spin_cards(struct http_req *req, const struct load_arg *x)
   for (int i = 0; i < x->nspins; i++) {
     const struct vehicle *v = &x->spins[i];
     struct search_hit *h = &res.hits[res.nhits++];
-    h->id = v->id;
-    memcpy(h->public_id, v->public_id, sizeof h->public_id);
+    search_hit_from_vehicle(v, h);
     h->dealer = x->t.slug;
-    h->make = v->make;
-    h->model = v->model;
-    h->variant = v->variant;
-    h->price_cents = v->price_cents;
-    h->vat_mode = v->vat_mode;
-    h->mileage_km = v->mileage_km;
-    h->first_reg = v->first_reg;
-    h->power_kw = v->power_kw;
-    h->fuel = v->fuel;
-    h->gearbox = v->gearbox;
-    h->body = v->body;
-    h->condition = v->condition;
-    h->colour = v->colour;
-    h->status = v->status;
-    h->features = v->features;
-    h->published_at = v->published_at;
   }
   return web_cards(req, &res);
 }

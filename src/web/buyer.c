@@ -83,30 +83,6 @@ static int tx_load(db_conn *c, void *arg, struct err *e)
   return 0;
 }
 
-static void hit_of(const struct vehicle *v, struct search_hit *h)
-{
-  memset(h, 0, sizeof *h);
-  h->id = v->id;
-  memcpy(h->public_id, v->public_id, sizeof h->public_id);
-  h->dealer = v->dealer ? v->dealer : "";
-  h->make = v->make;
-  h->model = v->model;
-  h->variant = v->variant;
-  h->price_cents = v->price_cents;
-  h->vat_mode = v->vat_mode;
-  h->mileage_km = v->mileage_km;
-  h->first_reg = v->first_reg;
-  h->power_kw = v->power_kw;
-  h->fuel = v->fuel;
-  h->gearbox = v->gearbox;
-  h->body = v->body;
-  h->condition = v->condition;
-  h->colour = v->colour;
-  h->status = v->status;
-  h->features = v->features;
-  h->published_at = v->published_at;
-}
-
 static int load(struct http_req *req, const char **ids, int n, struct vehicle **out,
                 const char ***names, int *found)
 {
@@ -193,7 +169,7 @@ int web_compare_page(struct http_req *req)
   json_t *cols = json_array();
   for (int i = 0; i < found; i++) {
     struct search_hit h;
-    hit_of(&v[i], &h);
+    search_hit_from_vehicle(&v[i], &h);
     json_t *c = site_card(req, &h);
     json_object_set_new(c, "remove_url", json_string(ids_url(a, "/vergleich", v, found, i)));
     json_array_append_new(cols, c);
@@ -287,7 +263,7 @@ int web_favourites_page(struct http_req *req)
   json_t *cards = json_array();
   for (int i = 0; i < found; i++) {
     struct search_hit h;
-    hit_of(&v[i], &h);
+    search_hit_from_vehicle(&v[i], &h);
     json_array_append_new(cards, site_card(req, &h));
   }
   json_object_set_new(ctx, "cards", cards);
