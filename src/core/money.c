@@ -41,18 +41,35 @@ int64_t money_vat_from_gross(int64_t gross_cents, int64_t rate_bp)
   return (int64_t)q;
 }
 
-static size_t group_thousands(uint64_t v, char *out)
+static size_t group_sep(uint64_t v, char sep, char *out)
 {
   char digits[32];
   int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
   size_t o = 0;
   for (int i = 0; i < n; i++) {
     if (i > 0 && (n - i) % 3 == 0)
-      out[o++] = '.';
+      out[o++] = sep;
     out[o++] = digits[i];
   }
   out[o] = 0;
   return o;
+}
+
+static size_t group_thousands(uint64_t v, char *out)
+{
+  return group_sep(v, '.', out);
+}
+
+size_t num_format_grouped(int64_t v, const char *locale, char *out, size_t n)
+{
+  char buf[48];
+  size_t o = 0;
+  if (v < 0)
+    buf[o++] = '-';
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  o += group_sep(u, locale && !strcmp(locale, "en") ? ',' : '.', buf + o);
+  int w = snprintf(out, n, "%s", buf);
+  return w < 0 ? 0 : (size_t)w;
 }
 
 size_t money_format(int64_t cents, char *out, size_t n)

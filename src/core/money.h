@@ -25,4 +25,8 @@ int64_t money_vat_from_gross(int64_t gross_cents, int64_t rate_bp);
 /* Parse "12345", "12345.67", "12.345,67", "12345,5" (euros) into cents; -1 on error. */
 int money_parse_euros(const char *s, int64_t *cents);
 
+/* A whole number with thousands grouped for locale: "12.345" (de, the default) or
+ * "12,345" (en); out should hold >= 32 bytes. Returns the length written. */
+size_t num_format_grouped(int64_t v, const char *locale, char *out, size_t n);
+
 #endif

@@ -61,17 +61,8 @@ static const char *money_field(struct arena *a, int64_t cents)
 
 static const char *int_de(struct arena *a, int64_t v)
 {
-  char digits[32], out[48];
-  int n = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
-  size_t o = 0;
-  if (v < 0)
-    out[o++] = '-';
-  for (int i = 0; i < n; i++) {
-    if (i > 0 && (n - i) % 3 == 0)
-      out[o++] = '.';
-    out[o++] = digits[i];
-  }
-  out[o] = 0;
+  char out[48];
+  num_format_grouped(v, "de", out, sizeof out);
   return arena_strdup(a, out);
 }
 

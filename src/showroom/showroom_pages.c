@@ -11,6 +11,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "inventory/vehicle.h"
@@ -195,17 +196,8 @@ static json_t *dealer_json(struct http_req *req, const struct load_arg *x)
 
 static const char *int_de(struct arena *a, int64_t v)
 {
-  char digits[32], out[48];
-  int n = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
-  size_t o = 0;
-  if (v < 0)
-    out[o++] = '-';
-  for (int i = 0; i < n; i++) {
-    if (i > 0 && (n - i) % 3 == 0)
-      out[o++] = '.';
-    out[o++] = digits[i];
-  }
-  out[o] = 0;
+  char out[48];
+  num_format_grouped(v, "de", out, sizeof out);
   return arena_strdup(a, out);
 }
 

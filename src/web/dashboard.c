@@ -586,17 +586,8 @@ static int tx_dashboard(db_conn *c, void *arg, struct err *e)
 /* 140625 → "140.625" (German) or "140,625" (English). */
 static const char *thousands(struct arena *a, int64_t n, const char *locale)
 {
-  char digits[32], out[48];
-  snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
-  size_t len = strlen(digits), o = 0;
-  if (n < 0)
-    out[o++] = '-';
-  for (size_t i = 0; i < len; i++) {
-    if (i && (len - i) % 3 == 0)
-      out[o++] = locale && !strcmp(locale, "en") ? ',' : '.';
-    out[o++] = digits[i];
-  }
-  out[o] = 0;
+  char out[48];
+  num_format_grouped(n, locale, out, sizeof out);
   return arena_strdup(a, out);
 }
 

@@ -77,18 +77,8 @@ const char *site_co2_class(int g)
 
 const char *site_int_de(struct arena *a, int64_t v)
 {
-  char digits[32], out[48];
-  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)u);
-  size_t o = 0;
-  if (v < 0)
-    out[o++] = '-';
-  for (int i = 0; i < n; i++) {
-    if (i > 0 && (n - i) % 3 == 0)
-      out[o++] = '.';
-    out[o++] = digits[i];
-  }
-  out[o] = 0;
+  char out[48];
+  num_format_grouped(v, "de", out, sizeof out);
   return arena_strdup(a, out);
 }
 

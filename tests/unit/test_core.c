@@ -356,3 +356,20 @@ Test(config, file_layer_and_errors)
   cr_assert_str_eq(cfg.log_level, "debug");
   cr_assert_eq(config_set("no-such-setting", "1"), -1);
 }
+
+Test(money, grouped_whole_numbers)
+{
+  char s[48];
+  num_format_grouped(0, "de", s, sizeof s);
+  cr_assert_str_eq(s, "0");
+  num_format_grouped(999, "de", s, sizeof s);
+  cr_assert_str_eq(s, "999");
+  num_format_grouped(1000, "de", s, sizeof s);
+  cr_assert_str_eq(s, "1.000");
+  num_format_grouped(1234567, "en", s, sizeof s);
+  cr_assert_str_eq(s, "1,234,567");
+  num_format_grouped(-45000, NULL, s, sizeof s);
+  cr_assert_str_eq(s, "-45.000", "German by default");
+  num_format_grouped(-9223372036854775807LL - 1, "de", s, sizeof s);
+  cr_assert_str_eq(s, "-9.223.372.036.854.775.808");
+}
