@@ -1,7 +1,7 @@
 /* i18n.h — translation catalogs: i18n/de.json (default) and i18n/en.json, plus
  * one file per domain (i18n/market.de.json, i18n/market.en.json, ...) whose
- * top-level sections are merged in; nested objects of strings loaded once at start-up. Templates get the
- * catalog of the request's locale as `t` ({{t.nav.vehicles}}). */
+ * top-level sections are merged in; nested objects of strings loaded once at start-up. Templates
+ * get the catalog of the request's locale as `t` ({{t.nav.vehicles}}). */
 #ifndef CC24_RENDER_I18N_H
 #define CC24_RENDER_I18N_H
 

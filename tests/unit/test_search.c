@@ -312,8 +312,8 @@ Test(search, an_empty_index_answers_every_query)
 {
   struct search_index *ix = search_new();
   struct arena *a = arena_new(0);
-  static const char *sorts[] = {"relevance", "price_asc", "price_desc", "mileage_asc",
-                                "year_desc", "newest"};
+  static const char *sorts[] = {"relevance",   "price_asc", "price_desc",
+                                "mileage_asc", "year_desc", "newest"};
   for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++) {
     const char *names[] = {"sort", "make", "q"}, *values[] = {sorts[i], "BMW", "golf"};
     struct search_query q;
