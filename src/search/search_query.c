@@ -252,7 +252,54 @@ static int64_t bucket_max(const struct rfield *rf, int k)
 /* Docs whose field lies in [lo, hi]: the buckets wholly inside the range come
  * from the cumulative bitmaps (one copy, one andnot); only a bucket the range
  * cuts through is checked doc by doc. */
-static roaring_bitmap_t *range_bm(const struct rfield *rf, int64_t lo, int64_t hi)
+static int cmp_u32(const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Add the docs whose value lies in [lo, hi] to out, found by binary search in `order`
+ * (every indexed slot, ascending in this field): the cost is the matches, not the
+ * bucket — a maximum such as 100,000 km that starts a bucket touches only the docs of
+ * exactly that value. */
+static void range_from_order(const struct rfield *rf, const uint32_t *order, size_t n, int64_t lo,
+                             int64_t hi, roaring_bitmap_t *out)
+{
+  size_t a = 0, b = n;
+  while (a < b) {
+    size_t m = a + (b - a) / 2;
+    if (rf->val[order[m]] < lo)
+      a = m + 1;
+    else
+      b = m;
+  }
+  size_t from = a;
+  b = n;
+  while (a < b) {
+    size_t m = a + (b - a) / 2;
+    if (rf->val[order[m]] <= hi)
+      a = m + 1;
+    else
+      b = m;
+  }
+  size_t k = a - from;
+  if (!k)
+    return;
+  uint32_t local[1024];
+  uint32_t *slots = k <= 1024 ? local : xmalloc(sizeof *slots * k);
+  memcpy(slots, order + from, sizeof *slots * k);
+  qsort(slots, k, sizeof *slots, cmp_u32);
+  roaring_bitmap_add_many(out, k, slots);
+  if (slots != local)
+    free(slots);
+}
+
+/* Docs whose field lies in [lo, hi]: the buckets wholly inside the range come from
+ * the cumulative bitmaps (one copy, one andnot); a bucket the range cuts through is
+ * resolved through the presorted order when the field has one (price, mileage), else
+ * checked doc by doc on the packed value column. */
+static roaring_bitmap_t *range_bm(const struct rfield *rf, const uint32_t *order, size_t norder,
+                                  int64_t lo, int64_t hi)
 {
   if (lo > hi)
     return roaring_bitmap_create();
@@ -266,6 +313,15 @@ static roaring_bitmap_t *range_bm(const struct rfield *rf, int64_t lo, int64_t h
       roaring_bitmap_andnot_inplace(out, rf->cum[first - 1]);
   } else {
     out = roaring_bitmap_create();
+  }
+  if (order) {
+    if (first > bl) /* the low cut: from lo to the end of its bucket (or hi) */
+      range_from_order(rf, order, norder, lo, bh == bl ? hi : bucket_max(rf, bl), out);
+    if (last < bh && bh != bl) /* the high cut: from the start of its bucket to hi */
+      range_from_order(rf, order, norder, bucket_min(rf, bh), hi, out);
+    else if (last < bh && first <= bl)
+      range_from_order(rf, order, norder, lo, hi, out);
+    return out;
   }
   if (first > bl)
     range_check_bucket(rf, rf->b[bl], out, lo, hi);
@@ -839,19 +895,21 @@ int search_run(struct search_index *ix, const struct search_query *q, struct are
       }
   }
   if (q->price_min >= 0 || q->price_max >= 0)
-    B[D_PRICE] = range_bm(&ix->r_price, q->price_min >= 0 ? q->price_min : INT64_MIN,
+    B[D_PRICE] = range_bm(&ix->r_price, ix->order[ORD_PRICE_ASC], ix->norder,
+                          q->price_min >= 0 ? q->price_min : INT64_MIN,
                           q->price_max >= 0 ? q->price_max : INT64_MAX);
   if (q->mileage_min >= 0 || q->mileage_max >= 0)
-    B[D_MILEAGE] = range_bm(&ix->r_mileage, q->mileage_min >= 0 ? q->mileage_min : INT64_MIN,
+    B[D_MILEAGE] = range_bm(&ix->r_mileage, ix->order[ORD_MILEAGE_ASC], ix->norder,
+                            q->mileage_min >= 0 ? q->mileage_min : INT64_MIN,
                             q->mileage_max >= 0 ? q->mileage_max : INT64_MAX);
   if (q->power_min >= 0 || q->power_max >= 0)
-    B[D_POWER] = range_bm(&ix->r_power, q->power_min >= 0 ? q->power_min : INT64_MIN,
+    B[D_POWER] = range_bm(&ix->r_power, NULL, 0, q->power_min >= 0 ? q->power_min : INT64_MIN,
                           q->power_max >= 0 ? q->power_max : INT64_MAX);
   if (q->first_reg_min >= 0 || q->first_reg_max >= 0) {
     int64_t lo = q->first_reg_min >= 0 ? q->first_reg_min : INT64_MIN;
     int64_t hi = q->first_reg_max >= 0 ? q->first_reg_max : INT64_MAX;
     /* registered vehicles by value; unregistered ones count as this month */
-    B[D_REG] = range_bm(&ix->r_first_reg, lo < 0 ? 0 : lo, hi);
+    B[D_REG] = range_bm(&ix->r_first_reg, NULL, 0, lo < 0 ? 0 : lo, hi);
     if (q->now_ym >= lo && q->now_ym <= hi)
       roaring_bitmap_or_inplace(B[D_REG], ix->unreg);
   }
