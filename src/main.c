@@ -10,6 +10,7 @@
 #include "auth/auth.h"
 #include "auth/redis.h"
 #include "auth/session.h"
+#include "auth/sweep.h"
 #include "buyer/buyer.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -207,10 +208,13 @@ static int cmd_serve(void)
   if (cfg.workers > 0) {
     char wid[64];
     snprintf(wid, sizeof wid, "serve-%d", (int)getpid());
-    /* periodic jobs: saved-search alerts */
+    /* periodic jobs: saved-search alerts, the sweep of expired login data */
     buyer_alerts_register();
     if (buyer_alerts_schedule(app.db, &e) < 0)
       log_warn("alerts: cannot queue the alert job: %s", e.msg);
+    auth_sweep_register();
+    if (auth_sweep_schedule(app.db, &e) < 0)
+      log_warn("sweep: cannot queue the sweep job: %s", e.msg);
     jobs = jobs_start(app.db, cfg.workers, wid, &e);
     if (!jobs) {
       log_error("jobs: %s", e.msg);
@@ -252,6 +256,9 @@ static int cmd_worker(void)
   buyer_alerts_register();
   if (buyer_alerts_schedule(d, &e) < 0)
     log_warn("alerts: cannot queue the alert job: %s", e.msg);
+  auth_sweep_register();
+  if (auth_sweep_schedule(d, &e) < 0)
+    log_warn("sweep: cannot queue the sweep job: %s", e.msg);
   char wid[64];
   snprintf(wid, sizeof wid, "worker-%d", (int)getpid());
   int n = cfg.workers > 0 ? cfg.workers : 2;

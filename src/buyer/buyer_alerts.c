@@ -404,19 +404,7 @@ struct next_arg {
 static int tx_schedule(db_conn *c, void *arg, struct err *e)
 {
   struct next_arg *x = arg;
-  if (db_conn_backend(c) == DB_PG &&
-      db_exec(c, "SELECT pg_advisory_xact_lock(724243)", DB_NOPARAMS, e) < 0)
-    return -1;
-  int64_t n = 0;
-  if (db_query_one(c, NULL,
-                   "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND state IN ('queued', 'running')"
-                   " AND id <> $2",
-                   DB_PARAMS(db_text(BUYER_ALERT_KIND), db_i64(x->except)), DB_ROW(db_out_i64(&n)),
-                   e) < 0)
-    return -1;
-  if (n > 0)
-    return 0;
-  return jobs_enqueue(c, BUYER_ALERT_KIND, "{}", 0, x->run_at, e) < 0 ? -1 : 0;
+  return jobs_schedule_single(c, BUYER_ALERT_KIND, x->run_at, x->except, e) < 0 ? -1 : 0;
 }
 
 static int job_alerts(struct job_ctx *job, struct err *e)

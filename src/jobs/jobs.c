@@ -365,3 +365,21 @@ void jobs_metrics(struct buf *out, void *arg)
              "cc24_jobs{state=\"done\"} %lld\n",
              (long long)dp.queued, (long long)dp.running, (long long)dp.dead, (long long)dp.done);
 }
+
+int jobs_schedule_single(db_conn *c, const char *kind, int64_t run_at, int64_t except_id,
+                         struct err *e)
+{
+  if (db_conn_backend(c) == DB_PG &&
+      db_exec(c, "SELECT pg_advisory_xact_lock(724243, hashtext($1))", DB_PARAMS(db_text(kind)),
+              e) < 0)
+    return -1;
+  int64_t n = 0;
+  if (db_query_one(c, NULL,
+                   "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND state IN ('queued', 'running')"
+                   " AND id <> $2",
+                   DB_PARAMS(db_text(kind), db_i64(except_id)), DB_ROW(db_out_i64(&n)), e) < 0)
+    return -1;
+  if (n > 0)
+    return 0;
+  return jobs_enqueue(c, kind, "{}", 0, run_at, e) < 0 ? -1 : 1;
+}

@@ -36,6 +36,14 @@ void jobs_register(const char *kind, job_fn fn);
 int64_t jobs_enqueue(db_conn *c, const char *kind, const char *payload_json, int64_t tenant_id,
                      int64_t run_at, struct err *e);
 
+/* Periodic work: enqueue kind (empty payload, no tenant) at run_at unless a job of that
+ * kind is already queued or running (other than except_id, the run that is scheduling
+ * its successor). Instances starting together, a run queueing the next one and an
+ * operator's extra run never make two chains. Inside the caller's transaction
+ * (PostgreSQL: serialised by an advisory lock on the kind). 1 enqueued, 0 not, -1. */
+int jobs_schedule_single(db_conn *c, const char *kind, int64_t run_at, int64_t except_id,
+                         struct err *e);
+
 /* Enqueue in a transaction of its own. */
 int64_t jobs_enqueue_now(db *d, const char *kind, const char *payload_json, int64_t tenant_id,
                          struct err *e);
