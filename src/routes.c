@@ -16,7 +16,7 @@ const struct route cc24_routes[] = {
     /* operations */
     {"GET", "/healthz", http_handle_healthz, ROLE_PUBLIC, ROUTE_NOLOG, RL_NONE},
     {"GET", "/readyz", http_handle_readyz, ROLE_PUBLIC, ROUTE_NOLOG, RL_NONE},
-    {"GET", "/metrics", http_handle_metrics, ROLE_PUBLIC, ROUTE_NOLOG, RL_NONE},
+    {"GET", "/metrics", http_handle_metrics, ROLE_PUBLIC, ROUTE_NOLOG | ROUTE_INTERNAL, RL_NONE},
     {"GET", "/static/{*path}", http_handle_static, ROLE_PUBLIC, 0, RL_NONE},
 
     /* site */

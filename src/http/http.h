@@ -60,13 +60,19 @@ enum rl_class { RL_NONE = 0, RL_API, RL_LOGIN, RL_SIGNUP, RL_RESET, RL_FORM };
 
 /* Route flags. */
 enum {
-  ROUTE_CSRF = 1u << 0,  /* state-changing form post: CSRF token required */
-  ROUTE_API = 1u << 1,   /* JSON API (problem+json errors); implied by a /api/ prefix */
-  ROUTE_NOLOG = 1u << 2, /* no access log line (health checks) */
-  ROUTE_EMBED = 1u << 3  /* may be framed by any origin (the stock widget): CSP
-                            frame-ancestors * and no X-Frame-Options; all other
-                            routes deny framing */
+  ROUTE_CSRF = 1u << 0,    /* state-changing form post: CSRF token required */
+  ROUTE_API = 1u << 1,     /* JSON API (problem+json errors); implied by a /api/ prefix */
+  ROUTE_NOLOG = 1u << 2,   /* no access log line (health checks) */
+  ROUTE_EMBED = 1u << 3,   /* may be framed by any origin (the stock widget): CSP
+                              frame-ancestors * and no X-Frame-Options; all other
+                              routes deny framing */
+  ROUTE_INTERNAL = 1u << 4 /* operators only: answered to loopback and private-network
+                              clients (10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ::1),
+                              404 to anyone else (/metrics) */
 };
+
+/* True for a loopback or private-network address ("10.1.2.3", "::1", "fd00::5"). */
+bool http_ip_is_internal(const char *ip);
 
 struct http_req;
 typedef int (*http_handler)(struct http_req *req);

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/str.h"
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <string.h>
 
@@ -387,4 +388,32 @@ bool http_accepts_gzip(const char *ae)
       star = !q0;
   }
   return star;
+}
+
+bool http_ip_is_internal(const char *ip)
+{
+  if (!ip)
+    return false;
+  struct in_addr a4;
+  struct in6_addr a6;
+  if (inet_pton(AF_INET, ip, &a4) == 1) {
+    uint32_t v = ntohl(a4.s_addr);
+    return (v >> 24) == 127 || (v >> 24) == 10 || (v >> 20) == (172u << 4 | 1) ||
+           (v >> 16) == (192u << 8 | 168);
+  }
+  if (inet_pton(AF_INET6, ip, &a6) == 1) {
+    static const uint8_t loop[16] = {[15] = 1};
+    if (!memcmp(a6.s6_addr, loop, 16))
+      return true;
+    if ((a6.s6_addr[0] & 0xfe) == 0xfc) /* unique local fc00::/7 */
+      return true;
+    /* IPv4-mapped ::ffff:a.b.c.d */
+    static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+    if (!memcmp(a6.s6_addr, mapped, 12)) {
+      char v4[INET_ADDRSTRLEN];
+      if (inet_ntop(AF_INET, a6.s6_addr + 12, v4, sizeof v4))
+        return http_ip_is_internal(v4);
+    }
+  }
+  return false;
 }

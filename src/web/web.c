@@ -220,6 +220,10 @@ int web_before(struct http_req *req)
   if (q && (strcmp(q, "de") == 0 || strcmp(q, "en") == 0) && !req->is_api)
     http_set_cookie(req, "lang", q, "Path=/; Max-Age=31536000; SameSite=Lax");
   req->role = ROLE_PUBLIC;
+  if (req->route && (req->route->flags & ROUTE_INTERNAL) && !http_ip_is_internal(req->client_ip)) {
+    http_problem(req, 404, CC24_E_NOT_FOUND, "no such page", NULL);
+    return 1;
+  }
   if (req->route && (req->route->rl == RL_SIGNUP || req->route->rl == RL_RESET) &&
       req->m == HTTP_POST) {
     int retry = 60;

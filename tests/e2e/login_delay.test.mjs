@@ -1,4 +1,5 @@
-// Progressive delay after failed logins of one account: three failures are free, then
+// Progressive delay after failed logins of one account (and, behind a trusted proxy,
+// /metrics only for internal addresses): three failures are free, then
 // the account waits (429 with Retry-After) — the same for an address that has no
 // account (no enumeration) — while other accounts from the same address still log in.
 import { test, before, after } from 'node:test';
@@ -35,4 +36,14 @@ test('failures of one account make it wait, known or unknown, from any address',
   // after the pause the right password works again
   await new Promise((r) => setTimeout(r, 10500));
   assert.equal((await login(`owner@${slugs[0]}.demo`, 'cc24-Demo-2026', '198.51.100.7')).status, 303);
+});
+
+test('/metrics answers operators on internal networks only', async () => {
+  const m = (ip) => fetch(srv.url + '/metrics', { headers: { 'X-Forwarded-For': ip } });
+  assert.equal((await m('10.20.30.40')).status, 200);
+  assert.equal((await m('192.168.0.7')).status, 200);
+  const out = await m('203.0.113.9');
+  assert.equal(out.status, 404, 'the public does not see it exists');
+  assert.doesNotMatch(await out.text(), /cc24_http_requests_total/);
+  assert.equal((await fetch(srv.url + '/healthz', { headers: { 'X-Forwarded-For': '203.0.113.9' } })).status, 200, 'health checks stay public');
 });

@@ -1508,3 +1508,18 @@ Test(parse, status_mapping)
   for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
     cr_assert_eq(http_status_for(m[i].code), m[i].status, "%s", err_name(m[i].code));
 }
+
+Test(http, internal_addresses_for_operator_routes)
+{
+  const char *yes[] = {"127.0.0.1", "127.9.9.9", "10.0.0.1", "10.255.255.255", "172.16.0.1",
+                       "172.31.255.254", "192.168.1.20", "::1", "fd00::5", "fc12:3456::1",
+                       "::ffff:10.1.2.3"};
+  const char *no[] = {"8.8.8.8", "172.15.255.255", "172.32.0.1", "192.169.0.1", "11.0.0.1",
+                      "2001:db8::1", "::ffff:8.8.8.8", "fe80::1", "", "localhost", "10.0.0",
+                      "999.1.1.1"};
+  for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+    cr_assert(http_ip_is_internal(yes[i]), "%s is internal", yes[i]);
+  for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+    cr_assert_not(http_ip_is_internal(no[i]), "%s is not internal", no[i]);
+  cr_assert_not(http_ip_is_internal(NULL));
+}
