@@ -7,6 +7,7 @@
 #include "market/market_pages.h"
 
 #include "app.h"
+#include "auth/auth.h"
 #include "auth/session.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -37,6 +38,28 @@ static const char *tr(struct http_req *req, const char *key)
 }
 
 /* ---------------------------------------------------------------- helpers */
+
+struct audit_arg {
+  int64_t tenant_id, user_id;
+  const char *action, *detail, *ip;
+};
+
+static int tx_audit(db_conn *c, void *arg, struct err *e)
+{
+  const struct audit_arg *x = arg;
+  return auth_audit(c, x->tenant_id, x->user_id, x->action, x->detail, x->ip, e);
+}
+
+/* Record a Börse step in the acting dealer's audit log, in a transaction of its own
+ * after the step committed (a buyer's accept works in the seller's name inside its
+ * transaction). A failure is logged, never shown: the step itself stands. */
+static void audit(struct http_req *req, const char *action, const char *detail)
+{
+  struct audit_arg x = {req->tenant_id, req->user_id, action, detail, req->client_ip};
+  struct err e = {0};
+  if (db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_audit, &x, &e) < 0)
+    log_warn("audit %s: %s", action, e.msg);
+}
 
 /* The page context of every Börse page: dashboard chrome plus the active tab. */
 static json_t *market_ctx(struct http_req *req, const char *tab)
@@ -480,9 +503,11 @@ int market_page_offer_create(struct http_req *req)
     else
       return http_problem_err(req, &e);
   }
-  if (!status)
+  if (!status) {
+    audit(req, "boerse.offer", arena_printf(a, "%s %s", x.o.public_id, id));
     return http_redirect(
         req, 303, arena_printf(a, "/dashboard/boerse/angebote/%s?gesendet=1", x.o.public_id));
+  }
   struct listing_arg l = {.a = a, .viewer = req->tenant_id, .now = x.now, .id = id};
   int rc = load_listing(req, &l);
   if (rc < 0)
@@ -690,8 +715,10 @@ int market_page_create(struct http_req *req)
       return http_problem_err(req, &e);
     }
   }
-  if (!status)
+  if (!status) {
+    audit(req, "boerse.list", x.l.public_id);
     return http_redirect(req, 303, "/dashboard/boerse?eingestellt=1");
+  }
   struct form_arg fa = {.a = req->a, .tenant_id = req->tenant_id, .now = x.now};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_form, &fa, &e) < 0)
     return http_problem_err(req, &e);
@@ -769,10 +796,12 @@ static int change_listing(struct http_req *req, bool withdraw)
   } else if (!x.found) {
     return not_found(req);
   }
-  if (!status)
+  if (!status) {
+    audit(req, withdraw ? "boerse.withdraw" : "boerse.change", id);
     return http_redirect(req, 303,
                          withdraw ? "/dashboard/boerse?zurueckgezogen=1"
                                   : "/dashboard/boerse?gespeichert=1");
+  }
   struct form_arg fa = {.a = req->a, .tenant_id = req->tenant_id, .now = x.now, .id = id};
   if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_form, &fa, &e) < 0)
     return http_problem_err(req, &e);
@@ -1009,6 +1038,8 @@ int market_page_offer_act(struct http_req *req)
     return not_found(req);
   }
   if (!status) {
+    audit(req, arena_printf(a, "boerse.%s", market_action_names[x.action]),
+          x.out.deal_public_id[0] ? arena_printf(a, "%s deal %s", id, x.out.deal_public_id) : id);
     if (x.out.deal_public_id[0]) {
       /* the vehicle is reserved now: the public index shows it so at once here,
        * other instances follow through the notification sent at commit */

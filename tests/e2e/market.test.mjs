@@ -226,6 +226,12 @@ for (const backend of backends()) {
       assert.ok(mails(slugs[0]) >= 2, `seller mails: ${mails(slugs[0])}`); // the offer, the own counter
       assert.ok(mails(slugs[1]) >= 2, `buyer mails: ${mails(slugs[1])}`); // the own offer, the counter
       assert.ok(Number(sql("SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Börse: Abschluss%'")) >= 2);
+      // every step is in the acting dealer's audit log
+      const audit = (slug, action) => Number(sql(`SELECT COUNT(*) FROM audit_log a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = '${slug}' AND a.action = '${action}' AND a.detail LIKE '%${offer}%'`));
+      assert.equal(audit(slugs[1], 'boerse.offer'), 1, 'the buyer made the offer');
+      assert.equal(audit(slugs[0], 'boerse.counter'), 1, 'the seller countered');
+      assert.equal(audit(slugs[1], 'boerse.accept'), 1, 'the buyer accepted');
+      assert.equal(audit(slugs[0], 'boerse.accept'), 0, 'not in the other dealer\'s log');
     });
 
     test('racing answers over HTTP: two accepts, or an accept and a withdrawal, make at most one deal', async () => {
