@@ -10,7 +10,7 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang clang-format libclang-rt-14-dev
   # libraries
   libmicrohttpd-dev libpq-dev libsqlite3-dev libsodium-dev libjansson-dev
-  libcurl4-openssl-dev libroaring-dev liboath-dev libqrencode-dev libhiredis-dev
+  libcurl4-openssl-dev libroaring-dev liboath-dev libqrencode-dev libhiredis-dev zlib1g-dev
   # tests and benchmarks
   libcriterion-dev postgresql redis-server nginx-light wrk sqlite3 tzdata
   chromium curl procps
