@@ -4,12 +4,16 @@
  * test checks it. */
 #include "routes.h"
 
+#include "auth/auth_pages.h"
 #include "buyer/buyer.h"
 #include "crm/lead_pages.h"
 #include "finance/finance_api.h"
+#include "finance/finance_pages.h"
 #include "inventory/vehicle_api.h"
+#include "inventory/vehicle_pages.h"
 #include "market/market_pages.h"
 #include "showroom/showroom.h"
+#include "site/site.h"
 #include "web/web.h"
 
 const struct route cc24_routes[] = {
@@ -20,71 +24,75 @@ const struct route cc24_routes[] = {
     {"GET", "/static/{*path}", http_handle_static, ROLE_PUBLIC, 0, RL_NONE},
 
     /* site */
-    {"GET", "/", web_home, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/fahrzeuge", web_search_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/fahrzeuge/{slug}", web_vehicle_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/fahrzeuge/{slug}/angebot", web_offer_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/finanzierung", web_finance_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/", site_home, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/fahrzeuge", site_search_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/fahrzeuge/{slug}", site_vehicle_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/fahrzeuge/{slug}/angebot", site_offer_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/finanzierung", finance_page_calculator, ROLE_PUBLIC, 0, RL_NONE},
 
     /* accounts and the dealer dashboard */
-    {"GET", "/anmelden", web_login_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"POST", "/anmelden", web_login_post, ROLE_PUBLIC, 0, RL_LOGIN},
-    {"POST", "/abmelden", web_logout, ROLE_STAFF, ROUTE_CSRF, RL_NONE},
-    {"GET", "/registrieren", web_signup_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"POST", "/registrieren", web_signup_post, ROLE_PUBLIC, 0, RL_SIGNUP},
-    {"GET", "/bestaetigen", web_verify, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/passwort-vergessen", web_forgot_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"POST", "/passwort-vergessen", web_forgot_post, ROLE_PUBLIC, 0, RL_RESET},
-    {"GET", "/passwort-neu", web_reset_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"POST", "/passwort-neu", web_reset_post, ROLE_PUBLIC, 0, RL_RESET},
-    {"GET", "/dashboard", web_dashboard, ROLE_STAFF, 0, RL_NONE},
-    {"GET", "/dashboard/fahrzeuge/neu", web_vehicle_new, ROLE_STAFF, 0, RL_NONE},
-    {"POST", "/dashboard/fahrzeuge", web_vehicle_create, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
-    {"GET", "/dashboard/fahrzeuge/{id}", web_vehicle_edit, ROLE_STAFF, 0, RL_NONE},
-    {"POST", "/dashboard/fahrzeuge/{id}", web_vehicle_update, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
-    {"POST", "/dashboard/fahrzeuge/{id}/status", web_dashboard_status, ROLE_STAFF, ROUTE_CSRF,
+    {"GET", "/anmelden", auth_login_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/anmelden", auth_login_post, ROLE_PUBLIC, 0, RL_LOGIN},
+    {"POST", "/abmelden", auth_logout, ROLE_STAFF, ROUTE_CSRF, RL_NONE},
+    {"GET", "/registrieren", auth_signup_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/registrieren", auth_signup_post, ROLE_PUBLIC, 0, RL_SIGNUP},
+    {"GET", "/bestaetigen", auth_verify_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/passwort-vergessen", auth_forgot_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/passwort-vergessen", auth_forgot_post, ROLE_PUBLIC, 0, RL_RESET},
+    {"GET", "/passwort-neu", auth_reset_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/passwort-neu", auth_reset_post, ROLE_PUBLIC, 0, RL_RESET},
+    {"GET", "/dashboard", vehicle_page_dashboard, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/fahrzeuge/neu", vehicle_page_new, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/fahrzeuge", vehicle_page_create, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"GET", "/dashboard/fahrzeuge/{id}", vehicle_page_edit, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/fahrzeuge/{id}", vehicle_page_update, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/fahrzeuge/{id}/status", vehicle_page_status, ROLE_STAFF, ROUTE_CSRF,
      RL_FORM},
 
-    {"GET", "/dashboard/finanzierung", web_dash_finance, ROLE_STAFF, 0, RL_NONE},
-    {"GET", "/dashboard/team", web_team, ROLE_OWNER, 0, RL_NONE},
-    {"POST", "/dashboard/team", web_team_invite, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
-    {"POST", "/dashboard/team/{id}/entfernen", web_team_remove, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
-    {"GET", "/dashboard/api-tokens", web_tokens, ROLE_OWNER, 0, RL_NONE},
-    {"POST", "/dashboard/api-tokens", web_token_create, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
-    {"POST", "/dashboard/api-tokens/{id}/widerrufen", web_token_revoke, ROLE_OWNER, ROUTE_CSRF,
+    {"GET", "/dashboard/finanzierung", finance_page_conditions, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/team", auth_team_page, ROLE_OWNER, 0, RL_NONE},
+    {"POST", "/dashboard/team", auth_team_invite, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/team/{id}/entfernen", auth_team_remove, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"GET", "/dashboard/api-tokens", auth_tokens_page, ROLE_OWNER, 0, RL_NONE},
+    {"POST", "/dashboard/api-tokens", auth_token_create_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/api-tokens/{id}/widerrufen", auth_token_revoke_post, ROLE_OWNER,
+     ROUTE_CSRF, RL_FORM},
+    {"GET", "/dashboard/protokoll", auth_audit_page, ROLE_OWNER, 0, RL_NONE},
+    {"POST", "/dashboard/finanzierung", finance_page_conditions_post, ROLE_OWNER, ROUTE_CSRF,
      RL_FORM},
-    {"GET", "/dashboard/protokoll", web_audit, ROLE_OWNER, 0, RL_NONE},
-    {"POST", "/dashboard/finanzierung", web_dash_finance_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
 
     /* the dealer's enquiry inbox (leads from the vehicle pages) */
     {"GET", "/dashboard/anfragen", crm_leads_page, ROLE_STAFF, 0, RL_NONE},
     {"GET", "/dashboard/anfragen/{id}", crm_lead_page, ROLE_STAFF, 0, RL_NONE},
 
     /* accounts: two-factor, password, sessions (auth work goes here) */
-    {"GET", "/anmelden/code", web_login_code_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"POST", "/anmelden/code", web_login_code_post, ROLE_PUBLIC, 0, RL_LOGIN},
-    {"GET", "/dashboard/konto", web_account, ROLE_STAFF, 0, RL_NONE},
-    {"POST", "/dashboard/konto", web_account_update, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
-    {"POST", "/dashboard/konto/passwort", web_password_change, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
-    {"POST", "/dashboard/konto/sitzungen", web_sessions_end_others, ROLE_STAFF, ROUTE_CSRF,
+    {"GET", "/anmelden/code", auth_login_code_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/anmelden/code", auth_login_code_post, ROLE_PUBLIC, 0, RL_LOGIN},
+    {"GET", "/dashboard/konto", auth_account_page, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/konto", auth_account_update, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/konto/passwort", auth_password_change, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/konto/sitzungen", auth_sessions_end_others, ROLE_STAFF, ROUTE_CSRF,
      RL_FORM},
-    {"GET", "/dashboard/konto/zwei-faktor", web_totp_setup, ROLE_STAFF, 0, RL_NONE},
-    {"POST", "/dashboard/konto/zwei-faktor", web_totp_enable, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
-    {"POST", "/dashboard/konto/zwei-faktor/aus", web_totp_disable, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
-    {"POST", "/dashboard/konto/zwei-faktor/codes", web_recovery_codes, ROLE_STAFF, ROUTE_CSRF,
+    {"GET", "/dashboard/konto/zwei-faktor", auth_totp_setup, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/konto/zwei-faktor", auth_totp_enable_post, ROLE_STAFF, ROUTE_CSRF,
      RL_FORM},
-    {"POST", "/dashboard/team/{id}/rolle", web_team_role, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
-    {"POST", "/dashboard/fahrzeuge/preise", web_bulk_price, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
-    {"POST", "/dashboard/fahrzeuge/{id}/duplizieren", web_vehicle_duplicate, ROLE_STAFF, ROUTE_CSRF,
+    {"POST", "/dashboard/konto/zwei-faktor/aus", auth_totp_disable_post, ROLE_STAFF, ROUTE_CSRF,
      RL_FORM},
+    {"POST", "/dashboard/konto/zwei-faktor/codes", auth_recovery_codes, ROLE_STAFF, ROUTE_CSRF,
+     RL_FORM},
+    {"POST", "/dashboard/team/{id}/rolle", auth_team_role, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/fahrzeuge/preise", vehicle_page_bulk_price, ROLE_STAFF, ROUTE_CSRF,
+     RL_FORM},
+    {"POST", "/dashboard/fahrzeuge/{id}/duplizieren", vehicle_page_duplicate, ROLE_STAFF,
+     ROUTE_CSRF, RL_FORM},
 
     /* public site: buyer features, leads, legal pages, SEO (site work goes here) */
-    {"POST", "/fahrzeuge/{slug}/anfrage", web_lead_post, ROLE_PUBLIC, 0, RL_FORM},
-    {"GET", "/vergleich", web_compare_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/merkliste", web_favourites_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/sitemap.xml", web_sitemap_index, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/sitemaps/{name}", web_sitemap_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/robots.txt", web_robots, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/fahrzeuge/{slug}/anfrage", site_lead_post, ROLE_PUBLIC, 0, RL_FORM},
+    {"GET", "/vergleich", site_compare_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/merkliste", site_favourites_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/sitemap.xml", site_sitemap_index, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/sitemaps/{name}", site_sitemap_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/robots.txt", site_robots, ROLE_PUBLIC, 0, RL_NONE},
 
     /* buyer accounts: sign-up, account, favourites, saved searches and alerts (buyer work) */
     {"GET", "/konto/registrieren", buyer_signup_page, ROLE_PUBLIC, 0, RL_NONE},
@@ -110,9 +118,9 @@ const struct route cc24_routes[] = {
     {"GET", "/embed/{slug}", showroom_embed, ROLE_PUBLIC, ROUTE_EMBED, RL_NONE},
     {"GET", "/dashboard/profil", showroom_profile_page, ROLE_OWNER, 0, RL_NONE},
     {"POST", "/dashboard/profil", showroom_profile_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
-    {"GET", "/impressum", web_imprint, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/datenschutz", web_privacy, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/agb", web_terms, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/impressum", site_imprint, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/datenschutz", site_privacy, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/agb", site_terms, ROLE_PUBLIC, 0, RL_NONE},
 
     /* Börse: dealer-to-dealer exchange (market work goes here) */
     {"GET", "/boerse", market_page_search, ROLE_STAFF, 0, RL_NONE},
@@ -134,7 +142,7 @@ const struct route cc24_routes[] = {
     {"GET", "/api/v1/market/listings", market_api_search, ROLE_STAFF, ROUTE_API, RL_API},
 
     /* JSON API v1 */
-    {"GET", "/api/v1/openapi.yaml", web_openapi, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"GET", "/api/v1/openapi.yaml", site_openapi, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"GET", "/api/v1/vehicles", vehicle_api_list, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/vehicles", vehicle_api_create, ROLE_STAFF, ROUTE_API, RL_API},
     {"GET", "/api/v1/vehicles/search", vehicle_api_search, ROLE_PUBLIC, ROUTE_API, RL_API},

@@ -22,7 +22,7 @@
 #include "jobs/jobs.h"
 #include "render/i18n.h"
 #include "search/search.h"
-#include "web/site.h"
+#include "site/site.h"
 
 #include <sodium.h>
 #include <stdio.h>

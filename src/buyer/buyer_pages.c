@@ -23,7 +23,7 @@
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
 #include "search/search.h"
-#include "web/site.h"
+#include "site/site.h"
 #include "web/web.h"
 
 #include <sodium.h>

@@ -9,7 +9,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "search/search.h"
-#include "web/site.h"
+#include "site/site.h"
 
 #include <sodium.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 #include "finance/finance_api.h"
-#include "web/site.h"
+#include "site/site.h"
+#include "web/web.h"
 
 #include "app.h"
 #include "core/arena.h"
@@ -151,7 +152,7 @@ int finance_api_conditions_put(struct http_req *req)
     return http_problem_fields(req, &errs);
   if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_cond_save, &x, &e) < 0)
     return http_problem_err(req, &e);
-  site_cache_clear(); /* vehicle pages show the new example at once */
+  web_cache_clear(); /* vehicle pages show the new example at once */
   json_t *j = fin_conditions_to_json(&x.c);
   x.valid_from = time_now();
   set_version(j, &x);

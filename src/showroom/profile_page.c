@@ -13,7 +13,7 @@
 #include "core/str.h"
 #include "render/i18n.h"
 #include "showroom/showroom.h"
-#include "web/site.h"
+#include "site/site.h"
 #include "web/web.h"
 
 #include <stdio.h>
@@ -300,6 +300,6 @@ int showroom_profile_post(struct http_req *req)
     return render(req, 422, &x.t, &x.p, form_raw(req), &errs, false);
   if (db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_prof_save, &x, &e) < 0)
     return http_problem_err(req, &e);
-  site_cache_clear(); /* dealer cards on vehicle pages show the new data at once */
+  web_cache_clear(); /* dealer cards on vehicle pages show the new data at once */
   return http_redirect(req, 303, "/dashboard/profil?saved=1");
 }

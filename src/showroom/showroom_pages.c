@@ -19,6 +19,7 @@
 #include "render/i18n.h"
 #include "search/search.h"
 #include "showroom/showroom.h"
+#include "site/site.h"
 #include "web/web.h"
 
 #include <sodium.h>
@@ -265,7 +266,7 @@ static int stock(struct http_req *req, const char *slug, const char *base, int s
   struct search_result everything;
   if (search_run(app_of(req)->search, &all, req->a, &everything) < 0)
     return -1;
-  json_object_set_new(ctx, "cards", web_cards(req, &res));
+  json_object_set_new(ctx, "cards", site_cards(req, &res));
   json_object_set_new(ctx, "total", json_integer(res.total));
   json_object_set_new(ctx, "has_results", json_boolean(res.total > 0));
   json_object_set_new(ctx, "total_label", json_string(int_de(req->a, res.total)));
@@ -338,7 +339,7 @@ static json_t *spin_cards(struct http_req *req, const struct load_arg *x)
     search_hit_from_vehicle(v, h);
     h->dealer = x->t.slug;
   }
-  return web_cards(req, &res);
+  return site_cards(req, &res);
 }
 
 static void seo(struct http_req *req, json_t *ctx, const struct load_arg *x, const char *logo)

@@ -12,7 +12,7 @@
 #include "core/timeutil.h"
 #include "render/render.h"
 #include "search/search.h"
-#include "web/site.h"
+#include "site/site.h"
 #include "web/web.h"
 
 #include <pthread.h>
@@ -71,13 +71,13 @@ static bool accepts_gzip(const char *ae)
   return false;
 }
 
-bool site_cache_eligible(struct http_req *req)
+bool web_cache_eligible(struct http_req *req)
 {
   return cfg.page_cache_seconds > 0 && (req->m == HTTP_GET || req->m == HTTP_HEAD) &&
          req->user_id == 0 && !req->session;
 }
 
-void site_cache_clear(void)
+void web_cache_clear(void)
 {
   atomic_fetch_add(&epoch, 1);
 }
@@ -87,9 +87,9 @@ static uint64_t generation_of(struct http_req *req)
   return search_generation(((struct app *)req->app)->search);
 }
 
-int site_cache_serve(struct http_req *req, const char *key)
+int web_cache_serve(struct http_req *req, const char *key)
 {
-  if (!key || !site_cache_eligible(req))
+  if (!key || !web_cache_eligible(req))
     return 0;
   pthread_once(&once, init_locks);
   uint32_t set = hash(key) % SETS;
@@ -221,7 +221,7 @@ static void store(struct http_req *req, const char *key, const char *html, size_
   free(old_raw);
 }
 
-int site_render_cached(struct http_req *req, const char *name, json_t *ctx, const char *key)
+int web_render_cached(struct http_req *req, const char *name, json_t *ctx, const char *key)
 {
   struct app *app = req->app;
   struct buf b;
@@ -233,7 +233,7 @@ int site_render_cached(struct http_req *req, const char *name, json_t *ctx, cons
     log_error("render %s: %s", name, e.msg);
     return -1;
   }
-  if (key && site_cache_eligible(req))
+  if (key && web_cache_eligible(req))
     store(req, key, b.data, b.len);
   http_set_header(req, "Content-Language", req->locale ? req->locale : "de");
   return http_reply_arena(req, 200, "text/html; charset=utf-8", b.data, b.len);

@@ -1,4 +1,5 @@
 #include "web/web.h"
+#include "site/site.h"
 
 #include "app.h"
 #include "auth/auth.h"
@@ -298,12 +299,12 @@ int web_before(struct http_req *req)
   /* a buyer looked at a vehicle page: counted for the dealer's dashboard (the id is
    * the slug's tail; unknown and unpublished ids are dropped when the counts are
    * written) */
-  if (req->m == HTTP_GET && req->route && req->route->handler == web_vehicle_page &&
+  if (req->m == HTTP_GET && req->route && req->route->handler == site_vehicle_page &&
       (!req->user_id || req->role == ROLE_BUYER)) {
     const char *slug = http_param(req, "slug");
     size_t sl = slug ? strlen(slug) : 0;
     if (sl >= ID_LEN)
-      web_views_count(req, slug + sl - ID_LEN);
+      site_views_count(req, slug + sl - ID_LEN);
   }
   return 0;
 }

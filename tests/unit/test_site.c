@@ -4,8 +4,8 @@
 #include "core/arena.h"
 #include "core/json.h"
 #include "search/search.h"
+#include "site/site.h"
 #include "tenant/tenant.h"
-#include "web/site.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>

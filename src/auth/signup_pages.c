@@ -1,9 +1,10 @@
-/* account.c — sign-up of a new dealer (tenant + owner, e-mail verification),
+/* signup_pages.c — sign-up of a new dealer (tenant + owner, e-mail verification),
  * password reset by a single-use expiring token, and the dealer's own pages for
  * API tokens and the audit log. Mails go to the outbox table until e-mail
  * sending lands; the tokens in them are real. */
 #include "app.h"
 #include "auth/auth.h"
+#include "auth/auth_pages.h"
 #include "auth/session.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -57,7 +58,7 @@ static int render_signup(struct http_req *req, int status, const struct field_er
   return web_render(req, status, "signup", ctx);
 }
 
-int web_signup_page(struct http_req *req)
+int auth_signup_page(struct http_req *req)
 {
   return render_signup(req, 200, NULL);
 }
@@ -107,7 +108,7 @@ static int tx_signup(db_conn *c, void *arg, struct err *e)
   return auth_audit(c, x->t.id, x->u.id, "signup", x->t.slug, x->ip, e);
 }
 
-int web_signup_post(struct http_req *req)
+int auth_signup_post(struct http_req *req)
 {
   struct arena *a = req->a;
   struct field_errors errs;
@@ -159,7 +160,7 @@ static int tx_verify(db_conn *c, void *arg, struct err *e)
   return auth_user_verify_email(c, user_id, e);
 }
 
-int web_verify(struct http_req *req)
+int auth_verify_page(struct http_req *req)
 {
   const char *token = http_query(req, "token");
   struct err e = {0};
@@ -173,7 +174,7 @@ int web_verify(struct http_req *req)
 
 /* ---- password reset ---- */
 
-int web_forgot_page(struct http_req *req)
+int auth_forgot_page(struct http_req *req)
 {
   json_t *ctx = web_context(req);
   return web_render(req, 200, "forgot", ctx);
@@ -208,7 +209,7 @@ static int tx_forgot(db_conn *c, void *arg, struct err *e)
   return auth_audit(c, u.tenant_id, u.id, "password.reset_requested", "", x->ip, e);
 }
 
-int web_forgot_post(struct http_req *req)
+int auth_forgot_post(struct http_req *req)
 {
   const char *email = http_form(req, "email");
   struct forgot_arg x = {req->a, email ? email : "", req->client_ip};
@@ -218,7 +219,7 @@ int web_forgot_post(struct http_req *req)
   return message_page(req, 200, "auth.reset_sent_title", "auth.reset_sent_text");
 }
 
-int web_reset_page(struct http_req *req)
+int auth_reset_page(struct http_req *req)
 {
   json_t *ctx = web_context(req);
   const char *t = http_query(req, "token");
@@ -243,7 +244,7 @@ static int tx_reset(db_conn *c, void *arg, struct err *e)
   return auth_audit(c, 0, user_id, "password.reset", "", x->ip, e);
 }
 
-int web_reset_post(struct http_req *req)
+int auth_reset_post(struct http_req *req)
 {
   const char *token = http_form(req, "token"), *pw = http_form(req, "password");
   struct field_errors errs;

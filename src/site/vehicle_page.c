@@ -22,8 +22,8 @@
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
 #include "search/search.h"
+#include "site/site.h"
 #include "tenant/tenant.h"
-#include "web/site.h"
 #include "web/web.h"
 
 #include <stdio.h>
@@ -474,7 +474,7 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
   if (status != 200)
     http_set_header(req, "Cache-Control", "no-store");
   if (status == 200 && !lf && !(req->raw_query && *req->raw_query))
-    return site_render_cached(req, "vehicle", ctx, cache_key(req));
+    return web_render_cached(req, "vehicle", ctx, cache_key(req));
   return web_render(req, status, "vehicle", ctx);
 }
 
@@ -529,9 +529,9 @@ static int load_page(struct http_req *req, struct page_arg *p, bool redirect_slu
   return 1;
 }
 
-int web_vehicle_page(struct http_req *req)
+int site_vehicle_page(struct http_req *req)
 {
-  if (!(req->raw_query && *req->raw_query) && site_cache_serve(req, cache_key(req)))
+  if (!(req->raw_query && *req->raw_query) && web_cache_serve(req, cache_key(req)))
     return 0;
   struct page_arg p = {0};
   if (!load_page(req, &p, true))
@@ -573,7 +573,7 @@ static int tx_lead(db_conn *c, void *arg, struct err *e)
   return 0;
 }
 
-int web_lead_post(struct http_req *req)
+int site_lead_post(struct http_req *req)
 {
   struct page_arg p = {0};
   if (!load_page(req, &p, false))
@@ -635,7 +635,7 @@ int web_lead_post(struct http_req *req)
 
 /* ---- /fahrzeuge/{slug}/angebot: the printable offer sheet ---- */
 
-int web_offer_page(struct http_req *req)
+int site_offer_page(struct http_req *req)
 {
   const char *id = site_slug_id(http_param(req, "slug"));
   if (!id)

@@ -1,8 +1,9 @@
-/* team.c — the owner's pages: team (invite staff, change role, remove), API
+/* team_pages.c — the owner's pages: team (invite staff, change role, remove), API
  * tokens (create — shown once —, revoke) and the audit log. Every query is scoped
  * by the session's dealer; another dealer's ids answer 404. */
 #include "app.h"
 #include "auth/auth.h"
+#include "auth/auth_pages.h"
 #include "auth/session.h"
 #include "core/arena.h"
 #include "core/config.h"
@@ -69,7 +70,7 @@ static int tx_team(db_conn *c, void *arg, struct err *e)
   return rc < 0 ? -1 : 0;
 }
 
-int web_team(struct http_req *req)
+int auth_team_page(struct http_req *req)
 {
   struct team_arg x = {.a = req->a,
                        .locale = req->locale,
@@ -110,7 +111,7 @@ static int tx_invite(db_conn *c, void *arg, struct err *e)
                     arena_printf(x->a, "%s as %s", u.email, x->role), x->ip, e);
 }
 
-int web_team_invite(struct http_req *req)
+int auth_team_invite(struct http_req *req)
 {
   const char *email = http_form(req, "email"), *role = http_form(req, "role");
   if (!role || (strcmp(role, "staff") && strcmp(role, "owner")))
@@ -150,7 +151,7 @@ static int tx_remove(db_conn *c, void *arg, struct err *e)
   return auth_audit(c, x->tenant_id, x->by_user, "team.remove", x->id, x->ip, e);
 }
 
-int web_team_remove(struct http_req *req)
+int auth_team_remove(struct http_req *req)
 {
   const char *id = http_param(req, "id");
   if (!id_valid(id))
@@ -185,7 +186,7 @@ static int tx_role(db_conn *c, void *arg, struct err *e)
                     arena_printf(x->a, "%s → %s", x->id, x->role), x->ip, e);
 }
 
-int web_team_role(struct http_req *req)
+int auth_team_role(struct http_req *req)
 {
   const char *id = http_param(req, "id"), *role = http_form(req, "role");
   if (!id_valid(id))
@@ -251,7 +252,7 @@ static int render_tokens(struct http_req *req, const char *new_token)
   return web_render(req, 200, "tokens", ctx);
 }
 
-int web_tokens(struct http_req *req)
+int auth_tokens_page(struct http_req *req)
 {
   return render_tokens(req, NULL);
 }
@@ -275,7 +276,7 @@ static int tx_token_create(db_conn *c, void *arg, struct err *e)
                     auth_scopes_format(x->a, x->scopes), x->ip, e);
 }
 
-int web_token_create(struct http_req *req)
+int auth_token_create_post(struct http_req *req)
 {
   const char **names, **values;
   int n = http_form_pairs(req, &names, &values);
@@ -313,7 +314,7 @@ static int tx_token_revoke(db_conn *c, void *arg, struct err *e)
   return auth_audit(c, x->tenant_id, x->by_user, "token.revoke", x->id, x->ip, e);
 }
 
-int web_token_revoke(struct http_req *req)
+int auth_token_revoke_post(struct http_req *req)
 {
   const char *id = http_param(req, "id");
   if (!id_valid(id))
@@ -359,7 +360,7 @@ static int tx_audit(db_conn *c, void *arg, struct err *e)
   return rc < 0 ? -1 : 0;
 }
 
-int web_audit(struct http_req *req)
+int auth_audit_page(struct http_req *req)
 {
   struct team_arg x = {.a = req->a, .tenant_id = req->tenant_id, .rows = json_array()};
   struct err e = {0};

@@ -11,7 +11,7 @@
 #include "core/timeutil.h"
 #include "inventory/vehicle.h"
 #include "search/search.h"
-#include "web/site.h"
+#include "site/site.h"
 #include "web/web.h"
 
 #include <stdio.h>
@@ -88,7 +88,7 @@ static int reply_xml(struct http_req *req, struct buf *b)
   return http_reply_arena(req, 200, "application/xml; charset=utf-8", b->data, b->len);
 }
 
-int web_sitemap_index(struct http_req *req)
+int site_sitemap_index(struct http_req *req)
 {
   struct stats_arg x = {.a = req->a};
   struct err e = {0};
@@ -146,7 +146,7 @@ static int tx_vehicles(db_conn *c, void *arg, struct err *e)
   return rc < 0 ? -1 : 0;
 }
 
-int web_sitemap_page(struct http_req *req)
+int site_sitemap_page(struct http_req *req)
 {
   const char *name = http_param(req, "name");
   struct buf b;
@@ -196,7 +196,7 @@ int web_sitemap_page(struct http_req *req)
   return reply_xml(req, &b);
 }
 
-int web_robots(struct http_req *req)
+int site_robots(struct http_req *req)
 {
   struct buf b;
   buf_init(&b, req->a);

@@ -17,17 +17,17 @@ static int legal(struct http_req *req, const char *tmpl, const char *path)
   return web_render(req, 200, tmpl, ctx);
 }
 
-int web_imprint(struct http_req *req)
+int site_imprint(struct http_req *req)
 {
   return legal(req, "legal_imprint", "/impressum");
 }
 
-int web_privacy(struct http_req *req)
+int site_privacy(struct http_req *req)
 {
   return legal(req, "legal_privacy", "/datenschutz");
 }
 
-int web_terms(struct http_req *req)
+int site_terms(struct http_req *req)
 {
   return legal(req, "legal_terms", "/agb");
 }

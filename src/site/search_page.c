@@ -16,7 +16,7 @@
 #include "render/i18n.h"
 #include "routes.h"
 #include "search/search.h"
-#include "web/site.h"
+#include "site/site.h"
 #include "web/web.h"
 
 #include <stdio.h>
@@ -425,7 +425,7 @@ static const char *saved_search_url(struct http_req *req, const char *canonical_
   return buf_cstr(&b);
 }
 
-int web_search_page(struct http_req *req)
+int site_search_page(struct http_req *req)
 {
   struct arena *a = req->a;
   const char **names, **values;
@@ -444,14 +444,14 @@ int web_search_page(struct http_req *req)
                    site_search_canonical(a, &q, 1), qraw && strlen(qraw) <= 200 ? qraw : "");
   if (fragment)
     http_set_header(req, "X-Robots-Tag", "noindex");
-  if (site_cache_serve(req, key))
+  if (web_cache_serve(req, key))
     return 0;
   struct search_result res;
   if (search_run(((struct app *)req->app)->search, &q, a, &res) < 0)
     return -1;
 
   json_t *ctx = web_context(req);
-  json_object_set_new(ctx, "cards", web_cards(req, &res));
+  json_object_set_new(ctx, "cards", site_cards(req, &res));
   json_object_set_new(ctx, "total", json_integer(res.total));
   json_object_set_new(ctx, "total_label", json_string(site_int_de(a, res.total)));
   json_object_set_new(ctx, "empty", json_boolean(res.total == 0));
@@ -594,5 +594,5 @@ int web_search_page(struct http_req *req)
   if (saved)
     json_object_set_new(ctx, "saved_search_url", json_string(saved));
 
-  return site_render_cached(req, fragment ? "search_fragment" : "search", ctx, key);
+  return web_render_cached(req, fragment ? "search_fragment" : "search", ctx, key);
 }

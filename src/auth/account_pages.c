@@ -1,4 +1,4 @@
-/* account_page.c — the user's own account (/dashboard/konto): name, password
+/* account_pages.c — the user's own account (/dashboard/konto): name, password
  * change (the old password is required; other sessions end and this one is
  * rotated), two-factor authentication (set up with a QR code, confirmed with a
  * code before it counts, ten single-use recovery codes shown once, turned off
@@ -9,6 +9,7 @@
  * cookie and CSRF token stop working and a new pair is issued. */
 #include "app.h"
 #include "auth/auth.h"
+#include "auth/auth_pages.h"
 #include "auth/ratelimit.h"
 #include "auth/session.h"
 #include "auth/totp.h"
@@ -107,7 +108,7 @@ static int render_account(struct http_req *req, int status, const struct field_e
   return web_render(req, status, "account", ctx);
 }
 
-int web_account(struct http_req *req)
+int auth_account_page(struct http_req *req)
 {
   return render_account(req, 200, NULL);
 }
@@ -128,7 +129,7 @@ static int tx_name(db_conn *c, void *arg, struct err *e)
   return auth_audit(c, x->tenant_id, x->user_id, "account.name", "", x->ip, e);
 }
 
-int web_account_update(struct http_req *req)
+int auth_account_update(struct http_req *req)
 {
   struct field_errors errs;
   field_errors_init(&errs, req->a);
@@ -203,7 +204,7 @@ static void adopt_session(struct http_req *req, struct pw_arg *x)
     s->csrf = x->csrf;
 }
 
-int web_password_change(struct http_req *req)
+int auth_password_change(struct http_req *req)
 {
   struct field_errors errs;
   field_errors_init(&errs, req->a);
@@ -262,7 +263,7 @@ static int tx_others(db_conn *c, void *arg, struct err *e)
   return auth_audit(c, x->tenant_id, x->user_id, "logout.others", d, x->ip, e);
 }
 
-int web_sessions_end_others(struct http_req *req)
+int auth_sessions_end_others(struct http_req *req)
 {
   struct others_arg x = {req->user_id, req->tenant_id, session_cookie(req), req->client_ip};
   struct err e = {0};
@@ -320,7 +321,7 @@ static int render_setup(struct http_req *req, int status, const char *error)
   return web_render(req, status, "totp_setup", ctx);
 }
 
-int web_totp_setup(struct http_req *req)
+int auth_totp_setup(struct http_req *req)
 {
   return render_setup(req, 200, NULL);
 }
@@ -355,7 +356,7 @@ static int then_enable(db_conn *c, struct pw_arg *x, struct err *e)
   return session_destroy_others(c, x->user_id, x->cookie, e) < 0 ? -1 : 0;
 }
 
-int web_totp_enable(struct http_req *req)
+int auth_totp_enable_post(struct http_req *req)
 {
   const char *code = http_form(req, "code");
   struct enable_arg x = {.pw = {.a = req->a,
@@ -428,12 +429,12 @@ static int with_password(struct http_req *req, const char *action,
   return http_redirect(req, 303, "/dashboard/konto?ok=2fa-aus");
 }
 
-int web_totp_disable(struct http_req *req)
+int auth_totp_disable_post(struct http_req *req)
 {
   return with_password(req, "2fa.disable", then_disable, "disable_password");
 }
 
-int web_recovery_codes(struct http_req *req)
+int auth_recovery_codes(struct http_req *req)
 {
   return with_password(req, "2fa.recovery_codes", then_codes, "codes_password");
 }

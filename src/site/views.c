@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "inventory/vehicle.h"
+#include "site/site.h"
 #include "web/web.h"
 
 #include <pthread.h>
@@ -64,7 +65,7 @@ static uint64_t visit_key(const char *ip, const char *id)
   return h | 1; /* 0 marks an empty slot */
 }
 
-void web_views_count(struct http_req *req, const char *public_id)
+void site_views_count(struct http_req *req, const char *public_id)
 {
   if (!id_valid(public_id))
     return;
@@ -93,7 +94,7 @@ void web_views_count(struct http_req *req, const char *public_id)
   bool due = now - last_flush_ms >= VIEW_FLUSH_MS || used >= VIEW_MAX_USED;
   pthread_mutex_unlock(&mu);
   if (due)
-    web_views_flush(req);
+    site_views_flush(req);
 }
 
 struct resolved {
@@ -148,7 +149,7 @@ static int by_tenant(const void *a, const void *b)
   return x->tenant_id < y->tenant_id ? -1 : x->tenant_id > y->tenant_id;
 }
 
-void web_views_flush(struct http_req *req)
+void site_views_flush(struct http_req *req)
 {
   struct app *app = req->app;
   pthread_mutex_lock(&mu);

@@ -1,5 +1,5 @@
 /* site.c — helpers shared by the pages of the public website (see site.h). */
-#include "web/site.h"
+#include "site/site.h"
 
 #include "core/arena.h"
 #include "core/buf.h"

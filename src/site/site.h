@@ -2,8 +2,8 @@
  * vehicle, compare, favourites, SEO): vehicle slugs and URLs, the Pkw-EnVKV CO2
  * class, German number formatting, vehicle cards, and the JSON-LD / canonical
  * URL builders. Everything returned lives in the arena passed in. */
-#ifndef CC24_WEB_SITE_H
-#define CC24_WEB_SITE_H
+#ifndef CC24_SITE_SITE_H
+#define CC24_SITE_SITE_H
 
 #include "http/http.h"
 #include "inventory/vehicle.h"
@@ -70,28 +70,36 @@ const char *site_search_canonical(struct arena *a, const struct search_query *q,
 /* Number of filter groups set in q (make, model, body, ...; not sort or page). */
 int site_search_depth(const struct search_query *q);
 
-/* ---- microcache of public pages ----
- *
- * Anonymous GET requests for vehicle and search pages are answered from a small
- * in-process cache of the rendered page (kept gzip-compressed, and uncompressed too
- * up to 40 KB). An entry is valid while the search index is unchanged
- * (any vehicle write invalidates every entry) and for at most cfg.page_cache_seconds
- * (--page-cache-seconds, default 10; 0 turns the cache off), so dealer or financing
- * edits on another instance show within that time; site_cache_clear() drops all at
- * once here. Requests with a login session are never cached or answered from it. */
+/* ---- pages ---- */
 
-/* True when req may use the cache (GET/HEAD, no session). */
-bool site_cache_eligible(struct http_req *req);
+int site_home(struct http_req *req);
+int site_search_page(struct http_req *req);
+int site_vehicle_page(struct http_req *req);
+/* /fahrzeuge/{slug}/angebot: the printable offer sheet. */
+int site_offer_page(struct http_req *req);
+/* The enquiry form of a vehicle page. */
+int site_lead_post(struct http_req *req);
+/* The OpenAPI document (/api/v1/openapi.yaml). */
+int site_openapi(struct http_req *req);
+/* Compare and favourites without an account (compare.c). */
+int site_compare_page(struct http_req *req);
+int site_favourites_page(struct http_req *req);
+/* SEO (seo.c). */
+int site_sitemap_index(struct http_req *req);
+int site_sitemap_page(struct http_req *req);
+int site_robots(struct http_req *req);
+/* Legal pages of the platform (legal.c): Impressum, Datenschutzerklärung, AGB. */
+int site_imprint(struct http_req *req);
+int site_privacy(struct http_req *req);
+int site_terms(struct http_req *req);
 
-/* Answer req from the cache entry `key` when there is a valid one: 1 answered, 0 not. */
-int site_cache_serve(struct http_req *req, const char *key);
+/* Card data for a vehicle list (used by home and search pages). */
+struct search_result;
+json_t *site_cards(struct http_req *req, const struct search_result *res);
 
-/* Render template name with ctx like web_render (status 200) and, when key is not
- * NULL, keep the page under key. */
-int site_render_cached(struct http_req *req, const char *name, json_t *ctx, const char *key);
-
-/* Drop every entry (after an edit that the index does not see, e.g. a dealer's
- * address or financing conditions). Thread-safe. */
-void site_cache_clear(void);
+/* Vehicle page views for the dashboard (views.c): counted in process, written in
+ * batches per dealer at most every 10 s (and before the dashboard reads them). */
+void site_views_count(struct http_req *req, const char *public_id);
+void site_views_flush(struct http_req *req);
 
 #endif

@@ -1,7 +1,8 @@
-/* dashboard.c — login/logout and the dealer dashboard: overview with KPIs,
- * inventory table (filter, search, paging), vehicle create/edit form with
- * server-side validation and inline errors that keep the input, status changes.
+/* vehicle_pages.c — the dealer dashboard: overview with KPIs, inventory table
+ * (filter, search, paging), vehicle create/edit form with server-side validation
+ * and inline errors that keep the input, status changes, bulk prices, duplicates.
  * Every form posts a CSRF token bound to the session (checked in web_before). */
+#include "inventory/vehicle_pages.h"
 #include "app.h"
 #include "auth/auth.h"
 #include "auth/ratelimit.h"
@@ -22,434 +23,18 @@
 #include "render/i18n.h"
 #include "routes.h"
 #include "search/search.h"
-#include "web/site.h"
+#include "site/site.h"
 #include "web/web.h"
 #include <math.h>
-#include <stdlib.h>
-
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct app *app_of(struct http_req *req)
 {
   return req->app;
-}
-
-const char *web_session_cookie_name(void)
-{
-  /* __Host- cookies must be Secure, which needs TLS in front of cc24 */
-  return str_starts(cfg.base_url, "https://") ? "__Host-cc24_session" : "cc24_session";
-}
-
-/* ---- login / logout ---- */
-
-static bool tls_of(struct http_req *req)
-{
-  return req->tls || str_starts(cfg.base_url, "https://");
-}
-
-void web_set_session_cookie(struct http_req *req, const char *value, int max_age)
-{
-  http_set_cookie(req, web_session_cookie_name(), value,
-                  arena_printf(req->a, "Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", max_age,
-                               tls_of(req) ? "; Secure" : ""));
-}
-
-/* The pending second login step: its own short-lived cookie, never a session. */
-static const char *challenge_cookie_name(void)
-{
-  return str_starts(cfg.base_url, "https://") ? "__Host-cc24_login" : "cc24_login";
-}
-
-static void set_challenge_cookie(struct http_req *req, const char *value, int max_age)
-{
-  http_set_cookie(req, challenge_cookie_name(), value,
-                  arena_printf(req->a, "Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", max_age,
-                               tls_of(req) ? "; Secure" : ""));
-}
-
-/* A local path to return to after login ("/dashboard"), never another host. */
-static const char *safe_next(const char *next)
-{
-  if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n") ||
-      strlen(next) > 500)
-    return "/dashboard";
-  return next;
-}
-
-static int render_login(struct http_req *req, int status, const char *email, const char *error)
-{
-  json_t *ctx = web_context(req);
-  json_object_set_new(
-      ctx, "email",
-      json_string(email && utf8_valid(email, strlen(email)) && strlen(email) <= 254 ? email : ""));
-  const char *next =
-      safe_next(http_query(req, "next") ? http_query(req, "next") : http_form(req, "next"));
-  json_object_set_new(ctx, "next", json_string(next));
-  /* the buyer sign-up link keeps where the login would have gone */
-  if (strcmp(next, "/dashboard")) {
-    struct buf q;
-    buf_init(&q, req->a);
-    buf_append_urlenc(&q, next, strlen(next));
-    json_object_set_new(ctx, "next_q", json_string(buf_cstr(&q)));
-  }
-  if (error)
-    json_object_set_new(ctx, "error", json_string(error));
-  const char *out = http_query(req, "abgemeldet");
-  json_object_set_new(ctx, "logged_out_everywhere", json_boolean(out && !strcmp(out, "ueberall")));
-  return web_render(req, status, "login", ctx);
-}
-
-/* Where a login lands: `next` when the account may open it, else the account's home
- * (/konto for a buyer, /dashboard for a dealer) — a buyer is never sent into the
- * dashboard, nor a dealer into a buyer's pages. */
-static const char *landing(struct http_req *req, int auth_role, const char *next)
-{
-  int role = web_role_of(auth_role);
-  const char *home = role == ROLE_BUYER ? "/konto" : "/dashboard";
-  char *path = arena_strdup(req->a, next ? next : home);
-  path[strcspn(path, "?#")] = 0;
-  struct http_req probe = {.a = req->a};
-  int mismatch = 0;
-  const struct route *r =
-      http_route_match(cc24_routes, cc24_nroutes, "GET", path, &probe, &mismatch);
-  if (r && !web_role_allows(role, r->role))
-    return home;
-  return next ? next : home;
-}
-
-int web_login_page(struct http_req *req)
-{
-  if (req->user_id)
-    return http_redirect(req, 303, req->role == ROLE_BUYER ? "/konto" : "/dashboard");
-  return render_login(req, 200, "", NULL);
-}
-
-struct login_arg {
-  struct arena *a;
-  const char *email, *password, *ip, *next;
-  struct auth_user u;
-  int found;
-  bool ok;
-  char *token;     /* the new session */
-  char *challenge; /* or the pending second step */
-};
-
-/* A hash to verify against when the address is unknown, so both answers take as long. */
-static char dummy_hash[AUTH_HASH_MAX];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-
-static void make_dummy_hash(void)
-{
-  struct err e;
-  auth_password_hash("cc24-timing-equaliser", dummy_hash, &e);
-}
-
-static int tx_login(db_conn *c, void *arg, struct err *e)
-{
-  struct login_arg *x = arg;
-  /* finds the account before anyone knows the dealer; the transaction then acts
-   * for the account's dealer (row-level security) */
-  x->found = auth_user_by_email(c, x->a, x->email, &x->u, e);
-  if (x->found < 0)
-    return -1;
-  if (x->found == 1 && !x->u.disabled)
-    x->ok = auth_password_verify(x->u.password_hash, x->password);
-  else
-    auth_password_verify(dummy_hash, x->password);
-  if (!x->ok) {
-    auth_audit(c, x->found == 1 ? x->u.tenant_id : 0, x->found == 1 ? x->u.id : 0, "login.failed",
-               x->found == 1 ? "password" : "unknown address", x->ip, e);
-    return 0;
-  }
-  if (auth_password_needs_rehash(x->u.password_hash) &&
-      auth_user_set_password(c, x->u.id, x->password, e) < 0)
-    return -1;
-  if (x->u.totp_enabled_at > 0) {
-    /* the password alone opens nothing: the session comes after the code */
-    if (auth_challenge_create(c, x->a, &x->u, x->next, &x->challenge, e) < 0)
-      return -1;
-    return auth_audit(c, x->u.tenant_id, x->u.id, "login.password", "second factor pending", x->ip,
-                      e);
-  }
-  if (session_create(c, x->a, &x->u, &x->token, NULL, e) < 0)
-    return -1;
-  return auth_audit(c, x->u.tenant_id, x->u.id, "login", "password", x->ip, e);
-}
-
-static int tx_end_session(db_conn *c, void *arg, struct err *e)
-{
-  struct session s;
-  struct arena *a = arena_new(0);
-  /* the cookie may belong to another dealer's session: look it up (which switches the
-   * transaction to its dealer) before ending it */
-  int rc = session_lookup(c, a, arg, &s, e);
-  if (rc == 1)
-    rc = session_destroy(c, arg, e);
-  arena_free(a);
-  return rc < 0 ? -1 : 0;
-}
-
-/* Whatever session cookie came with a login is ended first: a session planted in the
- * browser before the login (fixation) never becomes the logged-in one. */
-static void end_presented_session(struct http_req *req)
-{
-  const char *old = http_cookie(req, web_session_cookie_name());
-  struct err e = {0};
-  if (old && *old && db_tx(app_of(req)->db, 0, DB_WRITE, tx_end_session, (void *)old, &e) < 0)
-    log_warn("login: could not end the presented session: %s", e.msg);
-}
-
-/* Progressive delay after failed logins of one account (known or not, so the answer
- * reveals nothing): the first LOGIN_FAIL_FREE failures cost nothing, then one attempt
- * every 10 s; from the LOGIN_FAIL_LONG-th on, one every 5 minutes. Failures drain two
- * buckets (shared through Redis when configured); while either is empty the login is
- * refused with 429 and Retry-After — no request thread ever sleeps. */
-#define LOGIN_FAIL_FREE          3
-#define LOGIN_FAIL_SHORT_PER_MIN 6.0
-#define LOGIN_FAIL_LONG          10
-#define LOGIN_FAIL_LONG_PER_MIN  0.2
-
-static const char *fail_key(struct http_req *req, const char *email, bool long_window)
-{
-  const char *norm = auth_email_normalize(req->a, email);
-  return arena_printf(req->a, "login-fail%s:%s", long_window ? "-long" : "",
-                      norm ? norm : str_lower(req->a, email));
-}
-
-/* 0 when the account may try now, else the seconds to wait. */
-static int login_delay(struct http_req *req, const char *email)
-{
-  double s = rl_peek(fail_key(req, email, false), LOGIN_FAIL_FREE, LOGIN_FAIL_SHORT_PER_MIN);
-  double l = rl_peek(fail_key(req, email, true), LOGIN_FAIL_LONG, LOGIN_FAIL_LONG_PER_MIN);
-  int wait = 0;
-  if (s < 1)
-    wait = (int)ceil((1 - s) * 60 / LOGIN_FAIL_SHORT_PER_MIN);
-  if (l < 1) {
-    int w = (int)ceil((1 - l) * 60 / LOGIN_FAIL_LONG_PER_MIN);
-    wait = w > wait ? w : wait;
-  }
-  return wait;
-}
-
-static void login_failed(struct http_req *req, const char *email)
-{
-  int retry;
-  rl_take(fail_key(req, email, false), LOGIN_FAIL_FREE, LOGIN_FAIL_SHORT_PER_MIN, &retry);
-  rl_take(fail_key(req, email, true), LOGIN_FAIL_LONG, LOGIN_FAIL_LONG_PER_MIN, &retry);
-}
-
-int web_login_post(struct http_req *req)
-{
-  pthread_once(&dummy_once, make_dummy_hash);
-  const char *email = http_form(req, "email"), *password = http_form(req, "password");
-  if (!email || !password || !*email || !*password)
-    return render_login(req, 422, email, i18n_get(req->locale, "auth.missing"));
-  int wait = login_delay(req, email);
-  if (wait > 0) {
-    http_set_header(req, "Retry-After", arena_printf(req->a, "%d", wait));
-    return render_login(req, 429, email, i18n_get(req->locale, "auth.too_many"));
-  }
-  if (strlen(password) > 1000) {
-    login_failed(req, email);
-    return render_login(req, 401, email, i18n_get(req->locale, "auth.failed"));
-  }
-  struct login_arg x = {.a = req->a,
-                        .email = email,
-                        .password = password,
-                        .ip = req->client_ip,
-                        .next = safe_next(http_form(req, "next"))};
-  struct err e = {0};
-  if (db_tx(app_of(req)->db, 0, DB_WRITE, tx_login, &x, &e) < 0)
-    return http_problem_err(req, &e);
-  if (!x.ok) {
-    login_failed(req, email);
-    return render_login(req, 401, email, i18n_get(req->locale, "auth.failed"));
-  }
-  end_presented_session(req);
-  if (x.challenge) {
-    set_challenge_cookie(req, x.challenge, AUTH_CHALLENGE_TTL);
-    return http_redirect(req, 303, "/anmelden/code");
-  }
-  web_set_session_cookie(req, x.token, SESSION_ABSOLUTE_SECONDS);
-  return http_redirect(req, 303, landing(req, x.u.role, x.next));
-}
-
-/* ---- the second step: a code from the authenticator app or a recovery code ---- */
-
-static int render_code(struct http_req *req, int status, const char *error)
-{
-  json_t *ctx = web_context(req);
-  if (error)
-    json_object_set_new(ctx, "error", json_string(error));
-  return web_render(req, status, "login_code", ctx);
-}
-
-struct code_arg {
-  struct arena *a;
-  const char *challenge, *code, *ip;
-  const char *next;
-  int found, attempts;
-  bool ok, recovery;
-  struct auth_user u;
-  char *token;
-};
-
-static int tx_code_page(db_conn *c, void *arg, struct err *e)
-{
-  struct code_arg *x = arg;
-  int64_t uid;
-  x->found = auth_challenge_get(c, x->a, x->challenge, &uid, &x->next, &x->attempts, e);
-  return x->found < 0 ? -1 : 0;
-}
-
-int web_login_code_page(struct http_req *req)
-{
-  struct code_arg x = {.a = req->a, .challenge = http_cookie(req, challenge_cookie_name())};
-  struct err e = {0};
-  if (!x.challenge || db_tx(app_of(req)->db, 0, DB_READ, tx_code_page, &x, &e) < 0 || !x.found) {
-    if (e.code)
-      return http_problem_err(req, &e);
-    return http_redirect(req, 303, "/anmelden");
-  }
-  return render_code(req, 200, NULL);
-}
-
-static int tx_code(db_conn *c, void *arg, struct err *e)
-{
-  struct code_arg *x = arg;
-  int64_t uid = 0;
-  x->found = auth_challenge_get(c, x->a, x->challenge, &uid, &x->next, &x->attempts, e);
-  if (x->found <= 0)
-    return x->found;
-  int rc = auth_user_get(c, x->a, uid, &x->u, e);
-  if (rc < 0)
-    return -1;
-  if (rc == 1 && !x->u.disabled) {
-    /* six digits are a code from the app; anything else may be a recovery code */
-    size_t digits = 0, n = 0;
-    for (const char *p = x->code; *p; p++, n++)
-      digits += (*p >= '0' && *p <= '9');
-    bool app_code = digits == 6 && n <= 8;
-    rc = app_code ? auth_totp_accept(c, x->a, uid, x->code, time_now(), e)
-                  : auth_recovery_use(c, uid, x->code, e);
-    if (rc < 0)
-      return -1;
-    x->ok = rc == 1;
-    x->recovery = !app_code;
-  }
-  if (!x->ok) {
-    x->attempts = auth_challenge_fail(c, x->challenge, e);
-    if (x->attempts < 0)
-      return -1;
-    return auth_audit(c, x->u.tenant_id, uid, "login.failed", "second factor", x->ip, e);
-  }
-  if (auth_challenge_delete(c, x->challenge, e) < 0 ||
-      session_create(c, x->a, &x->u, &x->token, NULL, e) < 0)
-    return -1;
-  return auth_audit(c, x->u.tenant_id, uid, "login", x->recovery ? "recovery code" : "totp", x->ip,
-                    e);
-}
-
-int web_login_code_post(struct http_req *req)
-{
-  const char *code = http_form(req, "code");
-  struct code_arg x = {.a = req->a,
-                       .challenge = http_cookie(req, challenge_cookie_name()),
-                       .code = code && strlen(code) <= 40 ? code : "",
-                       .ip = req->client_ip};
-  struct err e = {0};
-  if (!x.challenge || db_tx(app_of(req)->db, 0, DB_WRITE, tx_code, &x, &e) < 0 || !x.found) {
-    if (e.code)
-      return http_problem_err(req, &e);
-    set_challenge_cookie(req, "", 0);
-    return render_login(req, 401, "", i18n_get(req->locale, "twofa.expired"));
-  }
-  if (!x.ok) {
-    if (x.attempts >= AUTH_CHALLENGE_ATTEMPTS) {
-      set_challenge_cookie(req, "", 0);
-      return render_login(req, 401, "", i18n_get(req->locale, "twofa.too_many"));
-    }
-    return render_code(req, 401, i18n_get(req->locale, "twofa.wrong_code"));
-  }
-  set_challenge_cookie(req, "", 0);
-  end_presented_session(req);
-  web_set_session_cookie(req, x.token, SESSION_ABSOLUTE_SECONDS);
-  return http_redirect(req, 303, landing(req, x.u.role, safe_next(x.next)));
-}
-
-struct logout_arg {
-  const char *token;
-  int64_t user_id, tenant_id;
-  bool everywhere;
-  const char *ip;
-};
-
-static int tx_logout(db_conn *c, void *arg, struct err *e)
-{
-  struct logout_arg *x = arg;
-  if ((x->everywhere ? session_destroy_user(c, x->user_id, e) : session_destroy(c, x->token, e)) <
-      0)
-    return -1;
-  return auth_audit(c, x->tenant_id, x->user_id, x->everywhere ? "logout.everywhere" : "logout", "",
-                    x->ip, e);
-}
-
-int web_logout(struct http_req *req)
-{
-  struct logout_arg x = {http_cookie(req, web_session_cookie_name()), req->user_id, req->tenant_id,
-                         http_form(req, "everywhere") != NULL, req->client_ip};
-  struct err e = {0};
-  if (x.token && db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_logout, &x, &e) < 0)
-    return http_problem_err(req, &e);
-  web_set_session_cookie(req, "", 0);
-  return http_redirect(req, 303, x.everywhere ? "/anmelden?abgemeldet=ueberall" : "/");
-}
-
-/* ---- dashboard ---- */
-
-json_t *web_dash_context(struct http_req *req)
-{
-  json_t *ctx = web_context(req);
-  const struct session *s = req->session;
-  json_object_set_new(ctx, "csrf", json_string(s ? s->csrf : ""));
-  json_object_set_new(ctx, "user_name",
-                      json_string(s && s->name && *s->name ? s->name
-                                  : s                      ? s->email
-                                                           : ""));
-  json_object_set_new(ctx, "dealer", json_string(req->tenant_slug ? req->tenant_slug : ""));
-  json_object_set_new(ctx, "is_owner", json_boolean(req->role >= ROLE_OWNER));
-  /* the dashboard navigation marks the page the user is on */
-  const char *p = req->path ? req->path : "";
-  const char *sections[] = {"overview", "vehicles", "finance", "team",    "tokens", "audit",
-                            "account",  "market",   "market",  "profile", "leads"};
-  const char *prefixes[] = {"/dashboard",
-                            "/dashboard/fahrzeuge",
-                            "/dashboard/finanzierung",
-                            "/dashboard/team",
-                            "/dashboard/api-tokens",
-                            "/dashboard/protokoll",
-                            "/dashboard/konto",
-                            "/boerse",
-                            "/dashboard/boerse",
-                            "/dashboard/profil",
-                            "/dashboard/anfragen"};
-  int best = -1;
-  size_t best_len = 0;
-  for (int i = 0; i < (int)(sizeof sections / sizeof sections[0]); i++) {
-    size_t n = strlen(prefixes[i]);
-    if (!strncmp(p, prefixes[i], n) && (p[n] == 0 || p[n] == '/') && n > best_len) {
-      best = i;
-      best_len = n;
-    }
-  }
-  json_t *nav = json_object();
-  if (best >= 0)
-    json_object_set_new(nav, sections[best], json_true());
-  json_object_set_new(ctx, "nav_on", nav);
-  return ctx;
 }
 
 #define PAGE_SIZE  25
@@ -625,7 +210,7 @@ static json_t *status_options(struct http_req *req, const char *selected)
  * price change is shown again with its message and what the user typed. */
 static int render_dashboard(struct http_req *req, int status, const char *bulk_error)
 {
-  web_views_flush(req);
+  site_views_flush(req);
   struct kpi_arg k = {.a = req->a, .tenant_id = req->tenant_id, .page = 1};
   const char *st = http_query(req, "status");
   if (st && enum_parse(&vehicle_enum_status, st) >= 0)
@@ -738,7 +323,7 @@ static int render_dashboard(struct http_req *req, int status, const char *bulk_e
   return web_render(req, status, "dashboard", ctx);
 }
 
-int web_dashboard(struct http_req *req)
+int vehicle_page_dashboard(struct http_req *req)
 {
   return render_dashboard(req, 200, NULL);
 }
@@ -848,7 +433,7 @@ static int tx_bulk(db_conn *c, void *arg, struct err *e)
   return auth_audit(c, x->tenant_id, x->user_id, "inventory.bulk_price", detail, x->ip, e);
 }
 
-int web_bulk_price(struct http_req *req)
+int vehicle_page_bulk_price(struct http_req *req)
 {
   struct bulk_arg x = {.a = req->a,
                        .tenant_id = req->tenant_id,
@@ -928,7 +513,7 @@ static int tx_duplicate(db_conn *c, void *arg, struct err *e)
                     arena_printf(x->a, "%s → %s", from, x->v.public_id), x->ip, e);
 }
 
-int web_vehicle_duplicate(struct http_req *req)
+int vehicle_page_duplicate(struct http_req *req)
 {
   const char *id = http_param(req, "id");
   if (!id_valid(id))
@@ -970,7 +555,7 @@ static int tx_status(db_conn *c, void *arg, struct err *e)
   return db_notify(c, "cc24_vehicles", payload, e);
 }
 
-int web_dashboard_status(struct http_req *req)
+int vehicle_page_status(struct http_req *req)
 {
   const char *id = http_param(req, "id");
   int status = enum_parse(&vehicle_enum_status, http_form(req, "status"));
@@ -1115,7 +700,7 @@ static int render_form(struct http_req *req, int status, const struct vehicle *v
   return web_render(req, status, "vehicle_form", ctx);
 }
 
-int web_vehicle_new(struct http_req *req)
+int vehicle_page_new(struct http_req *req)
 {
   struct vehicle v;
   vehicle_init(&v);
@@ -1181,7 +766,7 @@ static int save(struct http_req *req, const char *id)
   return http_redirect(req, 303, "/dashboard?saved=1");
 }
 
-int web_vehicle_create(struct http_req *req)
+int vehicle_page_create(struct http_req *req)
 {
   return save(req, NULL);
 }
@@ -1201,7 +786,7 @@ static int tx_load(db_conn *c, void *arg, struct err *e)
   return x->found < 0 ? -1 : 0;
 }
 
-int web_vehicle_edit(struct http_req *req)
+int vehicle_page_edit(struct http_req *req)
 {
   const char *id = http_param(req, "id");
   if (!id_valid(id))
@@ -1215,225 +800,10 @@ int web_vehicle_edit(struct http_req *req)
   return render_form(req, 200, &x.v, id, NULL, NULL);
 }
 
-int web_vehicle_update(struct http_req *req)
+int vehicle_page_update(struct http_req *req)
 {
   const char *id = http_param(req, "id");
   if (!id_valid(id))
     return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, NULL, NULL);
   return save(req, id);
-}
-
-/* ---- the dealer's financing conditions ---- */
-
-#define FORM_BANDS 4
-
-struct fc_arg {
-  struct arena *a;
-  int64_t tenant_id;
-  struct fin_conditions c;
-  int64_t version;
-  int found;
-};
-
-static int tx_fc_load(db_conn *c, void *arg, struct err *e)
-{
-  struct fc_arg *x = arg;
-  x->found = fin_conditions_load(c, x->a, x->tenant_id, 0, &x->c, &x->version, e);
-  return x->found < 0 ? -1 : 0;
-}
-
-static int tx_fc_save(db_conn *c, void *arg, struct err *e)
-{
-  struct fc_arg *x = arg;
-  if (fin_conditions_save(c, x->a, x->tenant_id, &x->c, &x->version, e) < 0)
-    return -1;
-  return auth_audit(c, x->tenant_id, 0, "finance.conditions",
-                    arena_printf(x->a, "version %lld", (long long)x->version), "", e);
-}
-
-static int render_fc(struct http_req *req, int status, json_t *f, const struct field_errors *errs,
-                     json_t *problems, bool saved)
-{
-  json_t *ctx = web_dash_context(req);
-  json_object_set_new(ctx, "f", f);
-  json_t *err = json_object();
-  for (int i = 0; errs && i < errs->n; i++)
-    if (!json_object_get(err, errs->e[i].field))
-      json_object_set_new(err, errs->e[i].field, json_string(errs->e[i].detail));
-  json_object_set_new(ctx, "err", err);
-  json_object_set_new(ctx, "has_errors",
-                      json_boolean((errs && errs->n) || json_array_size(problems)));
-  json_object_set_new(ctx, "problems", problems ? problems : json_array());
-  json_object_set_new(ctx, "saved", json_boolean(saved));
-  return web_render(req, status, "dash_finance", ctx);
-}
-
-/* The stored conditions as form values (rates in percent with a comma). */
-static json_t *fc_form(const struct fin_conditions *c)
-{
-  json_t *f = json_object();
-  json_object_set_new(f, "lender_name", json_string(c->lender_name ? c->lender_name : ""));
-  json_object_set_new(f, "lender_address", json_string(c->lender_address ? c->lender_address : ""));
-  json_object_set_new(f, "variable_rate", json_boolean(c->variable_rate));
-  json_object_set_new(f, "fees", json_integer(c->fees_cents / 100));
-  json_object_set_new(f, "default_term", json_integer(c->default_term ? c->default_term : 48));
-  json_object_set_new(f, "default_down", json_integer(c->default_down_bp / 100));
-  json_t *bands = json_array();
-  for (int i = 0; i < FORM_BANDS; i++) {
-    json_t *b = json_pack("{s:i,s:b}", "i", i, "representative",
-                          c->nbands ? c->representative == i : i == 0);
-    if (i < c->nbands) {
-      json_object_set_new(b, "term_min", json_integer(c->bands[i].term_min));
-      json_object_set_new(b, "term_max", json_integer(c->bands[i].term_max));
-    }
-    json_array_append_new(bands, b);
-  }
-  json_object_set_new(f, "bands", bands);
-  return f;
-}
-
-int web_dash_finance(struct http_req *req)
-{
-  struct fc_arg x = {.a = req->a, .tenant_id = req->tenant_id};
-  struct err e = {0};
-  if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_fc_load, &x, &e) < 0)
-    return http_problem_err(req, &e);
-  json_t *f = fc_form(&x.c);
-  json_t *bands = json_object_get(f, "bands");
-  for (int i = 0; i < x.c.nbands && i < FORM_BANDS; i++) {
-    char r[32];
-    snprintf(r, sizeof r, "%d,%02d", x.c.bands[i].rate_bp / 100, x.c.bands[i].rate_bp % 100);
-    json_object_set_new(json_array_get(bands, (size_t)i), "rate", json_string(r));
-  }
-  json_object_set_new(f, "version", json_integer(x.found == 1 ? x.version : 0));
-  return render_fc(req, 200, f, NULL, NULL, http_query(req, "saved") != NULL);
-}
-
-static double decimal(const char *s, bool *ok)
-{
-  *ok = false;
-  if (!s || !*s)
-    return 0;
-  char buf[32];
-  snprintf(buf, sizeof buf, "%s", s);
-  for (char *p = buf; *p; p++)
-    if (*p == ',')
-      *p = '.';
-  char *end;
-  double d = strtod(buf, &end);
-  *ok = end != buf && !*end && isfinite(d);
-  return d;
-}
-
-int web_dash_finance_post(struct http_req *req)
-{
-  struct arena *a = req->a;
-  struct field_errors errs;
-  field_errors_init(&errs, a);
-  /* the form as the API's JSON, validated by the same code */
-  json_t *j = json_arena(a, json_object());
-  json_object_set_new(
-      j, "lender_name",
-      json_string(http_form(req, "lender_name") ? http_form(req, "lender_name") : ""));
-  json_object_set_new(
-      j, "lender_address",
-      json_string(http_form(req, "lender_address") ? http_form(req, "lender_address") : ""));
-  json_object_set_new(j, "variable_rate", json_boolean(http_form(req, "variable_rate") != NULL));
-  int64_t fees = 0, x;
-  if (http_form(req, "fees") && *http_form(req, "fees") &&
-      money_parse_euros(http_form(req, "fees"), &fees) < 0)
-    field_error_add(&errs, "fees", "format", "%s", i18n_get(req->locale, "errors.format"));
-  json_object_set_new(j, "fees_cents", json_integer(fees));
-  const char *dt = http_form(req, "default_term"), *dd = http_form(req, "default_down");
-  json_object_set_new(j, "default_term",
-                      dt && str_to_i64(dt, &x) ? json_integer(x) : json_string(dt ? dt : ""));
-  json_object_set_new(j, "default_down_bp",
-                      dd && str_to_i64(dd, &x) ? json_integer(x * 100) : json_string(dd ? dd : ""));
-  int rep = 0;
-  const char *rs = http_form(req, "representative");
-  if (rs && str_to_i64(rs, &x) && x >= 0 && x < FORM_BANDS)
-    rep = (int)x;
-  json_t *bands = json_array();
-  int kept = 0, rep_index = 0;
-  for (int i = 0; i < FORM_BANDS; i++) {
-    const char *tmin = http_form(req, arena_printf(a, "band%d_min", i));
-    const char *tmax = http_form(req, arena_printf(a, "band%d_max", i));
-    const char *rate = http_form(req, arena_printf(a, "band%d_rate", i));
-    if ((!tmin || !*tmin) && (!tmax || !*tmax) && (!rate || !*rate))
-      continue;
-    bool ok;
-    double r = decimal(rate, &ok);
-    int64_t a1 = 0, a2 = 0;
-    json_t *b = json_object();
-    json_object_set_new(b, "term_min",
-                        tmin && str_to_i64(tmin, &a1) ? json_integer(a1)
-                                                      : json_string(tmin ? tmin : ""));
-    json_object_set_new(b, "term_max",
-                        tmax && str_to_i64(tmax, &a2) ? json_integer(a2)
-                                                      : json_string(tmax ? tmax : ""));
-    json_object_set_new(b, "rate_percent", ok ? json_real(r) : json_string(rate ? rate : ""));
-    if (i == rep)
-      rep_index = kept;
-    json_array_append_new(bands, b);
-    kept++;
-  }
-  json_object_set_new(j, "bands", bands);
-  json_object_set_new(j, "representative", json_integer(rep_index));
-  struct fc_arg fa = {.a = a, .tenant_id = req->tenant_id};
-  fin_conditions_from_json(a, j, &fa.c, &errs);
-
-  /* an example copied from the bank's sheet is checked before anything goes online */
-  json_t *problems = json_array();
-  const char *ex_net = http_form(req, "ex_net"), *ex_n = http_form(req, "ex_n"),
-             *ex_rate = http_form(req, "ex_installment"), *ex_apr = http_form(req, "ex_apr");
-  if (ex_net && *ex_net) {
-    struct fin_stated st = {0};
-    bool ok1, ok2;
-    int64_t n = 0;
-    bool ok = money_parse_euros(ex_net, &st.net_loan_cents) == 0 && ex_n && str_to_i64(ex_n, &n) &&
-              ex_rate && money_parse_euros(ex_rate, &st.installment_cents) == 0;
-    st.installments = (int)n;
-    st.stated_apr_percent = decimal(ex_apr, &ok1);
-    st.nominal_rate_percent = decimal(http_form(req, "ex_nominal"), &ok2);
-    if (!ok2)
-      st.nominal_rate_percent = -1;
-    struct fin_check ck;
-    struct err e = {0};
-    if (!ok || !ok1 || fin_check_example(&st, &ck, &e) < 0) {
-      field_error_add(&errs, "ex_net", "format", "%s",
-                      i18n_get(req->locale, "finance_dash.example_incomplete"));
-    } else if (!ck.consistent) {
-      char c[32];
-      fin_percent_display(ck.computed_apr_percent, c, sizeof c);
-      const char *t = i18n_get(req->locale, "finance_dash.example_inconsistent");
-      const char *p = strstr(t, "{apr}");
-      json_array_append_new(
-          problems, json_string(p ? arena_printf(a, "%.*s%s%s", (int)(p - t), t, c, p + 5) : t));
-    }
-  }
-  if (errs.n || json_array_size(problems)) {
-    json_t *f = json_object();
-    const char **names, **values;
-    int n = http_form_pairs(req, &names, &values);
-    for (int i = 0; i < n; i++)
-      if (strcmp(names[i], "_csrf"))
-        json_object_set_new(f, names[i], json_string(values[i]));
-    json_t *fb = json_array();
-    for (int i = 0; i < FORM_BANDS; i++) {
-      const char *v1 = http_form(req, arena_printf(a, "band%d_min", i));
-      const char *v2 = http_form(req, arena_printf(a, "band%d_max", i));
-      const char *v3 = http_form(req, arena_printf(a, "band%d_rate", i));
-      json_array_append_new(fb, json_pack("{s:i,s:s,s:s,s:s,s:b}", "i", i, "term_min", v1 ? v1 : "",
-                                          "term_max", v2 ? v2 : "", "rate", v3 ? v3 : "",
-                                          "representative", i == rep));
-    }
-    json_object_set_new(f, "bands", fb);
-    json_object_set_new(f, "variable_rate", json_boolean(http_form(req, "variable_rate") != NULL));
-    return render_fc(req, 422, f, &errs, problems, false);
-  }
-  struct err e = {0};
-  if (db_tx(app_of(req)->db, req->tenant_id, DB_WRITE, tx_fc_save, &fa, &e) < 0)
-    return http_problem_err(req, &e);
-  site_cache_clear(); /* vehicle pages show the new example at once */
-  return http_redirect(req, 303, "/dashboard/finanzierung?saved=1");
 }

@@ -1,10 +1,10 @@
-/* buyer.c — the buyer's tools that need no account: compare up to three vehicles
+/* compare.c — the buyer's tools that need no account: compare up to three vehicles
  * side by side (/vergleich?ids=a,b,c) and the favourites list (/merkliste?ids=…).
  * Both pages are plain server-rendered GET pages; the lists themselves live in the
  * browser (localStorage, static/js/app.js), which puts the ids into the URL.
  * A logged-in buyer's favourites live in the account instead (src/buyer). */
-#include "buyer/buyer.h"
 #include "app.h"
+#include "buyer/buyer.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/ids.h"
@@ -13,8 +13,8 @@
 #include "inventory/vehicle_store.h"
 #include "render/i18n.h"
 #include "search/search.h"
+#include "site/site.h"
 #include "tenant/tenant.h"
-#include "web/site.h"
 #include "web/web.h"
 
 #include <stdio.h>
@@ -149,7 +149,7 @@ static void row(struct http_req *req, json_t *rows, const char *key, const char 
                         json_pack("{s:s,s:o}", "label", i18n_get(req->locale, key), "cells", cs));
 }
 
-int web_compare_page(struct http_req *req)
+int site_compare_page(struct http_req *req)
 {
   struct arena *a = req->a;
   const char *loc = req->locale;
@@ -247,7 +247,7 @@ int web_compare_page(struct http_req *req)
   return web_render(req, 200, "compare", ctx);
 }
 
-int web_favourites_page(struct http_req *req)
+int site_favourites_page(struct http_req *req)
 {
   /* a logged-in buyer's list is the account's (src/buyer) */
   if (req->role == ROLE_BUYER)
