@@ -16,3 +16,5 @@ echo "== search over HTTP vs nginx static vs PostgreSQL"
 bash bench/search.sh
 echo "== public pages vs nginx static"
 bash bench/pages.sh
+echo "== media: variants vs vipsthumbnail/ImageMagick, /img vs nginx, streaming upload"
+bash bench/media.sh

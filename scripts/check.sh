@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make check`: build and run every test — Criterion unit tests (plain and under
 # ASan+UBSan), the store tests on SQLite and on a real PostgreSQL started here,
+# the media store tests on a directory and on an S3 server (s3rver) started here,
 # the end-to-end tests (node --test + Chromium) against a running `cc24 serve`,
 # and short libFuzzer runs. Prints per-suite counts and a final
 # "N passed, N failed" line; exits non-zero when anything failed.
@@ -88,6 +89,24 @@ else
   SUMMARY+=("store (PostgreSQL)                 could not start PostgreSQL")
 fi
 
+note "media store tests on the file backend"
+run_meson_suite "media store (file)" build media
+note "media store tests on the file backend (ASan+UBSan)"
+run_meson_suite "media store (file, ASan+UBSan)" build-asan media
+
+note "media store tests on S3 (s3rver)"
+S3DIR=$(mktemp -d /tmp/cc24-s3.XXXXXX)
+if S3URL=$(scripts/s3-test.sh start "$S3DIR"); then
+  export CC24_TEST_S3_URL="$S3URL"
+  run_meson_suite "media store (S3)" build media CC24_TEST_MEDIA_STORE="$S3URL"
+else
+  echo "check: could not start s3rver" >&2
+  scripts/s3-test.sh stop "$S3DIR" >/dev/null 2>&1
+  S3URL=""
+  FAIL=$((FAIL + 1))
+  SUMMARY+=("media store (S3)                   could not start s3rver")
+fi
+
 note "end-to-end tests (node --test, Chromium)"
 mkdir -p build/e2e-shots
 export CC24_BIN="$ROOT/build/cc24" CC24_PG_URL="${PGURL:-}"
@@ -106,6 +125,7 @@ SUMMARY+=("$(printf '%-34s %6d passed %4d failed' "e2e (HTTP + browser)" "$p" "$
 
 [ -n "${PGURL:-}" ] && scripts/pg-test.sh stop "$PGDIR" >/dev/null 2>&1
 [ -n "${REDISURL:-}" ] && scripts/redis-test.sh stop "$REDISDIR" >/dev/null 2>&1
+[ -n "${S3URL:-}" ] && scripts/s3-test.sh stop "$S3DIR" >/dev/null 2>&1
 
 note "fuzzing (short runs)"
 bash scripts/fuzz.sh | tee build/check-fuzz.out

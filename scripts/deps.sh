@@ -10,10 +10,14 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang clang-format libclang-rt-14-dev
   # libraries
   libmicrohttpd-dev libpq-dev libsqlite3-dev libsodium-dev libjansson-dev
-  libcurl4-openssl-dev libroaring-dev liboath-dev libqrencode-dev libhiredis-dev zlib1g-dev
-  # tests and benchmarks
+  libcurl4-openssl-dev libexpat1-dev libroaring-dev liboath-dev libqrencode-dev libhiredis-dev zlib1g-dev
+  # photos: libvips with its HEIF/AVIF, SVG and WebP loaders (Debian builds them in)
+  libvips-dev
+  # tests and benchmarks (vipsthumbnail and ImageMagick are the media benchmark's peers)
   libcriterion-dev postgresql redis-server nginx-light wrk sqlite3 tzdata
-  chromium curl procps
+  chromium curl procps libvips-tools imagemagick hyperfine
+  # demo and test photos of cars (scripts/demo-photos.sh)
+  plasma-workspace-data libdlib19.1
 )
 
 missing=()
@@ -49,3 +53,6 @@ if [ -f package-lock.json ]; then
     echo "$want" >"$stamp"
   fi
 fi
+
+# demo photos of cars, from the packages above and npm (vendor/demo-photos/)
+bash scripts/demo-photos.sh

@@ -24,6 +24,7 @@
 #include "inventory/seed.h"
 #include "inventory/vehicle_api.h"
 #include "jobs/jobs.h"
+#include "media/media.h"
 #include "render/i18n.h"
 #include "render/render.h"
 #include "routes.h"
@@ -112,6 +113,34 @@ static int ready_probe(void *app)
   return db_ping(((struct app *)app)->db, &e);
 }
 
+/* The media domain from the configuration (store, limits, keys, image cache). */
+static int media_setup(db *d, struct err *e)
+{
+  struct media_config mc = {
+      .store_url = cfg.media_store,
+      .tmp_dir = cfg.media_tmp_dir,
+      .cache_dir = cfg.img_cache_dir,
+      .cache_bytes = (int64_t)cfg.img_cache_mb << 20,
+      .max_file_bytes = (int64_t)cfg.upload_file_mb << 20,
+      .max_request_bytes = (int64_t)cfg.upload_request_mb << 20,
+      .quota_bytes = (int64_t)cfg.media_quota_mb << 20,
+      .max_pixels = (int64_t)cfg.media_max_mp * 1000000,
+      .key_hex = cfg.img_key,
+      .salt_hex = cfg.img_salt,
+      .avif = cfg.media_avif,
+  };
+  return media_init(&mc, d, e);
+}
+
+/* A vehicle's photos changed on this instance: its cover in the search index, and the
+ * microcached pages (a logo shows on many). */
+static void media_changed_hook(int64_t vehicle_id, void *arg)
+{
+  if (vehicle_id > 0)
+    vehicle_index_refresh(arg, vehicle_id);
+  web_cache_clear();
+}
+
 static int cmd_serve(void)
 {
   struct err e = {0};
@@ -123,6 +152,10 @@ static int cmd_serve(void)
   app.db = open_db(true);
   if (!app.db)
     return 1;
+  if (media_setup(app.db, &e) < 0) {
+    log_error("media: %s", e.msg);
+    goto out;
+  }
   if (cfg.demo) {
     int empty = seed_db_empty(app.db, &e);
     if (empty < 0) {
@@ -136,6 +169,10 @@ static int cmd_serve(void)
         goto out;
       }
       log_info("loaded demo data: %lld vehicles", (long long)n);
+      if (media_seed_demo(app.db, cfg.demo_photos_dir, &e) < 0) {
+        log_error("demo photos: %s", e.msg);
+        goto out;
+      }
     }
   }
   /* from here on, row-level security applies (PostgreSQL) */
@@ -172,6 +209,7 @@ static int cmd_serve(void)
     log_error("listen: %s", e.msg);
     goto out;
   }
+  media_on_change(media_changed_hook, &app);
   http_metrics_add(metrics_db, app.db);
   http_metrics_add(metrics_index, app.search);
   http_metrics_add(jobs_metrics, app.db);
@@ -215,6 +253,8 @@ static int cmd_serve(void)
     auth_sweep_register();
     if (auth_sweep_schedule(app.db, &e) < 0)
       log_warn("sweep: cannot queue the sweep job: %s", e.msg);
+    if (media_gc_start(app.db, &e) < 0)
+      log_warn("media: cannot queue the media GC: %s", e.msg);
     jobs = jobs_start(app.db, cfg.workers, wid, &e);
     if (!jobs) {
       log_error("jobs: %s", e.msg);
@@ -235,6 +275,7 @@ out:
     search_free(app.search);
   if (app.tmpl)
     render_free(app.tmpl);
+  media_shutdown();
   db_close(app.db);
   return rc;
 }
@@ -253,6 +294,13 @@ static int cmd_worker(void)
     db_close(d);
     return 1;
   }
+  if (media_setup(d, &e) < 0) {
+    log_error("media: %s", e.msg);
+    db_close(d);
+    return 1;
+  }
+  if (media_gc_start(d, &e) < 0)
+    log_warn("media: cannot queue the media GC: %s", e.msg);
   buyer_alerts_register();
   if (buyer_alerts_schedule(d, &e) < 0)
     log_warn("alerts: cannot queue the alert job: %s", e.msg);
@@ -271,6 +319,7 @@ static int cmd_worker(void)
   log_info("cc24 worker: %d workers on %s", n, db_backend(d) == DB_PG ? "postgresql" : "sqlite");
   wait_for_signal();
   jobs_stop(p);
+  media_shutdown();
   db_close(d);
   return 0;
 }

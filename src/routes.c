@@ -12,6 +12,7 @@
 #include "inventory/vehicle_api.h"
 #include "inventory/vehicle_pages.h"
 #include "market/market_pages.h"
+#include "media/media.h"
 #include "showroom/showroom.h"
 #include "site/site.h"
 #include "web/web.h"
@@ -160,6 +161,23 @@ const struct route cc24_routes[] = {
      RL_API},
     {"GET", "/api/v1/vehicles/{id}/finance-example", finance_api_vehicle_example, ROLE_PUBLIC,
      ROUTE_API, RL_API},
+
+    /* photos (media work): upload, order, alt text, delete, retry; the dealer's logo; the
+     * signed image CDN */
+    {"POST", "/api/v1/vehicles/{id}/photos", media_api_upload, ROLE_STAFF,
+     ROUTE_API | ROUTE_STREAM, RL_API},
+    {"GET", "/api/v1/vehicles/{id}/photos", media_api_list, ROLE_STAFF, ROUTE_API, RL_API},
+    {"PATCH", "/api/v1/vehicles/{id}/photos", media_api_reorder, ROLE_STAFF, ROUTE_API, RL_API},
+    {"PATCH", "/api/v1/vehicles/{id}/photos/{photo_id}", media_api_patch, ROLE_STAFF, ROUTE_API,
+     RL_API},
+    {"DELETE", "/api/v1/vehicles/{id}/photos/{photo_id}", media_api_delete, ROLE_STAFF, ROUTE_API,
+     RL_API},
+    {"POST", "/api/v1/vehicles/{id}/photos/{photo_id}/retry", media_api_retry, ROLE_STAFF,
+     ROUTE_API, RL_API},
+    {"POST", "/api/v1/dealer/logo", media_api_logo_upload, ROLE_OWNER, ROUTE_API | ROUTE_STREAM,
+     RL_API},
+    {"DELETE", "/api/v1/dealer/logo", media_api_logo_delete, ROLE_OWNER, ROUTE_API, RL_API},
+    {"GET", "/img/{sig}/{*path}", media_cdn, ROLE_PUBLIC, ROUTE_NOSESSION, RL_NONE},
 };
 
 const size_t cc24_nroutes = sizeof cc24_routes / sizeof cc24_routes[0];

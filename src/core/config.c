@@ -5,8 +5,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct config cfg;
 
@@ -40,7 +43,9 @@ static const struct setting settings[] = {
         "sqlite:PATH (embedded) or postgres://user:pass@host:port/db"),
     STR(redis_url, "redis-url", "",
         "redis://host:port for shared sessions/limits (empty = in-process)"),
-    STR(media_store, "media-store", "file:data/media", "file:DIR or an S3-compatible bucket URL"),
+    STR(media_store, "media-store", "file:data/media",
+        "file:DIR or s3://BUCKET?endpoint=URL&region=R (credentials: access_key=, secret_key= or "
+        "CC24_S3_ACCESS_KEY / CC24_S3_SECRET_KEY)"),
     STR(base_url, "base-url", "http://127.0.0.1:8080",
         "public base URL used in links, sitemaps, mails"),
     STR(templates_dir, "templates-dir", "templates", "directory of *.mustache templates"),
@@ -64,6 +69,8 @@ static const struct setting settings[] = {
     INT(shutdown_grace, "shutdown-grace", "10", 0, 600,
         "seconds to let in-flight requests finish on shutdown"),
     BOOL(demo, "demo", "0", "load demo data when the database is empty"),
+    STR(demo_photos_dir, "demo-photos-dir", "vendor/demo-photos",
+        "car photos for the demo vehicles (made by scripts/demo-photos.sh; \"\" = none)"),
     BOOL(dev, "dev", "0", "development mode: reload templates when they change"),
     INT(page_cache_seconds, "page-cache-seconds", "10", 0, 3600,
         "how long an anonymous search or vehicle page may be answered from the in-process"
@@ -73,6 +80,25 @@ static const struct setting settings[] = {
     BOOL(trust_proxy, "trust-proxy", "0",
          "behind a reverse proxy: take the client address from X-Forwarded-For and TLS from"
          " X-Forwarded-Proto (HSTS, Secure cookies)"),
+    STR(media_tmp_dir, "media-tmp-dir", "data/tmp",
+        "local directory for uploads while they arrive and for job scratch files"),
+    STR(img_cache_dir, "img-cache-dir", "data/imgcache", "disk cache of the image CDN (/img/)"),
+    INT(img_cache_mb, "img-cache-mb", "1024", 16, 10000000,
+        "size bound of the image cache in MB (least recently used files go first)"),
+    INT(upload_file_mb, "upload-file-mb", "40", 1, 4096, "largest uploaded photo in MB"),
+    INT(upload_request_mb, "upload-request-mb", "400", 1, 65536,
+        "largest photo upload request in MB"),
+    INT(media_quota_mb, "media-quota-mb", "5120", 1, 100000000,
+        "storage quota per dealer for photo originals in MB"),
+    INT(media_max_mp, "media-max-megapixels", "100", 1, 1000,
+        "largest image cc24 decodes, in megapixels (larger ones are refused as"
+        " decompression bombs)"),
+    STR(img_key, "img-key", "",
+        "hex key of the image URL signatures (HMAC-SHA256, imgproxy style); empty = a key"
+        " kept in the database, the same for every instance"),
+    STR(img_salt, "img-salt", "", "hex salt of the image URL signatures (with img-key)"),
+    BOOL(media_avif, "media-avif", "0",
+         "also make AVIF variants of every photo (needs libvips with AV1; slow to encode)"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -241,6 +267,40 @@ void config_help(FILE *out, const char *command)
           "INI file to read (default: cc24.conf if present)");
 }
 
+/* The read-only assets (templates, static files, catalogs, demo photos) by default
+ * live beside the binary, not in the working directory: a default that does not exist
+ * under the working directory is looked up from the executable — its own directory,
+ * its parent (build/cc24 in a clone) and ../share/cc24 (an installed binary) — so that
+ * cc24 runs from any directory. A value the operator set is taken as given. */
+static void resolve_asset_dir(char **field, const char *def)
+{
+  struct stat st;
+  if (!*field || strcmp(*field, def) != 0 || stat(*field, &st) == 0)
+    return;
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0)
+    return;
+  exe[n] = 0;
+  char *slash = strrchr(exe, '/');
+  if (!slash)
+    return;
+  *slash = 0;
+  static const char *const bases[] = {"", "/..", "/../share/cc24"};
+  for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+    char path[4096 + 64];
+    snprintf(path, sizeof path, "%s%s/%s", exe, bases[i], def);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+      char *real = realpath(path, NULL);
+      if (real) {
+        free(*field);
+        *field = real;
+      }
+      return;
+    }
+  }
+}
+
 int config_load(int argc, char **argv, int first, int *rest, int *nrest, const char *command)
 {
   config_defaults();
@@ -318,5 +378,9 @@ int config_load(int argc, char **argv, int first, int *rest, int *nrest, const c
     if (apply(s, val, "flag") < 0)
       rc = -1;
   }
+  resolve_asset_dir(&cfg.templates_dir, "templates");
+  resolve_asset_dir(&cfg.static_dir, "static");
+  resolve_asset_dir(&cfg.i18n_dir, "i18n");
+  resolve_asset_dir(&cfg.demo_photos_dir, "vendor/demo-photos");
   return rc ? -1 : 0;
 }

@@ -31,11 +31,23 @@ struct config {
   int job_lock_seconds;   /* lock duration of a claimed job */
   int shutdown_grace;     /* seconds to wait for in-flight requests on shutdown */
   bool demo;              /* load demo data when the database is empty */
+  char *demo_photos_dir;  /* photos for the demo vehicles ("" = none) */
   bool dev;               /* development mode: reload templates on change */
   /* Börse: platform commission in basis points of the net trade price (1358 = 13.58 %) */
   int market_commission_bp;
   int page_cache_seconds; /* microcache of anonymous pages, 0 = off */
   bool trust_proxy;       /* believe X-Forwarded-For / X-Forwarded-Proto (behind nginx) */
+  /* photos (media/) */
+  char *media_tmp_dir;   /* uploads and job scratch files, on local disk */
+  char *img_cache_dir;   /* the image CDN's disk cache */
+  int img_cache_mb;      /* its size bound */
+  int upload_file_mb;    /* largest uploaded photo */
+  int upload_request_mb; /* largest upload request */
+  int media_quota_mb;    /* originals per dealer */
+  int media_max_mp;      /* largest image decoded, in megapixels */
+  char *img_key;         /* CDN signature key (hex), "" = the platform's signing key */
+  char *img_salt;        /* CDN signature salt (hex) */
+  bool media_avif;       /* AVIF variants too (when libvips writes AVIF) */
 };
 
 extern struct config cfg;

@@ -11,6 +11,8 @@
   X(CC24_E_NOMEM, 1001, "out of memory")                                                           \
   X(CC24_E_CONFIG, 1002, "invalid configuration")                                                  \
   X(CC24_E_IO, 1003, "input/output error")                                                         \
+  X(CC24_E_STORE, 1004, "media store error")                                                       \
+  X(CC24_E_STORE_UNAVAILABLE, 1005, "media store unavailable")                                     \
   X(CC24_E_DB, 1100, "database error")                                                             \
   X(CC24_E_DB_BUSY, 1101, "database busy or serialization failure")                                \
   X(CC24_E_DB_CONSTRAINT, 1102, "database constraint violated")                                    \
@@ -24,6 +26,9 @@
   X(CC24_E_UNKNOWN_FIELD, 2005, "unknown field")                                                   \
   X(CC24_E_UNSUPPORTED_MEDIA_TYPE, 2006, "unsupported media type")                                 \
   X(CC24_E_BAD_PARAMETER, 2007, "bad query parameter")                                             \
+  X(CC24_E_IMAGE_INVALID, 2008, "image cannot be read")                                            \
+  X(CC24_E_IMAGE_TOO_LARGE, 2009, "image has too many pixels")                                     \
+  X(CC24_E_QUOTA_EXCEEDED, 2010, "storage quota exceeded")                                         \
   X(CC24_E_NOT_FOUND, 3000, "not found")                                                           \
   X(CC24_E_METHOD_NOT_ALLOWED, 3001, "method not allowed")                                         \
   X(CC24_E_VEHICLE_NOT_FOUND, 3002, "vehicle not found")                                           \

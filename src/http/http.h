@@ -7,8 +7,17 @@
  * matches the route table (404 / 405), calls the `before` hook (session,
  * tenant, role, CSRF, limits — it may answer itself), then the handler. A
  * handler answers through exactly one http_reply* / http_problem* /
- * http_redirect call and returns 0; returning -1 without answering gives 500.
- * Every answer is counted in /metrics and written to the access log.
+ * http_redirect / http_reply_fd call and returns 0; returning -1 without
+ * answering gives 500. Every answer is counted in /metrics and written to the
+ * access log.
+ *
+ * Streaming routes (ROUTE_STREAM, for uploads far larger than max_body) are
+ * routed as soon as the headers are in: query, route, `before` hook (the body
+ * is not parsed, so no form fields: such routes take their CSRF token from a
+ * header), then the handler with req->streaming set and an empty body. It
+ * answers at once (the body is then never read and the connection closes) or
+ * takes the body with http_stream_accept: the server hands it over chunk by
+ * chunk as it arrives, never holding it, and the `end` callback answers.
  *
  * Security headers on every answer (unless the handler set its own):
  * Content-Security-Policy without 'unsafe-inline' (scripts and styles from files)
@@ -60,15 +69,19 @@ enum rl_class { RL_NONE = 0, RL_API, RL_LOGIN, RL_SIGNUP, RL_RESET, RL_FORM };
 
 /* Route flags. */
 enum {
-  ROUTE_CSRF = 1u << 0,    /* state-changing form post: CSRF token required */
-  ROUTE_API = 1u << 1,     /* JSON API (problem+json errors); implied by a /api/ prefix */
-  ROUTE_NOLOG = 1u << 2,   /* no access log line (health checks) */
-  ROUTE_EMBED = 1u << 3,   /* may be framed by any origin (the stock widget): CSP
-                              frame-ancestors * and no X-Frame-Options; all other
-                              routes deny framing */
-  ROUTE_INTERNAL = 1u << 4 /* operators only: answered to loopback and private-network
-                              clients (10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ::1),
-                              404 to anyone else (/metrics) */
+  ROUTE_CSRF = 1u << 0,     /* state-changing form post: CSRF token required */
+  ROUTE_API = 1u << 1,      /* JSON API (problem+json errors); implied by a /api/ prefix */
+  ROUTE_NOLOG = 1u << 2,    /* no access log line (health checks) */
+  ROUTE_EMBED = 1u << 3,    /* may be framed by any origin (the stock widget): CSP
+                               frame-ancestors * and no X-Frame-Options; all other
+                               routes deny framing */
+  ROUTE_INTERNAL = 1u << 4, /* operators only: answered to loopback and private-network
+                               clients (10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ::1),
+                               404 to anyone else (/metrics) */
+  ROUTE_STREAM = 1u << 5,   /* the body is streamed to the handler (http_stream_accept),
+                               not read before routing; opts.max_body does not apply */
+  ROUTE_NOSESSION = 1u << 6 /* the login session is not read before the handler (it may
+                               ask for it: web_load_session) — the image CDN */
 };
 
 /* True for a loopback or private-network address ("10.1.2.3", "::1", "fd00::5"). */
@@ -105,8 +118,9 @@ struct http_req {
   int nparams;
   const char *param_names[HTTP_MAX_PARAMS];
   const char *param_values[HTTP_MAX_PARAMS];
-  bool is_api; /* errors as problem+json */
-  bool tls;    /* reached us over TLS (opts.tls, or a trusted proxy's X-Forwarded-Proto) */
+  bool is_api;    /* errors as problem+json */
+  bool tls;       /* reached us over TLS (opts.tls, or a trusted proxy's X-Forwarded-Proto) */
+  bool streaming; /* a ROUTE_STREAM route: the handler runs before the body is read */
   int64_t started_us;
 
   /* Set by the `before` hook (auth/tenant middleware). */
@@ -163,15 +177,69 @@ int http_redirect(struct http_req *req, int status, const char *location);
 /* 304 when the request's If-None-Match matches etag; returns 1 when it answered. */
 int http_not_modified(struct http_req *req, const char *etag);
 
+/* The body comes from the open file fd: size bytes from offset 0 (the file's size,
+ * from fstat), sent with sendfile, never gzipped; HEAD sends the headers only
+ * (Content-Length: size). The server owns fd from this call on and closes it after
+ * sending, also when the answer is never sent (client gone, second answer, error).
+ * Security headers and http_set_header headers apply as for any reply. For 204 and
+ * 304 the file is not sent. Returns 0, or -1 (fd < 0, or already answered: fd is
+ * closed all the same). */
+int http_reply_fd(struct http_req *req, int status, const char *content_type, int fd,
+                  uint64_t size);
+
 /* problem+json (API) or the HTML error page (site). code: enum cc24_err; detail and
  * field may be NULL. */
 int http_problem(struct http_req *req, int status, int code, const char *detail, const char *field);
 /* 422 listing every bad field. */
 int http_problem_fields(struct http_req *req, const struct field_errors *errs);
+/* Any status with a list of errors ({"field","code","detail"}), e.g. an upload whose
+ * files were all refused (413 / 415 / 422). */
+int http_problem_list(struct http_req *req, int status, int code, const char *detail,
+                      const struct field_errors *errs);
 /* From an err: maps the code to a status (not found 404, validation 422, conflict 409,
  * busy/db 503, rate 429, unauthorized 401, ...). */
 int http_problem_err(struct http_req *req, const struct err *e);
 int http_status_for(int code);
+
+/* ---- streaming request bodies (ROUTE_STREAM) ---- */
+
+/* How a ROUTE_STREAM handler receives the body. The callbacks run on the server
+ * thread of the connection, one at a time, in this order: data* then end, or
+ * data* then abort. */
+struct http_stream {
+  /* Called for each body chunk in order (n > 0; p is only valid during the call).
+   * Return 0 to go on, -1 to stop reading: the handler must then have answered
+   * through the normal API (http_problem, http_reply...), else the server answers
+   * 400. Such an answer cannot wait for the rest of the body: the server writes it
+   * to the client at once, discards what still arrives up to 1 MiB (so that the
+   * client, which is still sending, does not see a reset before it reads the
+   * answer), then closes the connection. abort runs right after data returned -1.
+   * Such an answer is never gzipped, and http_reply_fd there becomes a 500. */
+  int (*data)(struct http_req *req, void *arg, const char *p, size_t n);
+  /* The whole body arrived: answer the request (exactly one http_reply* call), as a
+   * handler does; returning -1 without answering gives 500. */
+  int (*end)(struct http_req *req, void *arg);
+  /* The request ended without `end`: the client cut off, timed out, the server
+   * stopped, or the body was refused (data returned -1, the body outgrew max_bytes,
+   * the handler answered after accepting). Clean up only: never answers. Runs
+   * exactly once for an accepted stream that does not reach `end`, before req->a is
+   * freed. A client that cuts off a body of known length is noticed at once; one
+   * that cuts off a chunked body may only be noticed at the connection timeout
+   * (libmicrohttpd 0.9.75 can miss the FIN under edge-triggered epoll). May be NULL. */
+  void (*abort)(struct http_req *req, void *arg);
+};
+
+/* Inside a ROUTE_STREAM handler (req->streaming): receive the body through s (copied;
+ * arg is passed back to each callback), then return 0 without answering.
+ * max_bytes: the body limit of this route. A Content-Length above it is answered
+ * 413 problem+json (CC24_E_BODY_TOO_LARGE) at once, without reading the body (abort
+ * runs after the handler returns); a chunked body that grows past it stops the
+ * reading: abort runs, the 413 is sent as described for `data`, the connection closes.
+ * A body-less request (no Content-Length, not chunked, or Content-Length: 0) goes
+ * straight to `end`. Returns 0; -1 (and logs) when req is not streaming or a body
+ * was already accepted or answered. */
+int http_stream_accept(struct http_req *req, const struct http_stream *s, void *arg,
+                       uint64_t max_bytes);
 
 /* ---- server ---- */
 

@@ -52,6 +52,25 @@ struct http_resp {
   bool too_large;
   size_t discarded;
 
+  /* answer from a file (http_reply_fd): fd is ours to close while has_fd */
+  bool has_fd;
+  int fd;
+  uint64_t fd_size;
+
+  /* routing, done once on the headers (NULL / 0 when the path did not decode) */
+  const struct route *route_hit;
+  int mismatch; /* the path matched, but no route has this method */
+
+  /* streaming body (ROUTE_STREAM, http_stream_accept) */
+  struct http_stream stream;
+  void *stream_arg;
+  uint64_t stream_max;  /* max_bytes */
+  uint64_t stream_seen; /* body bytes handed to stream.data */
+  bool stream_accepted;
+  bool stream_ended;   /* stream.end ran: abort never will */
+  bool stream_aborted; /* stream.abort ran (or would have, when NULL) */
+  bool stream_stopped; /* refused mid-body: answer written, the rest is discarded */
+
   /* lifecycle */
   bool started;    /* the access handler has seen the headers */
   bool dispatched; /* the handler ran (or the server answered) */
@@ -106,7 +125,14 @@ bool http_accepts_gzip(const char *accept_encoding);
 /* reply.c */
 /* Build the libmicrohttpd response for req and queue it. 0 or -1. */
 int http_resp_queue(struct http_req *req, struct MHD_Connection *c);
-/* Forget what a handler set (before an automatic 500). */
+/* Write the answer to the connection's socket now, outside libmicrohttpd, with
+ * Connection: close, then shut the socket's write side (the one way to answer in
+ * the middle of a request body, which libmicrohttpd 0.9.75 cannot do; the read
+ * side stays open for draining). The caller must then never queue an answer for
+ * this request and must drop the connection. Plain TCP only (the server never runs
+ * TLS itself). Waits at most 1 s for the socket to take the bytes. 0 or -1. */
+int http_resp_write_now(struct http_req *req, struct MHD_Connection *c);
+/* Forget what a handler set (before an automatic 500); closes a file answer's fd. */
 void http_resp_reset(struct http_req *req);
 /* Answer with a body that outlives the request (static files): no copy, no gzip. */
 int http_reply_static(struct http_req *req, int status, const char *content_type, const char *body,

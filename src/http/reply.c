@@ -1,8 +1,10 @@
-/* reply.c — the reply API: handlers record one answer (status, type, body,
- * headers) in req->resp; the server turns it into a libmicrohttpd response
+/* reply.c — the reply API: handlers record one answer (status, type, body or
+ * file, headers) in req->resp; the server turns it into a libmicrohttpd response
  * after the handler returns (http_resp_queue), adding the security headers,
- * X-Request-Id and gzip. Errors leave through http_problem: problem+json
- * (RFC 9457) for the API, the error_page hook (or a built-in page) for the site. */
+ * X-Request-Id and gzip — or, for an answer given in the middle of a streamed
+ * body, writes the same bytes to the socket itself (http_resp_write_now). Errors leave through
+ * http_problem: problem+json (RFC 9457) for the API, the error_page hook (or a built-in page) for
+ * the site. */
 #include "http/http_internal.h"
 
 #include "core/arena.h"
@@ -10,10 +12,18 @@
 #include "core/json.h"
 #include "core/log.h"
 
+#include "core/timeutil.h"
+
 #include <ctype.h>
+#include <errno.h>
 #include <microhttpd.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static const char DEFAULT_CSP[] =
@@ -59,6 +69,10 @@ void http_set_cookie(struct http_req *req, const char *name, const char *value, 
 void http_resp_reset(struct http_req *req)
 {
   struct http_resp *r = http_resp_of(req);
+  if (r->has_fd) {
+    close(r->fd);
+    r->has_fd = false;
+  }
   r->answered = false;
   r->headers = NULL;
   r->tail = &r->headers;
@@ -109,6 +123,36 @@ int http_reply_static(struct http_req *req, int status, const char *content_type
     if (encoding)
       http_set_header(req, "Content-Encoding", encoding);
   }
+  return rc;
+}
+
+/* Arena hook: the fd of a file answer that libmicrohttpd never took over. */
+static void close_fd_hook(void *p)
+{
+  struct http_resp *r = p;
+  if (r->has_fd) {
+    close(r->fd);
+    r->has_fd = false;
+  }
+}
+
+int http_reply_fd(struct http_req *req, int status, const char *content_type, int fd, uint64_t size)
+{
+  struct http_resp *r = http_resp_of(req);
+  if (fd < 0) {
+    log_error("http_reply_fd: no file descriptor");
+    return http_problem(req, 500, CC24_E_INTERNAL, NULL, NULL);
+  }
+  if (r->answered) {
+    close(fd);
+    return answer(req, status, NULL, NULL, 0); /* logs the double answer */
+  }
+  int rc = answer(req, status, content_type, NULL, 0);
+  r->has_fd = true;
+  r->fd = fd;
+  r->fd_size = size;
+  r->no_compress = true;
+  arena_on_free(req->a, close_fd_hook, r);
   return rc;
 }
 
@@ -217,7 +261,11 @@ int http_status_for(int code)
   case CC24_E_BAD_PARAMETER:
     return 400;
   case CC24_E_BODY_TOO_LARGE:
+  case CC24_E_QUOTA_EXCEEDED:
     return 413;
+  case CC24_E_IMAGE_INVALID:
+  case CC24_E_IMAGE_TOO_LARGE:
+    return 422;
   case CC24_E_UNSUPPORTED_MEDIA_TYPE:
     return 415;
   case CC24_E_UNAUTHORIZED:
@@ -394,6 +442,12 @@ int http_problem_fields(struct http_req *req, const struct field_errors *errs)
   return problem_any(req, 422, CC24_E_VALIDATION, "One or more fields are invalid.", errs, NULL);
 }
 
+int http_problem_list(struct http_req *req, int status, int code, const char *detail,
+                      const struct field_errors *errs)
+{
+  return problem_any(req, status, code, detail, errs, NULL);
+}
+
 int http_problem_err(struct http_req *req, const struct err *e)
 {
   int code = e && e->code ? e->code : CC24_E_INTERNAL;
@@ -488,12 +542,80 @@ static void add(struct MHD_Response *m, const char *name, const char *value)
     log_warn("response header %s rejected (control characters?)", name);
 }
 
+/* Where the response headers go: a libmicrohttpd response, or raw bytes. */
+struct hdr_sink {
+  struct MHD_Response *m;
+  struct buf *raw;
+};
+
+static void emit(struct hdr_sink *k, const char *name, const char *value)
+{
+  if (k->m) {
+    add(k->m, name, value);
+    return;
+  }
+  /* the checks MHD_add_response_header makes */
+  bool ok = *name && !strpbrk(value, "\r\n");
+  for (const char *p = name; *p && ok; p++)
+    ok = (unsigned char)*p > 0x20 && *p != ':' && *p != 0x7f;
+  if (!ok) {
+    log_warn("response header %s rejected (control characters?)", name);
+    return;
+  }
+  buf_printf(k->raw, "%s: %s\r\n", name, value);
+}
+
+/* Every header of the answer but Content-Length (and Date): the handler's, the
+ * security headers, X-Request-Id, Allow, Connection: close. */
+static void emit_headers(struct http_req *req, struct hdr_sink *k, bool bodyless, bool compressible,
+                         const char *encoding)
+{
+  struct http_resp *r = http_resp_of(req);
+  if (r->content_type && !bodyless)
+    emit(k, "Content-Type", r->content_type);
+  for (const struct http_hdr *h = r->headers; h; h = h->next) {
+    if (r->content_type && strcasecmp(h->name, "Content-Type") == 0)
+      continue;
+    emit(k, h->name, h->value);
+  }
+  if (encoding)
+    emit(k, "Content-Encoding", encoding);
+  if (compressible && !has_header(r, "Vary"))
+    emit(k, "Vary", "Accept-Encoding");
+  if (!has_header(r, "X-Content-Type-Options"))
+    emit(k, "X-Content-Type-Options", "nosniff");
+  if (!has_header(r, "Referrer-Policy"))
+    emit(k, "Referrer-Policy", "strict-origin-when-cross-origin");
+  bool embed = req->route && (req->route->flags & ROUTE_EMBED) && r->status < 400;
+  if (!embed && !has_header(r, "X-Frame-Options"))
+    emit(k, "X-Frame-Options", "DENY");
+  if (!has_header(r, "Content-Security-Policy"))
+    emit(k, "Content-Security-Policy", embed ? EMBED_CSP : DEFAULT_CSP);
+  if (!has_header(r, "Cross-Origin-Opener-Policy"))
+    emit(k, "Cross-Origin-Opener-Policy", "same-origin");
+  if (!has_header(r, "Permissions-Policy"))
+    emit(k, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  if (req->tls && !has_header(r, "Strict-Transport-Security"))
+    emit(k, "Strict-Transport-Security", HSTS);
+  if (req->request_id)
+    emit(k, "X-Request-Id", req->request_id);
+  if (r->allow && (r->status == 405 || req->m == HTTP_OPTIONS) && !has_header(r, "Allow"))
+    emit(k, "Allow", r->allow);
+  if (r->close)
+    emit(k, "Connection", "close");
+}
+
+static bool status_bodyless(int status)
+{
+  return status == 204 || status == 304 || (status >= 100 && status < 200);
+}
+
 int http_resp_queue(struct http_req *req, struct MHD_Connection *c)
 {
   struct http_resp *r = http_resp_of(req);
   const char *body = r->body ? r->body : "";
   size_t len = r->len;
-  bool bodyless = r->status == 204 || r->status == 304 || (r->status >= 100 && r->status < 200);
+  bool bodyless = status_bodyless(r->status);
   if (bodyless)
     len = 0;
   bool compressible = !r->no_compress && !bodyless && len >= HTTP_GZIP_MIN &&
@@ -508,46 +630,101 @@ int http_resp_queue(struct http_req *req, struct MHD_Connection *c)
       encoding = "gzip";
     }
   }
-  struct MHD_Response *m =
-      MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+  struct MHD_Response *m;
+  uint64_t bytes = len;
+  if (r->has_fd && !bodyless) {
+    /* sendfile from the file; libmicrohttpd closes fd with the response */
+    m = MHD_create_response_from_fd64(r->fd_size, r->fd);
+    if (m)
+      r->has_fd = false;
+    bytes = r->fd_size;
+  } else {
+    if (r->has_fd) {
+      close(r->fd);
+      r->has_fd = false;
+    }
+    m = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+  }
   if (!m)
     return -1;
-  if (r->content_type && !bodyless)
-    add(m, "Content-Type", r->content_type);
-  for (const struct http_hdr *h = r->headers; h; h = h->next) {
-    if (r->content_type && strcasecmp(h->name, "Content-Type") == 0)
-      continue;
-    add(m, h->name, h->value);
-  }
-  if (encoding)
-    add(m, "Content-Encoding", encoding);
-  if (compressible && !has_header(r, "Vary"))
-    add(m, "Vary", "Accept-Encoding");
-  if (!has_header(r, "X-Content-Type-Options"))
-    add(m, "X-Content-Type-Options", "nosniff");
-  if (!has_header(r, "Referrer-Policy"))
-    add(m, "Referrer-Policy", "strict-origin-when-cross-origin");
-  bool embed = req->route && (req->route->flags & ROUTE_EMBED) && r->status < 400;
-  if (!embed && !has_header(r, "X-Frame-Options"))
-    add(m, "X-Frame-Options", "DENY");
-  if (!has_header(r, "Content-Security-Policy"))
-    add(m, "Content-Security-Policy", embed ? EMBED_CSP : DEFAULT_CSP);
-  if (!has_header(r, "Cross-Origin-Opener-Policy"))
-    add(m, "Cross-Origin-Opener-Policy", "same-origin");
-  if (!has_header(r, "Permissions-Policy"))
-    add(m, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-  if (req->tls && !has_header(r, "Strict-Transport-Security"))
-    add(m, "Strict-Transport-Security", HSTS);
-  if (req->request_id)
-    add(m, "X-Request-Id", req->request_id);
-  if (r->allow && (r->status == 405 || req->m == HTTP_OPTIONS) && !has_header(r, "Allow"))
-    add(m, "Allow", r->allow);
-  if (r->close)
-    add(m, "Connection", "close");
+  struct hdr_sink k = {.m = m};
+  emit_headers(req, &k, bodyless, compressible, encoding);
   enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, m);
   MHD_destroy_response(m);
   if (ok != MHD_YES)
     return -1;
+  r->queued = true;
+  r->bytes = req->m == HTTP_HEAD ? 0 : (size_t)bytes;
+  return 0;
+}
+
+/* "Tue, 15 Nov 1994 08:12:31 GMT" (RFC 9110 IMF-fixdate; no locale involved) */
+static void http_date(char out[32])
+{
+  static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
+           months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int http_resp_write_now(struct http_req *req, struct MHD_Connection *c)
+{
+  struct http_resp *r = http_resp_of(req);
+  if (r->has_fd) {
+    /* a file answer in the middle of a body: not worth a second sending path */
+    log_error("http_reply_fd cannot answer in the middle of a request body; answering 500");
+    http_resp_reset(req);
+    http_problem(req, 500, CC24_E_INTERNAL, NULL, NULL);
+  }
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+  if (!ci || ci->connect_fd == MHD_INVALID_SOCKET)
+    return -1;
+  int fd = ci->connect_fd;
+  bool bodyless = status_bodyless(r->status);
+  size_t len = bodyless ? 0 : r->len;
+  r->close = true;
+  struct buf b;
+  buf_init(&b, req->a);
+  char date[32];
+  http_date(date);
+  buf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", r->status, reason(r->status), date);
+  struct hdr_sink k = {.raw = &b};
+  emit_headers(req, &k, bodyless, false, NULL);
+  if (!bodyless)
+    buf_printf(&b, "Content-Length: %zu\r\n", len);
+  buf_puts(&b, "\r\n");
+  if (len && req->m != HTTP_HEAD)
+    buf_append(&b, r->body, len);
+  /* The socket is non-blocking; an answer of a few hundred bytes fits its empty send
+   * buffer at once, but wait a little if it does not. */
+  const char *p = b.data;
+  size_t left = b.len;
+  int64_t deadline = time_mono_ms() + 1000;
+  while (left) {
+    ssize_t w = send(fd, p, left, MSG_NOSIGNAL);
+    if (w > 0) {
+      p += w;
+      left -= (size_t)w;
+      continue;
+    }
+    if (w < 0 && errno == EINTR)
+      continue;
+    int wait = (int)(deadline - time_mono_ms());
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait > 0) {
+      struct pollfd pf = {.fd = fd, .events = POLLOUT};
+      poll(&pf, 1, wait);
+      continue;
+    }
+    return -1;
+  }
+  /* The answer is complete: FIN after it, so the client sees the end at once while
+   * the server still reads (and discards) what it keeps sending. */
+  shutdown(fd, SHUT_WR);
   r->queued = true;
   r->bytes = req->m == HTTP_HEAD ? 0 : len;
   return 0;

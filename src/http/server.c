@@ -2,20 +2,38 @@
  *
  * libmicrohttpd runs an internal epoll loop in a pool of opts.threads threads
  * (one epoll loop alone stalls around 256 concurrent connections on Debian's
- * build). Per request it calls us at these points:
+ * build). Per request it calls us at these points, all on the connection's thread:
  *
  *   uri_cb        request line read: create the arena and struct http_req
- *   access_cb #1  headers read: method, client IP, request id, path decoding;
- *                 an oversized Content-Length is answered here (413; the body
- *                 is never read and the connection closes)
+ *   access_cb #1  headers read: method, client IP, request id, path decoding,
+ *                 route match; an oversized Content-Length is answered here
+ *                 (413; the body is never read and the connection closes).
+ *                 A ROUTE_STREAM route is dispatched here instead (see below).
  *   access_cb #n  body chunks: copied into the arena up to opts.max_body
- *   access_cb end whole request read: route, before hook, handler, queue answer
+ *   access_cb end whole request read: query, before hook, handler, queue answer
  *   completed_cb  response sent (or connection gone): metrics, access log,
  *                 arena freed
  *
  * Answers are queued only on the final call: libmicrohttpd treats an answer
  * queued on the first call as "early" and closes the connection after it,
- * which would cost keep-alive on every request. */
+ * which would cost keep-alive on every request.
+ *
+ * Streaming routes (ROUTE_STREAM) instead run query parsing, the before hook and
+ * the handler on access_cb #1 (req->streaming). A handler that answers there gets
+ * an early answer: libmicrohttpd sends it instead of "100 Continue", never reads
+ * the body and closes the connection. A handler that calls http_stream_accept
+ * gets each body chunk in access_cb #n (stream.data, nothing is kept) and answers
+ * from stream.end on the final call, with keep-alive intact. When the body is
+ * refused midway (stream.data returns -1, or a chunked body outgrows max_bytes),
+ * libmicrohttpd 0.9.75 cannot queue an answer any more (only on the headers or at
+ * the end), so the server writes the answer to the socket itself
+ * (http_resp_write_now), then reads and discards up to DRAIN_LIMIT more bytes —
+ * the "lingering close" of RFC 9112 §9.6: a client still sending would otherwise
+ * get a TCP reset, which can destroy the answer before it reads it — and drops the
+ * connection when the body ends or the limit is reached. stream.abort runs exactly
+ * once for every accepted stream that does not reach stream.end: when it is
+ * refused, or from completed_cb (client gone, timeout, server stop), with an arena
+ * hook behind that as a second line. */
 #include "http/http_internal.h"
 
 #include "core/arena.h"
@@ -42,6 +60,12 @@
 #define DRAIN_LIMIT (1u << 20)
 
 static _Atomic(http_ready_fn) ready_probe;
+
+/* Set by a server thread just before it drops a connection on purpose (returns
+ * MHD_NO), so that libmicrohttpd's "Application reported internal error" that
+ * follows is not logged as a warning. Per thread: libmicrohttpd logs on the thread
+ * that got MHD_NO, before it calls anything else. */
+static _Thread_local bool dropping;
 
 /* ---- listen address ---- */
 
@@ -202,6 +226,11 @@ static size_t unescape_none(void *cls, struct MHD_Connection *c, char *s)
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
   (void)cls;
+  if (dropping) {
+    /* our own MHD_NO just before: the message is about it */
+    dropping = false;
+    return;
+  }
   /* libmicrohttpd logs every refused connection; under a flood that is noise. */
   static _Atomic int64_t window;
   static atomic_int count;
@@ -227,6 +256,32 @@ static void conn_cb(void *cls, struct MHD_Connection *c, void **socket_context,
   http_metrics_connections(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
+/* The before hook; true when the request has been answered (by it, or with 500). */
+static bool run_before(struct http_server *s, struct http_req *req)
+{
+  struct http_resp *r = req->resp;
+  if (!s->o.before)
+    return false;
+  int b = s->o.before(req);
+  if (b == 0 && !r->answered)
+    return false;
+  if (!r->answered) {
+    log_error("before hook returned %d without answering %s %s", b, req->method, req->path);
+    http_resp_reset(req);
+    http_problem(req, 500, CC24_E_INTERNAL, "Internal error.", NULL);
+  }
+  return true;
+}
+
+static void set_route(struct http_req *req, const struct route *rt)
+{
+  req->route = rt;
+  if (rt->flags & ROUTE_API)
+    req->is_api = true;
+  if (rt->flags & ROUTE_NOLOG)
+    req->resp->nolog = true;
+}
+
 static void dispatch(struct http_server *s, struct http_req *req)
 {
   struct http_resp *r = req->resp;
@@ -236,8 +291,7 @@ static void dispatch(struct http_server *s, struct http_req *req)
     return;
   }
   if (r->too_large) {
-    int mm;
-    req->route = http_route_match(s->o.routes, s->o.nroutes, req->method, req->path, req, &mm);
+    req->route = r->route_hit;
     if (req->route && (req->route->flags & ROUTE_API))
       req->is_api = true;
     r->close = true;
@@ -249,47 +303,204 @@ static void dispatch(struct http_server *s, struct http_req *req)
                  "The query string is not valid (UTF-8, NUL bytes or too many parameters).", NULL);
     return;
   }
-  int mismatch = 0;
-  const struct route *rt =
-      http_route_match(s->o.routes, s->o.nroutes, req->method, req->path, req, &mismatch);
+  const struct route *rt = r->route_hit;
   if (!rt) {
-    if (mismatch)
+    if (r->mismatch)
       r->allow = http_route_allow(req->a, s->o.routes, s->o.nroutes, req->path);
     if (req->m == HTTP_OPTIONS && r->allow)
       http_reply(req, 204, NULL, NULL, 0);
-    else if (mismatch)
+    else if (r->mismatch)
       http_problem(req, 405, CC24_E_METHOD_NOT_ALLOWED, NULL, NULL);
     else
       http_problem(req, 404, CC24_E_NOT_FOUND, NULL, NULL);
     return;
   }
-  req->route = rt;
-  if (rt->flags & ROUTE_API)
-    req->is_api = true;
-  if (rt->flags & ROUTE_NOLOG)
-    r->nolog = true;
+  set_route(req, rt);
   if (req->body_len && http_req_parse_form(req) < 0) {
     http_problem(req, 400, CC24_E_BAD_REQUEST,
                  "The form body is not valid (UTF-8, NUL bytes or too many fields).", NULL);
     return;
   }
-  if (s->o.before) {
-    int b = s->o.before(req);
-    if (b != 0 || r->answered) {
-      if (!r->answered) {
-        log_error("before hook returned %d without answering %s %s", b, req->method, req->path);
-        http_resp_reset(req);
-        http_problem(req, 500, CC24_E_INTERNAL, "Internal error.", NULL);
-      }
-      return;
-    }
-  }
+  if (run_before(s, req))
+    return;
   int rc = rt->handler(req);
   if (!r->answered) {
     log_error("handler for %s %s returned %d without answering", rt->method, rt->pattern, rc);
     http_resp_reset(req);
     http_problem(req, 500, CC24_E_INTERNAL, "Internal error.", NULL);
   }
+}
+
+/* ---- streaming bodies (ROUTE_STREAM) ---- */
+
+/* abort, once, for an accepted stream that will not reach end. */
+static void stream_abort(struct http_req *req)
+{
+  struct http_resp *r = req->resp;
+  if (!r->stream_accepted || r->stream_ended || r->stream_aborted)
+    return;
+  r->stream_aborted = true;
+  if (r->stream.abort)
+    r->stream.abort(req, r->stream_arg);
+}
+
+static void stream_arena_hook(void *p)
+{
+  stream_abort(p);
+}
+
+int http_stream_accept(struct http_req *req, const struct http_stream *st, void *arg,
+                       uint64_t max_bytes)
+{
+  struct http_resp *r = http_resp_of(req);
+  if (!req->streaming || r->stream_accepted || r->answered || !st || !st->data || !st->end) {
+    log_error("http_stream_accept: not a streaming request, accepted twice, already answered "
+              "or without data/end callbacks (%s %s)",
+              req->method ? req->method : "", req->path ? req->path : "");
+    return -1;
+  }
+  r->stream = *st;
+  r->stream_arg = arg;
+  r->stream_max = max_bytes;
+  r->stream_accepted = true;
+  arena_on_free(req->a, stream_arena_hook, req);
+  if (r->content_length != UINT64_MAX && r->content_length > max_bytes) {
+    /* answered on the headers: the body is never read, abort runs after the handler */
+    r->close = true;
+    http_problem(req, 413, CC24_E_BODY_TOO_LARGE,
+                 arena_printf(req->a, "The request body is larger than %llu bytes.",
+                              (unsigned long long)max_bytes),
+                 NULL);
+  }
+  return 0;
+}
+
+/* access_cb #1 of a streaming route: query, before hook, handler. */
+static void stream_dispatch(struct http_server *s, struct http_req *req)
+{
+  struct http_resp *r = req->resp;
+  const struct route *rt = r->route_hit;
+  if (req->raw_query[0] && http_req_parse_query(req) < 0) {
+    http_problem(req, 400, CC24_E_BAD_PARAMETER,
+                 "The query string is not valid (UTF-8, NUL bytes or too many parameters).", NULL);
+    return;
+  }
+  set_route(req, rt);
+  if (run_before(s, req))
+    return;
+  int rc = rt->handler(req);
+  if (r->answered)
+    return;
+  if (rc < 0 || !r->stream_accepted) {
+    log_error("streaming handler for %s %s returned %d without answering or accepting the body",
+              rt->method, rt->pattern, rc);
+    http_resp_reset(req);
+    http_problem(req, 500, CC24_E_INTERNAL, "Internal error.", NULL);
+  }
+}
+
+static enum MHD_Result start_stream(struct http_server *s, struct http_req *req,
+                                    struct MHD_Connection *c)
+{
+  struct http_resp *r = req->resp;
+  req->streaming = true;
+  log_set_request_id(req->request_id);
+  stream_dispatch(s, req);
+  log_set_request_id("");
+  if (!r->answered)
+    return MHD_YES; /* the body follows */
+  /* An early answer: libmicrohttpd sends it (instead of 100 Continue), skips the
+   * body and closes the connection. */
+  stream_abort(req);
+  r->close = true;
+  r->dispatched = true;
+  return http_resp_queue(req, c) == 0 ? MHD_YES : MHD_NO;
+}
+
+static enum MHD_Result drop(void)
+{
+  dropping = true;
+  return MHD_NO;
+}
+
+/* The body is refused midway: the answer (the handler's, or status/code/detail when
+ * it has none) goes out now, abort runs, the rest of the body is discarded. */
+static enum MHD_Result stream_refuse(struct http_req *req, struct MHD_Connection *c, int status,
+                                     int code, const char *detail)
+{
+  struct http_resp *r = req->resp;
+  r->stream_stopped = true;
+  r->dispatched = true;
+  if (!r->answered)
+    http_problem(req, status, code, detail, NULL);
+  stream_abort(req);
+  return http_resp_write_now(req, c) == 0 ? MHD_YES : drop();
+}
+
+/* True when the client has closed its side and sent nothing more. libmicrohttpd
+ * 0.9.75 takes a short read for "no more data" under edge-triggered epoll, so a FIN
+ * that arrived together with the last bytes is only noticed at the connection
+ * timeout; for an unfinished body of known length we look ourselves. */
+static bool peer_gone(struct MHD_Connection *c)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+  if (!ci || ci->connect_fd == MHD_INVALID_SOCKET)
+    return false;
+  char b;
+  return recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+static enum MHD_Result stream_step(struct http_req *req, struct MHD_Connection *c, const char *data,
+                                   size_t *size)
+{
+  struct http_resp *r = req->resp;
+  size_t n = *size;
+  *size = 0;
+  if (r->stream_stopped) {
+    /* the answer is out: linger until the body ends or DRAIN_LIMIT, then close */
+    if (n == 0)
+      return drop();
+    r->discarded += n;
+    return r->discarded > DRAIN_LIMIT ? drop() : MHD_YES;
+  }
+  enum MHD_Result ret = MHD_YES;
+  log_set_request_id(req->request_id);
+  if (n > 0) {
+    if (n > r->stream_max - r->stream_seen) {
+      ret = stream_refuse(req, c, 413, CC24_E_BODY_TOO_LARGE,
+                          arena_printf(req->a, "The request body is larger than %llu bytes.",
+                                       (unsigned long long)r->stream_max));
+    } else {
+      r->stream_seen += n;
+      int rc = r->stream.data(req, r->stream_arg, data, n);
+      if (rc < 0 || r->answered) {
+        if (rc >= 0)
+          log_warn("stream data callback answered but returned %d; stopping the body", rc);
+        ret = stream_refuse(req, c, 400, CC24_E_BAD_REQUEST, "The request body was refused.");
+      } else if (r->content_length != UINT64_MAX && r->stream_seen < r->content_length &&
+                 peer_gone(c)) {
+        /* cut off: a chunked body is not checked (its end may already sit in
+         * libmicrohttpd's buffer); a cut-off chunked body waits for the timeout */
+        stream_abort(req);
+        ret = drop();
+      }
+    }
+  } else if (!r->dispatched) {
+    /* the whole body is in */
+    r->stream_ended = true;
+    int rc = r->stream.end(req, r->stream_arg);
+    if (!r->answered) {
+      log_error("stream end callback for %s %s returned %d without answering", req->method,
+                req->path, rc);
+      http_resp_reset(req);
+      http_problem(req, 500, CC24_E_INTERNAL, "Internal error.", NULL);
+    }
+    r->dispatched = true;
+    ret = http_resp_queue(req, c) == 0 ? MHD_YES : MHD_NO;
+  }
+  log_set_request_id("");
+  return ret;
 }
 
 /* First call: the headers are in. */
@@ -340,6 +551,12 @@ static enum MHD_Result start_request(struct http_server *s, struct http_req *req
     if (!errno && end != cl)
       r->content_length = v;
   }
+  if (!r->bad_path) {
+    r->route_hit =
+        http_route_match(s->o.routes, s->o.nroutes, req->method, req->path, req, &r->mismatch);
+  }
+  if (r->route_hit && (r->route_hit->flags & ROUTE_STREAM))
+    return start_stream(s, req, c);
   if (r->content_length != UINT64_MAX && r->content_length > s->o.max_body) {
     /* Answer now: libmicrohttpd then skips the body and closes the connection. */
     r->too_large = true;
@@ -364,7 +581,7 @@ static enum MHD_Result body_chunk(struct http_server *s, struct http_req *req, c
     /* libmicrohttpd cannot answer in the middle of a body; drain a little so the
      * 413 can be sent, and drop the connection if the client keeps going. */
     r->discarded += n;
-    return r->discarded > DRAIN_LIMIT ? MHD_NO : MHD_YES;
+    return r->discarded > DRAIN_LIMIT ? drop() : MHD_YES;
   }
   if (r->upload_len + n + 1 > r->upload_cap) {
     size_t want = r->content_length != UINT64_MAX ? (size_t)r->content_length + 1 : 0;
@@ -394,6 +611,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
   struct http_resp *r = req->resp;
   if (!r->started)
     return start_request(s, req, c, method);
+  if (req->streaming)
+    return stream_step(req, c, upload_data, upload_data_size);
   if (*upload_data_size)
     return body_chunk(s, req, upload_data, upload_data_size);
   if (r->dispatched)
@@ -464,6 +683,8 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     return;
   *con_cls = NULL;
   struct http_resp *r = req->resp;
+  dropping = false;
+  stream_abort(req); /* an accepted stream that did not reach end: cut off, timeout, stop */
   if (r->started) {
     int64_t dur = time_mono_us() - req->started_us;
     /* 499: the client went away before an answer was queued (nginx's convention). */

@@ -44,7 +44,7 @@ void vehicle_init(struct vehicle *v)
   memset(v, 0, sizeof *v);
   v->dealer = "";
   v->make = v->model = v->variant = "";
-  v->colour_name = v->co2_class = v->vin = v->description = "";
+  v->colour_name = v->co2_class = v->vin = v->description = v->cover = "";
   v->body = BODY_SALOON;
   v->condition = COND_USED;
   v->first_reg = -1;

@@ -211,6 +211,8 @@ struct vehicle {
   int64_t created_at; /* Unix seconds, UTC */
   int64_t updated_at;
   int64_t published_at; /* 0 = never */
+  const char *cover;    /* the cover photo as a media_cover descriptor (media.h), "" = none;
+                           kept by the media domain, never written by vehicle saves */
 };
 
 /* The SQL condition for a vehicle the public may see in lists and pages (`p` is the

@@ -10,6 +10,7 @@
 #include "core/timeutil.h"
 #include "inventory/vehicle_json.h"
 #include "inventory/vehicle_store.h"
+#include "media/media.h"
 #include "search/search.h"
 
 #include <inttypes.h>
@@ -203,6 +204,7 @@ struct write_arg {
   struct field_errors *errs;
   int found;
   int64_t deleted_id;
+  json_t *photos; /* GET: the vehicle's photos */
 };
 
 static int tx_create(db_conn *c, void *arg, struct err *e)
@@ -240,7 +242,11 @@ static int tx_get(db_conn *c, void *arg, struct err *e)
 {
   struct write_arg *w = arg;
   w->found = vehicle_store_get(c, w->a, w->v->tenant_id, w->public_id, w->v, e);
-  return w->found < 0 ? -1 : 0;
+  if (w->found != 1)
+    return w->found < 0 ? -1 : 0;
+  /* the dealer sees every photo with its state; the public the ready ones */
+  w->photos = media_vehicle_photos_json(c, w->a, w->v->id, w->v->tenant_id == 0, e);
+  return w->photos ? 0 : -1;
 }
 
 int vehicle_api_get(struct http_req *req)
@@ -263,7 +269,9 @@ int vehicle_api_get(struct http_req *req)
   }
   if (!w.found)
     return http_problem(req, 404, CC24_E_VEHICLE_NOT_FOUND, "no such vehicle", "id");
-  return http_reply_json(req, 200, vehicle_to_json(&v));
+  json_t *j = vehicle_to_json(&v);
+  json_object_set_new(j, "photos", w.photos);
+  return http_reply_json(req, 200, j);
 }
 
 static int tx_patch(db_conn *c, void *arg, struct err *e)

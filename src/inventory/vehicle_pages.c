@@ -20,6 +20,7 @@
 #include "finance/conditions.h"
 #include "inventory/vehicle_json.h"
 #include "inventory/vehicle_store.h"
+#include "media/media.h"
 #include "render/i18n.h"
 #include "routes.h"
 #include "search/search.h"
@@ -55,7 +56,7 @@ static const struct {
 };
 
 struct row {
-  char *id, *make, *model, *variant, *status;
+  char *id, *make, *model, *variant, *status, *cover;
   int64_t price, mileage, created, views;
 };
 
@@ -147,7 +148,7 @@ static int tx_dashboard(db_conn *c, void *arg, struct err *e)
   const char *sql = arena_printf(
       k->a,
       "SELECT v.public_id, v.make, v.model, v.variant, v.status, v.price_cents, v.mileage_km,"
-      " v.created_at, COALESCE(w.views, 0) AS views FROM vehicles v LEFT JOIN"
+      " v.created_at, COALESCE(w.views, 0) AS views, v.cover FROM vehicles v LEFT JOIN"
       " (SELECT vehicle_id, SUM(views) AS views FROM vehicle_views WHERE tenant_id = $1"
       " AND day > $2 GROUP BY vehicle_id) w ON w.vehicle_id = v.id"
       " WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d",
@@ -161,7 +162,8 @@ static int tx_dashboard(db_conn *c, void *arg, struct err *e)
          (rc = db_next(st, k->a,
                        DB_ROW(db_out_text(&r.id), db_out_text(&r.make), db_out_text(&r.model),
                               db_out_text(&r.variant), db_out_text(&r.status), db_out_i64(&r.price),
-                              db_out_i64(&r.mileage), db_out_i64(&r.created), db_out_i64(&r.views)),
+                              db_out_i64(&r.mileage), db_out_i64(&r.created), db_out_i64(&r.views),
+                              db_out_text(&r.cover)),
                        e)) == 1)
     k->rows[k->n++] = r;
   db_finish(st);
@@ -250,6 +252,9 @@ static int render_dashboard(struct http_req *req, int status, const char *bulk_e
     json_object_set_new(r, "id", json_string(v->id));
     json_object_set_new(r, "title", json_string(arena_printf(req->a, "%s %s", v->make, v->model)));
     json_object_set_new(r, "variant", json_string(v->variant ? v->variant : ""));
+    json_t *photo = media_cover_json(req->a, v->cover, "", "64px");
+    if (photo)
+      json_object_set_new(r, "photo", photo);
     money_format_euros(v->price, s, sizeof s);
     json_object_set_new(r, "price", json_string(s));
     json_object_set_new(r, "status", json_string(v->status));
@@ -636,6 +641,90 @@ static json_t *options(struct http_req *req, const struct enum_def *en, int sele
   return arr;
 }
 
+/* ---- the photos panel of the vehicle form ---- */
+
+struct photos_arg {
+  struct arena *a;
+  int64_t tenant_id;
+  const char *id;
+  struct vehicle v;
+  int found;
+  struct media_photo *ps;
+  int n;
+};
+
+static int tx_photos(db_conn *c, void *arg, struct err *e)
+{
+  struct photos_arg *x = arg;
+  x->found = vehicle_store_get(c, x->a, x->tenant_id, x->id, &x->v, e);
+  if (x->found != 1)
+    return x->found < 0 ? -1 : 0;
+  return media_photos_of_vehicle(c, x->a, x->v.id, &x->ps, &x->n, e);
+}
+
+/* The texts the photo uploader's script shows, in the page's language. */
+static const char *const photo_text_keys[] = {
+    "cover",    "processing", "failed",    "retry", "delete",  "confirm_delete",
+    "dismiss",  "alt",        "earlier",   "later", "photo",   "uploading",
+    "uploaded", "too_many",   "too_large", "empty", "network", "order_saved",
+    "moved",    "alt_saved",  "deleted",   NULL};
+
+static int photos_context(struct http_req *req, json_t *ctx, const char *id)
+{
+  struct photos_arg x = {.a = req->a, .tenant_id = req->tenant_id, .id = id};
+  struct err e = {0};
+  if (db_tx(app_of(req)->db, req->tenant_id, DB_READ, tx_photos, &x, &e) < 0)
+    return -1;
+  json_t *arr = json_array();
+  for (int i = 0; i < x.n; i++) {
+    const struct media_photo *p = &x.ps[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(p->public_id));
+    json_object_set_new(o, "number", json_integer(i + 1));
+    json_object_set_new(o, "cover", json_boolean(i == 0));
+    json_object_set_new(o, "state", json_string(media_state_name(p->state)));
+    json_object_set_new(o, "processing", json_boolean(p->state == MEDIA_PROCESSING));
+    json_object_set_new(o, "failed", json_boolean(p->state == MEDIA_FAILED));
+    json_object_set_new(o, "error", json_string(p->error));
+    json_object_set_new(o, "alt", json_string(p->alt));
+    json_object_set_new(o, "width", json_integer(p->width));
+    json_object_set_new(o, "height", json_integer(p->height));
+    const char *thumb = media_photo_url(req->a, p, 320, "webp");
+    if (thumb)
+      json_object_set_new(o, "thumb", json_string(thumb));
+    json_array_append_new(arr, o);
+  }
+  json_object_set_new(ctx, "photos", arr);
+  json_object_set_new(ctx, "photo_count", json_integer(x.n));
+  json_object_set_new(ctx, "photo_max_mb", json_integer(cfg.upload_file_mb));
+  const char *fmt = i18n_get(req->locale, "photos.formats");
+  const char *pc = strstr(fmt, "%d");
+  json_object_set_new(ctx, "photo_formats",
+                      json_string(pc ? arena_printf(req->a, "%.*s%d%s", (int)(pc - fmt), fmt,
+                                                    cfg.upload_file_mb, pc + 2)
+                                     : fmt));
+  json_t *texts = json_object();
+  for (int i = 0; photo_text_keys[i]; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "photos.%s", photo_text_keys[i]);
+    json_object_set_new(texts, photo_text_keys[i], json_string(i18n_get(req->locale, key)));
+  }
+  char *dump = json_dumps(texts, JSON_COMPACT);
+  json_decref(texts);
+  /* inside <script>: no "<" at all, so nothing can close the element early */
+  struct buf b;
+  buf_init(&b, req->a);
+  for (const char *c = dump; c && *c; c++) {
+    if (*c == '<')
+      buf_puts(&b, "\\u003c");
+    else
+      buf_putc(&b, *c);
+  }
+  free(dump);
+  json_object_set_new(ctx, "photo_texts", json_string(buf_cstr(&b)));
+  return 0;
+}
+
 static int render_form(struct http_req *req, int status, const struct vehicle *v, const char *id,
                        const struct field_errors *errs, json_t *raw)
 {
@@ -697,6 +786,8 @@ static int render_form(struct http_req *req, int status, const struct vehicle *v
   }
   json_object_set_new(ctx, "has_errors", json_boolean(errs && errs->n > 0));
   json_object_set_new(ctx, "err", err);
+  if (id && photos_context(req, ctx, id) < 0)
+    return http_problem(req, 503, CC24_E_DB, "the photos cannot be loaded now", NULL);
   return web_render(req, status, "vehicle_form", ctx);
 }
 

@@ -15,9 +15,9 @@
   " v.colour_name, v.doors, v.seats, v.previous_owners, v.emission_class, v.co2_g_km,"             \
   " v.consumption_x10, v.consumption_el_x10, v.range_km, v.co2_class, v.vin, v.hu_until,"          \
   " v.accident_free, v.roadworthy, v.price_cents, v.vat_mode, v.features, v.description,"          \
-  " v.status, v.created_at, v.updated_at, v.published_at"
+  " v.status, v.created_at, v.updated_at, v.published_at, v.cover"
 #define VEHICLE_FROM " FROM vehicles v JOIN tenants t ON t.id = v.tenant_id"
-#define NCOLS        39
+#define NCOLS        40
 
 /* Text columns holding enum values, read as strings then mapped. */
 struct row_text {
@@ -67,6 +67,7 @@ static void row_outs(struct db_out *o, struct vehicle *v, struct row_text *t)
   o[i++] = db_out_i64(&v->created_at);
   o[i++] = db_out_i64(&v->updated_at);
   o[i++] = db_out_i64(&v->published_at);
+  o[i++] = db_out_text((char **)&v->cover);
   o[i] = (struct db_out){.t = DB_T_END};
 }
 
@@ -89,8 +90,8 @@ static void row_finish(struct vehicle *v, const struct row_text *t)
   v->vat_mode = enum_or(&vehicle_enum_vat, t->vat, VAT_SHOWN);
   v->status = enum_or(&vehicle_enum_status, t->status, STATUS_DRAFT);
   v->features = (uint64_t)t->features;
-  const char **strs[] = {&v->dealer,      &v->make,      &v->model, &v->variant,
-                         &v->colour_name, &v->co2_class, &v->vin,   &v->description};
+  const char **strs[] = {&v->dealer,    &v->make, &v->model,       &v->variant, &v->colour_name,
+                         &v->co2_class, &v->vin,  &v->description, &v->cover};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
     if (!*strs[i])
       *strs[i] = "";

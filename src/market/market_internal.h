@@ -10,11 +10,11 @@
   "l.id, l.public_id, l.tenant_id, t.slug, t.name, t.city, l.vehicle_id, v.public_id, v.make,"     \
   " v.model, v.variant, v.first_reg, v.mileage_km, v.power_kw, v.fuel, v.gearbox, v.body,"         \
   " v.condition, v.colour, v.vat_mode, v.status, v.features, l.price_cents, l.valid_until,"        \
-  " l.note, l.status, l.created_at, l.updated_at"
+  " l.note, l.status, l.created_at, l.updated_at, v.cover"
 #define MARKET_LISTING_FROM                                                                        \
   " FROM market_listings l JOIN vehicles v ON v.id = l.vehicle_id"                                 \
   " JOIN tenants t ON t.id = l.tenant_id"
-#define MARKET_LISTING_NCOLS 28
+#define MARKET_LISTING_NCOLS 29
 
 /* Text columns of a listing row, mapped to enums by market_listing_finish. */
 struct market_lrow {

@@ -20,6 +20,7 @@
 #include "inventory/vehicle_api.h"
 #include "inventory/vehicle_store.h"
 #include "market/market_store.h"
+#include "media/media.h"
 #include "render/i18n.h"
 #include "tenant/tenant.h"
 #include "web/web.h"
@@ -197,6 +198,11 @@ static json_t *card(struct http_req *req, const struct market_listing *l)
   json_object_set_new(c, "city", json_string(l->seller_city));
   json_object_set_new(c, "valid_until", json_string(date_de(a, l->valid_until)));
   json_object_set_new(c, "own", json_boolean(l->tenant_id == req->tenant_id));
+  json_t *photo =
+      media_cover_json(a, l->cover, arena_printf(a, "%s %s %s", l->make, l->model, l->variant),
+                       "(max-width: 560px) 96px, (max-width: 960px) 50vw, 360px");
+  if (photo)
+    json_object_set_new(c, "photo", photo);
   return c;
 }
 
@@ -383,6 +389,13 @@ static int render_listing(struct http_req *req, int status, struct listing_arg *
   json_object_set_new(ctx, "valid_until", json_string(date_de(a, l->valid_until)));
   json_object_set_new(ctx, "listed_at", json_string(date_de(a, l->created_at)));
   json_object_set_new(ctx, "note", json_string(l->note));
+  json_t *photo =
+      media_cover_json(a, l->cover, arena_printf(a, "%s %s %s", l->make, l->model, l->variant),
+                       "(max-width: 960px) 100vw, 640px");
+  if (photo) {
+    json_object_set_new(photo, "eager", json_true());
+    json_object_set_new(ctx, "photo", photo);
+  }
   json_object_set_new(ctx, "seller", json_string(x->seller.name));
   json_object_set_new(ctx, "seller_city", json_string(x->seller.city ? x->seller.city : ""));
   json_object_set_new(

@@ -54,6 +54,7 @@ void market_listing_outs(struct db_out *o, struct market_listing *l, struct mark
   o[i++] = db_out_text(&t->lstatus);
   o[i++] = db_out_i64(&l->created_at);
   o[i++] = db_out_i64(&l->updated_at);
+  o[i++] = db_out_text((char **)&l->cover);
   o[i] = (struct db_out){.t = DB_T_END};
 }
 

@@ -37,7 +37,8 @@ struct market_listing {
   int64_t price_cents; /* net trade price */
   int64_t valid_until; /* last second of validity (Unix seconds) */
   const char *note;
-  int status; /* enum market_listing_status as stored (see market_listing_effective) */
+  const char *cover; /* the vehicle's cover photo (media_cover descriptor), "" = none */
+  int status;        /* enum market_listing_status as stored (see market_listing_effective) */
   int64_t created_at, updated_at;
   int open_offers;          /* open negotiations (filled for the seller's lists) */
   int64_t best_offer_cents; /* highest amount on the table among them, 0 = none */

@@ -97,6 +97,7 @@ struct search_hit {
   int64_t id;
   char public_id[17];
   const char *dealer, *make, *model, *variant;
+  const char *cover; /* media_cover descriptor of the cover photo, "" = none */
   int64_t price_cents;
   int vat_mode;
   int mileage_km, first_reg, power_kw;

@@ -496,6 +496,7 @@ void search_free(struct search_index *ix)
   free(ix->words);
   for (uint32_t s = 0; s < ix->ndocs; s++) {
     free(ix->docs[s].variant);
+    free(ix->docs[s].cover);
     free(ix->docs[s].wordv);
   }
   free(ix->docs);
@@ -542,8 +543,10 @@ static void unindex(struct search_index *ix, uint32_t s)
   for (int w = 0; w < d->nwords; w++)
     roaring_bitmap_remove(d->wordv[w]->b, s);
   free(d->variant);
+  free(d->cover);
   free(d->wordv);
   d->variant = NULL;
+  d->cover = NULL;
   d->wordv = NULL;
   d->nwords = 0;
   d->id = 0;
@@ -565,6 +568,7 @@ static void index_doc(struct search_index *ix, uint32_t s, const struct vehicle 
   d->make = dict_get(&ix->makes, v->make, -1);
   d->model = dict_get(&ix->models, v->model, d->make);
   d->variant = xstrdup(v->variant ? v->variant : "");
+  d->cover = v->cover && *v->cover ? xstrdup(v->cover) : NULL;
   d->price = v->price_cents;
   d->mileage = v->mileage_km;
   d->power = v->power_kw;
@@ -720,6 +724,7 @@ size_t search_memory(struct search_index *ix)
     n += bm_bytes(ix->words[i]->b) + 48;
   for (uint32_t s = 0; s < ix->ndocs; s++)
     n += (ix->docs[s].variant ? strlen(ix->docs[s].variant) + 1 : 0) +
+         (ix->docs[s].cover ? strlen(ix->docs[s].cover) + 1 : 0) +
          (size_t)ix->docs[s].nwords * sizeof(void *);
   struct rfield *rf[] = {&ix->r_price, &ix->r_mileage, &ix->r_power, &ix->r_first_reg};
   for (int k = 0; k < 4; k++)

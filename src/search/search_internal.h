@@ -36,6 +36,7 @@ struct doc {
   char public_id[17];
   int dealer, make, model; /* dictionary indexes */
   char *variant;
+  char *cover; /* media_cover descriptor, NULL = none */
   int64_t price, mileage, power, first_reg, published_at;
   uint8_t body, fuel, gearbox, condition, colour, status, vat_mode;
   uint64_t features;

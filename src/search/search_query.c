@@ -470,6 +470,7 @@ void search_fill_hit(struct search_index *ix, struct arena *a, uint32_t s, struc
   h->make = arena_strdup(a, ix->makes.v[d->make].name);
   h->model = arena_strdup(a, ix->models.v[d->model].name);
   h->variant = arena_strdup(a, d->variant);
+  h->cover = d->cover ? arena_strdup(a, d->cover) : "";
   h->price_cents = d->price;
   h->vat_mode = d->vat_mode;
   h->mileage_km = (int)d->mileage;
@@ -1251,6 +1252,7 @@ void search_hit_from_vehicle(const struct vehicle *v, struct search_hit *h)
   h->make = v->make;
   h->model = v->model;
   h->variant = v->variant;
+  h->cover = v->cover ? v->cover : "";
   h->price_cents = v->price_cents;
   h->vat_mode = v->vat_mode;
   h->mileage_km = v->mileage_km;

@@ -10,7 +10,9 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/str.h"
+#include "media/media.h"
 #include "render/i18n.h"
 #include "showroom/showroom.h"
 #include "site/site.h"
@@ -42,6 +44,20 @@ static int tx_prof_load(db_conn *c, void *arg, struct err *e)
   if (x->found <= 0)
     return x->found;
   return tenant_profile_load(c, x->a, x->tenant_id, &x->p, e) < 0 ? -1 : 0;
+}
+
+struct logo_arg {
+  struct arena *a;
+  int64_t tenant_id;
+  struct media_photo logo;
+  int found;
+};
+
+static int tx_logo(db_conn *c, void *arg, struct err *e)
+{
+  struct logo_arg *x = arg;
+  x->found = media_logo_get(c, x->a, x->tenant_id, &x->logo, e);
+  return x->found < 0 ? -1 : 0;
 }
 
 static int tx_prof_save(db_conn *c, void *arg, struct err *e)
@@ -173,6 +189,17 @@ static int render(struct http_req *req, int status, const struct tenant *t,
   json_t *ctx = web_dash_context(req);
   json_object_set_new(ctx, "f", f);
   json_object_set_new(ctx, "saved", json_boolean(saved));
+  /* the uploaded logo (shown, replaced or removed by the uploader above the form) */
+  struct logo_arg lx = {.a = req->a, .tenant_id = t->id};
+  struct err le = {0};
+  if (db_tx(app_of(req)->db, t->id, DB_READ, tx_logo, &lx, &le) < 0)
+    log_warn("profile: logo of tenant %lld: %s", (long long)t->id, le.msg);
+  if (lx.found == 1) {
+    json_t *logo = media_logo_json(req->a, &lx.logo, 64);
+    json_object_set_new(ctx, "logo", logo ? logo : json_object());
+    json_object_set_new(ctx, "logo_processing", json_boolean(lx.logo.state == MEDIA_PROCESSING));
+    json_object_set_new(ctx, "logo_failed", json_boolean(lx.logo.state == MEDIA_FAILED));
+  }
   json_t *err = json_object();
   for (int i = 0; errs && i < errs->n; i++)
     if (!json_object_get(err, errs->e[i].field))

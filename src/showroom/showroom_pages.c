@@ -16,6 +16,7 @@
 #include "core/timeutil.h"
 #include "inventory/vehicle.h"
 #include "inventory/vehicle_store.h"
+#include "media/media.h"
 #include "render/i18n.h"
 #include "search/search.h"
 #include "showroom/showroom.h"
@@ -50,6 +51,8 @@ struct load_arg {
   const char *slug;
   struct tenant t;
   struct tenant_profile p;
+  struct media_photo logo; /* the uploaded logo, when has_logo */
+  bool has_logo;
   int found;
   bool want_spins;
   struct vehicle spins[SPINS_MAX];
@@ -64,6 +67,10 @@ static int tx_load(db_conn *c, void *arg, struct err *e)
     return x->found;
   if (tenant_profile_load(c, x->a, x->t.id, &x->p, e) < 0)
     return -1;
+  int rc = media_logo_get(c, x->a, x->t.id, &x->logo, e);
+  if (rc < 0)
+    return -1;
+  x->has_logo = rc == 1;
   if (!x->want_spins)
     return 0;
   /* vehicles with a 360° spin (the media pipeline sets the flag) */
@@ -75,7 +82,7 @@ static int tx_load(db_conn *c, void *arg, struct err *e)
   if (!st)
     return -1;
   char *ids[SPINS_MAX];
-  int n = 0, rc;
+  int n = 0;
   char *pub;
   while (n < SPINS_MAX && (rc = db_next(st, x->a, DB_ROW(db_out_text(&pub)), e)) == 1)
     ids[n++] = pub;
@@ -154,9 +161,15 @@ static json_t *dealer_json(struct http_req *req, const struct load_arg *x)
 {
   json_t *d = tenant_card_json(req->a, &x->t, &x->p, req->locale, time_now());
   json_arena(req->a, d);
-  const char *logo = logo_url(&x->p);
+  /* an uploaded logo first, else a logo file among the assets */
+  json_t *up = x->has_logo ? media_logo_json(req->a, &x->logo, 64) : NULL;
+  const char *logo = up ? json_string_value(json_object_get(up, "url")) : logo_url(&x->p);
   json_object_set_new(d, "logo_url", json_string(logo));
+  json_object_set_new(d, "logo_width",
+                      up ? json_incref(json_object_get(up, "width")) : json_integer(240));
+  json_object_set_new(d, "logo_height", json_integer(64));
   json_object_set_new(d, "has_logo", json_boolean(*logo != 0));
+  json_decref(up);
   json_object_set_new(d, "initials", json_string(initials(req->a, x->t.name)));
   json_object_set_new(d, "legal_name", json_string(*x->p.legal_name ? x->p.legal_name : x->t.name));
   json_object_set_new(d, "about", json_string(about_text(req, &x->p)));

@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "core/money.h"
 #include "core/str.h"
+#include "media/media.h"
 #include "render/i18n.h"
 #include "search/search.h"
 #include "tenant/tenant.h"
@@ -136,6 +137,11 @@ json_t *site_card(struct http_req *req, const struct search_hit *h)
                       json_string(enum_label(&vehicle_enum_condition, h->condition, loc)));
   json_object_set_new(c, "is_new", json_boolean(h->condition != COND_USED));
   json_object_set_new(c, "reserved", json_boolean(h->status == STATUS_RESERVED));
+  json_t *photo = media_cover_json(
+      a, h->cover, arena_printf(a, "%s %s %s", h->make, h->model, h->variant),
+      "(max-width: 560px) 100vw, (max-width: 960px) 50vw, 360px");
+  if (photo)
+    json_object_set_new(c, "photo", photo);
   return c;
 }
 
@@ -183,7 +189,8 @@ static void set_str(json_t *o, const char *k, const char *v)
 }
 
 const char *site_vehicle_jsonld(struct arena *a, const struct vehicle *v, const char *url,
-                                const struct tenant *seller, const char *image_url)
+                                const struct tenant *seller, const char *const *images,
+                                int nimages)
 {
   json_t *car = json_object();
   json_object_set_new(car, "@context", json_string("https://schema.org"));
@@ -193,7 +200,12 @@ const char *site_vehicle_jsonld(struct arena *a, const struct vehicle *v, const 
   set_str(car, "model", v->model);
   set_str(car, "vehicleConfiguration", v->variant);
   set_str(car, "url", url);
-  set_str(car, "image", image_url);
+  if (nimages > 0) {
+    json_t *imgs = json_array();
+    for (int i = 0; i < nimages; i++)
+      json_array_append_new(imgs, json_string(images[i]));
+    json_object_set_new(car, "image", imgs);
+  }
   if (v->vin && *v->vin)
     set_str(car, "vehicleIdentificationNumber", v->vin);
   json_object_set_new(car, "mileageFromOdometer",

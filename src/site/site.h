@@ -58,9 +58,10 @@ json_t *site_dealer_json(struct http_req *req, const struct tenant *t);
 
 /* Write the JSON-LD of a vehicle offer (schema.org Car + Offer) into a new arena
  * string, escaped for a <script> element ("<" as \u003c, so no "</script>" can
- * close it early). seller may be NULL. */
+ * close it early). seller may be NULL; images: absolute photo URLs (the "image" list). */
 const char *site_vehicle_jsonld(struct arena *a, const struct vehicle *v, const char *url,
-                                const struct tenant *seller, const char *image_url);
+                                const struct tenant *seller, const char *const *images,
+                                int nimages);
 
 /* The search state as a canonical query string: known parameters only, in one
  * stable order, list values sorted and de-duplicated, defaults dropped; page

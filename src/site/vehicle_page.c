@@ -20,6 +20,7 @@
 #include "finance/finance_text.h"
 #include "inventory/vehicle.h"
 #include "inventory/vehicle_store.h"
+#include "media/media.h"
 #include "render/i18n.h"
 #include "search/search.h"
 #include "site/site.h"
@@ -106,6 +107,8 @@ struct page_arg {
   int has_fc;
   const char *locale;
   json_t *card; /* the dealer card with opening hours (tenant_card_load), or NULL */
+  struct media_photo *photos; /* the vehicle's photos by position */
+  int nphotos;
 };
 
 static int tx_vehicle(db_conn *c, void *arg, struct err *e)
@@ -123,7 +126,9 @@ static int tx_vehicle(db_conn *c, void *arg, struct err *e)
     if (p->card)
       json_arena(p->a, p->card);
     p->has_fc = fin_conditions_load(c, p->a, p->v.tenant_id, 0, &p->fc, &p->fc_version, e);
-    return p->has_fc < 0 ? -1 : 0;
+    if (p->has_fc < 0)
+      return -1;
+    return media_photos_of_vehicle(c, p->a, p->v.id, &p->photos, &p->nphotos, e);
   }
   p->sold = db_query_one(c, p->a,
                          "SELECT make, model, variant, body, price_cents FROM vehicles"
@@ -196,22 +201,33 @@ static json_t *similar(struct http_req *req, const char *exclude_id, const char 
   return arr;
 }
 
-/* Placeholder views until the media issue lands: the template renders real photos
- * (src, srcset, sizes) the same way once a photo has them. */
-static json_t *gallery(struct http_req *req, const struct vehicle *v)
+/* The gallery: the vehicle's ready photos in their order (the first painted at once, the
+ * others lazily), or one placeholder slide when there is none yet. */
+static json_t *gallery(struct http_req *req, const struct vehicle *v, const struct page_arg *p)
 {
-  static const char *views[] = {"front", "side", "rear", "interior", "cockpit"};
+  struct arena *a = req->a;
   json_t *arr = json_array();
-  int n = (int)(sizeof views / sizeof views[0]);
-  for (int i = 0; i < n; i++) {
-    char key[64];
-    snprintf(key, sizeof key, "gallery.%s", views[i]);
-    json_array_append_new(arr, json_pack("{s:i,s:i,s:s,s:s,s:s,s:b}", "index", i, "number", i + 1,
-                                         "view", views[i], "label", tr(req, key), "alt",
-                                         arena_printf(req->a, "%s %s %s – %s", v->make, v->model,
-                                                      v->variant, tr(req, key)),
-                                         "first", i == 0));
+  const char *title = arena_printf(a, "%s %s %s", v->make, v->model, v->variant);
+  int n = 0;
+  for (int i = 0; i < p->nphotos; i++) {
+    const struct media_photo *ph = &p->photos[i];
+    json_t *pic = media_picture_json(a, ph, "(max-width: 960px) 100vw, 760px");
+    if (!pic)
+      continue;
+    const char *alt = *ph->alt ? ph->alt : arena_printf(a, "%s – %s %d", title, tr(req, "photos.photo"), n + 1);
+    json_object_set_new(pic, "alt", json_string(alt));
+    if (n == 0)
+      json_object_set_new(pic, "eager", json_true());
+    const char *thumb = media_photo_url(a, ph, 320, "webp");
+    json_array_append_new(arr, json_pack("{s:i,s:i,s:s,s:s,s:o,s:s?,s:b}", "index", n, "number",
+                                         n + 1, "label", alt, "alt", alt, "picture", pic, "thumb",
+                                         thumb, "first", n == 0));
+    n++;
   }
+  if (n == 0)
+    json_array_append_new(arr, json_pack("{s:i,s:i,s:s,s:s,s:s,s:b,s:b}", "index", 0, "number", 1,
+                                         "view", "side", "label", tr(req, "photos.none_public"),
+                                         "alt", title, "first", 1, "none", 1));
   return arr;
 }
 
@@ -360,9 +376,21 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
   json_object_set_new(ctx, "is_new", json_boolean(v->condition != COND_USED));
   json_object_set_new(ctx, "condition_label",
                       json_string(enum_label(&vehicle_enum_condition, v->condition, loc)));
-  json_t *photos = gallery(req, v);
+  json_t *photos = gallery(req, v, p);
   json_object_set_new(ctx, "photo_count", json_integer((json_int_t)json_array_size(photos)));
   json_object_set_new(ctx, "photos", photos);
+  /* og:image and the JSON-LD image list from the real variants */
+  const char **images = arena_calloc(a, (size_t)p->nphotos + 1, sizeof *images);
+  int nimages = 0;
+  for (int i = 0; i < p->nphotos && nimages < 10; i++) {
+    const char *u = media_photo_url(a, &p->photos[i], 1280, "jpeg");
+    if (u)
+      images[nimages++] = arena_printf(a, "%s%s", cfg.base_url, u);
+  }
+  if (nimages) {
+    json_object_set_new(ctx, "og_image", json_string(images[0]));
+    json_object_set_new(ctx, "og_image_alt", json_string(arena_printf(a, "%s %s %s", v->make, v->model, v->variant)));
+  }
 
   /* the headline facts next to the price */
   json_t *quick = json_array();
@@ -464,7 +492,7 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
                 arena_printf(a, "https://wa.me/?text=%s%%20%s", buf_cstr(&tenc), buf_cstr(&enc))));
   json_object_set_new(ctx, "lead", lead_json(req, v, lf));
   json_object_set_new(ctx, "similar", similar(req, v->public_id, v->make, v->body, v->price_cents));
-  json_object_set_new(ctx, "jsonld", json_string(site_vehicle_jsonld(a, v, abs, &p->t, NULL)));
+  json_object_set_new(ctx, "jsonld", json_string(site_vehicle_jsonld(a, v, abs, &p->t, images, nimages)));
   json_object_set_new(
       ctx, "meta_description",
       json_string(arena_printf(a, "%s · %s · %s km · %d PS · %s. %s", title,

@@ -189,6 +189,13 @@ static int web_session(struct http_req *req)
   return 0;
 }
 
+int web_load_session(struct http_req *req)
+{
+  if (req->session || req->user_id)
+    return 0;
+  return web_session(req);
+}
+
 int web_role_of(int auth_role)
 {
   switch (auth_role) {
@@ -242,10 +249,21 @@ int web_before(struct http_req *req)
                            5, &retry)))
       return too_many(req, retry);
   }
+  bool writes = req->m != HTTP_GET && req->m != HTTP_HEAD && req->m != HTTP_OPTIONS;
   if (req->is_api) {
-    if (authenticate(req))
+    if (http_header(req, "Authorization")) {
+      if (authenticate(req))
+        return 1;
+    } else if (web_session(req)) {
       return 1;
-  } else if (web_session(req)) {
+    } else if (req->session && writes &&
+               !session_csrf_ok(req->session, http_header(req, "X-CSRF-Token"))) {
+      /* the dashboard's scripts call the API with the login session; a write must show
+       * the session's CSRF token in a header, which no other site can set */
+      http_problem(req, 403, CC24_E_CSRF, "the X-CSRF-Token header is missing or wrong", NULL);
+      return 1;
+    }
+  } else if (!(req->route && (req->route->flags & ROUTE_NOSESSION)) && web_session(req)) {
     return 1;
   }
   if (req->route && req->route->rl == RL_FORM && req->m == HTTP_POST) {
@@ -277,7 +295,6 @@ int web_before(struct http_req *req)
     http_problem(req, 403, CC24_E_CSRF, "the form has expired; please reload the page", NULL);
     return 1;
   }
-  bool writes = req->m != HTTP_GET && req->m != HTTP_HEAD && req->m != HTTP_OPTIONS;
   if (req->route && req->scopes && writes && req->route->role > ROLE_PUBLIC &&
       !(req->scopes & AUTH_SCOPE_INVENTORY_WRITE)) {
     http_problem(req, 403, CC24_E_FORBIDDEN, "the token lacks the inventory:write scope", NULL);

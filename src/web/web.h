@@ -26,6 +26,11 @@ int web_error_page(struct http_req *req, int status, int code, const char *detai
  * accounts issue), role check against req->route->role. */
 int web_before(struct http_req *req);
 
+/* For a ROUTE_NOSESSION route (the image CDN, where most requests need no login):
+ * read the login session now, when the handler needs to know the dealer. 0 (req->
+ * tenant_id etc. set when there is a session), 1 when it answered (database error). */
+int web_load_session(struct http_req *req);
+
 /* May a caller with role `have` use a route that needs `need` (enum role)? Dealer
  * roles are ordered; ROLE_BUYER routes need a buyer, and a buyer passes no dealer route. */
 bool web_role_allows(int have, int need);

@@ -362,6 +362,26 @@
     });
     var t = null;
     track.addEventListener('scroll', function () { clearTimeout(t); t = setTimeout(mark, 60); });
+    // full screen: the gallery itself (photos contained, Escape or the button leaves)
+    var full = g.querySelector('[data-gallery-full]');
+    if (full && g.requestFullscreen && g.querySelector('picture')) {
+      full.hidden = false;
+      var openLabel = full.getAttribute('aria-label'), closeLabel = full.getAttribute('data-close');
+      full.addEventListener('click', function () {
+        if (document.fullscreenElement === g) document.exitFullscreen();
+        else g.requestFullscreen().then(function () { show(cur); track.focus(); }).catch(function () {});
+      });
+      document.addEventListener('fullscreenchange', function () {
+        var on = document.fullscreenElement === g;
+        g.classList.toggle('is-full', on);
+        full.setAttribute('aria-label', on ? closeLabel : openLabel);
+        full.textContent = on ? '×' : '⤢';
+        setTimeout(function () { show(cur); }, 50);
+      });
+      g.querySelectorAll('.slide picture img').forEach(function (img) {
+        img.addEventListener('dblclick', function () { full.click(); });
+      });
+    }
     mark();
   });
   document.querySelectorAll('[data-share]').forEach(function (b) {
@@ -434,5 +454,350 @@
     if (!out) return;
     var unit = out.textContent.replace(/^[\d.\s]+/, '');
     r.addEventListener('input', function () { out.textContent = r.value + ' ' + unit.trim(); });
+  });
+})();
+
+// Dashboard: the photos of a vehicle. Drop or choose many files at once; each goes
+// up on its own (three at a time) with a progress bar, then shows "processing" until
+// the server has made its variants (polled). Reorder by dragging or with the arrow
+// buttons / Alt+arrow keys (the first photo is the cover), an alt text per photo,
+// delete (click twice), retry a failed one. Texts come from the page (German or
+// English), the API answers problem+json whose detail is shown as it is.
+(function () {
+  var box = document.querySelector('[data-photos]');
+  if (!box) return;
+  var vid = box.getAttribute('data-vehicle');
+  var csrf = box.getAttribute('data-csrf');
+  var maxPhotos = +box.getAttribute('data-max') || 60;
+  var maxBytes = (+box.getAttribute('data-max-mb') || 40) * 1024 * 1024;
+  var T = {};
+  try { T = JSON.parse(document.getElementById('photo-texts').textContent); } catch (e) { /* defaults below */ }
+  function t(k, n) { var s = T[k] || k; return n === undefined ? s : s.replace('%d', n); }
+  var list = box.querySelector('[data-photo-list]');
+  var input = box.querySelector('[data-file]');
+  var zone = box.querySelector('[data-dropzone]');
+  var status = box.querySelector('[data-photo-status]');
+  var counter = box.querySelector('[data-photo-count]');
+  var api = '/api/v1/vehicles/' + vid + '/photos';
+  var queue = [], active = 0, polling = null;
+
+  function say(msg) { if (status) { status.textContent = ''; setTimeout(function () { status.textContent = msg; }, 30); } }
+  function items() { return Array.prototype.slice.call(list.querySelectorAll('.photo-item')); }
+  function stored() { return items().filter(function (li) { return li.hasAttribute('data-photo'); }); }
+  function count() {
+    var n = items().length;
+    if (counter) counter.textContent = n + ' / ' + maxPhotos;
+    var empty = box.querySelector('[data-photo-empty]');
+    if (empty) empty.hidden = n > 0;
+    items().forEach(function (li, i) {
+      li.classList.toggle('is-cover', i === 0);
+      var pos = li.querySelector('[data-pos]');
+      if (pos) pos.textContent = i === 0 ? t('cover') : String(i + 1);
+    });
+  }
+  function request(method, url, body) {
+    var h = { 'X-CSRF-Token': csrf, 'Accept': 'application/json' };
+    if (body !== undefined) h['Content-Type'] = 'application/json';
+    return fetch(url, { method: method, headers: h, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (r) {
+        if (r.status === 204) return null;
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          if (!r.ok) throw new Error(j.detail || t('failed'));
+          return j;
+        });
+      });
+  }
+  function thumbUrl(p) {
+    var best = null;
+    (p.variants || []).forEach(function (v) {
+      if (v.format !== 'webp' && v.format !== 'jpeg') return;
+      if (!best || (v.width >= 320 && (best.width < 320 || v.width < best.width)) || (best.width < 320 && v.width > best.width)) best = v;
+    });
+    return best ? best.url : null;
+  }
+  // One list entry: built for uploads in flight and for photos from the API.
+  function item(p) {
+    var li = document.createElement('li');
+    li.className = 'photo-item';
+    li.tabIndex = 0;
+    li.innerHTML = '<div class="photo-thumb"></div><span class="photo-pos" data-pos></span>' +
+      '<div class="photo-meta"><span class="photo-state" data-state-label></span>' +
+      '<progress max="100" value="0" hidden></progress>' +
+      '<label class="photo-alt"><span class="visually-hidden"></span><input type="text" maxlength="200" data-alt></label>' +
+      '<div class="photo-actions"><button type="button" class="icon-btn" data-move="-1"></button>' +
+      '<button type="button" class="icon-btn" data-move="1"></button>' +
+      '<button type="button" class="btn btn-ghost btn-small" data-retry hidden></button>' +
+      '<button type="button" class="btn btn-ghost btn-small" data-delete></button></div></div>';
+    li.querySelector('[data-move="-1"]').textContent = '←';
+    li.querySelector('[data-move="-1"]').setAttribute('aria-label', t('earlier'));
+    li.querySelector('[data-move="1"]').textContent = '→';
+    li.querySelector('[data-move="1"]').setAttribute('aria-label', t('later'));
+    li.querySelector('[data-retry]').textContent = t('retry');
+    li.querySelector('[data-delete]').textContent = t('delete');
+    li.querySelector('.photo-alt span').textContent = t('alt');
+    li.querySelector('[data-alt]').placeholder = t('alt');
+    if (p) fill(li, p);
+    return li;
+  }
+  function fill(li, p) {
+    li.setAttribute('data-photo', p.id);
+    li.setAttribute('data-state', p.state);
+    li.draggable = true;
+    var img = li.querySelector('.photo-thumb img');
+    var url = p.state === 'ready' ? thumbUrl(p) : null;
+    if (url) {
+      if (!img || img.getAttribute('data-local')) {
+        var th = li.querySelector('.photo-thumb');
+        th.innerHTML = '';
+        img = document.createElement('img');
+        th.appendChild(img);
+      }
+      img.src = url;
+      img.alt = p.alt || '';
+      img.width = p.width; img.height = p.height;
+    }
+    var label = li.querySelector('[data-state-label]');
+    label.textContent = p.state === 'ready' ? '' : p.state === 'failed' ? (p.error || t('failed')) : t('processing');
+    li.classList.toggle('is-failed', p.state === 'failed');
+    li.classList.toggle('is-busy', p.state === 'processing');
+    li.querySelector('[data-retry]').hidden = p.state !== 'failed';
+    var alt = li.querySelector('[data-alt]');
+    if (document.activeElement !== alt) alt.value = p.alt || '';
+    alt.disabled = false;
+    li.querySelector('progress').hidden = true;
+    li.setAttribute('aria-label', t('photo') + ' ' + (items().indexOf(li) + 1) + (p.alt ? ': ' + p.alt : ''));
+  }
+  function error(li, msg) {
+    li.classList.add('is-failed');
+    li.classList.remove('is-busy');
+    li.querySelector('progress').hidden = true;
+    li.querySelector('[data-state-label]').textContent = msg;
+    var d = li.querySelector('[data-delete]');
+    d.textContent = t('dismiss');
+    d.setAttribute('data-dismiss', '');
+  }
+
+  // ---- upload ----
+  function add(files) {
+    files = Array.prototype.slice.call(files || []);
+    var room = maxPhotos - items().length;
+    files.forEach(function (f, i) {
+      var li = item(null);
+      li.classList.add('is-busy');
+      li.querySelector('[data-alt]').disabled = true;
+      li.querySelector('[data-state-label]').textContent = f.name;
+      list.appendChild(li);
+      if (i >= room) return error(li, t('too_many', maxPhotos));
+      if (f.size > maxBytes) return error(li, t('too_large', maxBytes / 1048576));
+      if (f.size === 0) return error(li, t('empty'));
+      if (/^image\/(jpeg|png|webp|avif)$/.test(f.type)) {
+        var img = document.createElement('img');
+        img.setAttribute('data-local', '1');
+        img.alt = '';
+        img.src = URL.createObjectURL(f);
+        img.onload = function () { URL.revokeObjectURL(img.src); };
+        li.querySelector('.photo-thumb').appendChild(img);
+      }
+      var bar = li.querySelector('progress');
+      bar.hidden = false;
+      queue.push({ file: f, li: li });
+    });
+    count();
+    say(t('uploading', files.length));
+    pump();
+  }
+  var added = 0;
+  function pump() {
+    while (active < 3 && queue.length) send(queue.shift());
+  }
+  function send(job) {
+    active++;
+    var xhr = new XMLHttpRequest();
+    var fd = new FormData();
+    fd.append('photo', job.file, job.file.name);
+    xhr.open('POST', api);
+    xhr.setRequestHeader('X-CSRF-Token', csrf);
+    xhr.setRequestHeader('Accept', 'application/json');
+    var bar = job.li.querySelector('progress');
+    xhr.upload.onprogress = function (ev) { if (ev.lengthComputable) bar.value = Math.round(ev.loaded * 100 / ev.total); };
+    xhr.onload = function () {
+      var j = {};
+      try { j = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      if (xhr.status === 201 && j.photos && j.photos.length) {
+        fill(job.li, j.photos[0]);
+        added++;
+        watch();
+      } else {
+        var d = (j.errors && j.errors[0] && j.errors[0].detail) || j.detail || t('failed');
+        error(job.li, d);
+      }
+      done();
+    };
+    xhr.onerror = xhr.onabort = function () { error(job.li, t('network')); done(); };
+    xhr.send(fd);
+  }
+  function done() {
+    active--;
+    count();
+    if (!queue.length && !active) {
+      say(t('uploaded'));
+      // three uploads run at once and the server numbers them as they finish: the order
+      // the dealer sees (the order of the files) is the one that counts
+      if (added) { added = 0; saveOrder(t('uploaded')); }
+    }
+    pump();
+  }
+
+  // ---- state of processing photos ----
+  function watch() {
+    if (polling) return;
+    polling = setInterval(function () {
+      if (!list.querySelector('.photo-item[data-state="processing"]')) { clearInterval(polling); polling = null; return; }
+      request('GET', api).then(function (j) {
+        (j.photos || []).forEach(function (p) {
+          var li = list.querySelector('.photo-item[data-photo="' + p.id + '"]');
+          if (li && li.getAttribute('data-state') !== p.state) {
+            fill(li, p);
+            if (p.state === 'failed') say(t('failed') + ': ' + (p.error || ''));
+          }
+        });
+      }).catch(function () { /* try again next tick */ });
+    }, 1500);
+  }
+
+  // ---- order ----
+  var saveTimer = null;
+  function saveOrder(msg) {
+    count();
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(function () {
+      var order = stored().map(function (li) { return li.getAttribute('data-photo'); });
+      request('PATCH', api, { order: order }).then(function () { say(msg || t('order_saved')); })
+        .catch(function (e) { say(e.message); });
+    }, 250);
+  }
+  function move(li, d) {
+    var all = items(), i = all.indexOf(li), j = i + d;
+    if (j < 0 || j >= all.length) return;
+    if (d < 0) list.insertBefore(li, all[j]); else list.insertBefore(li, all[j].nextSibling);
+    li.focus();
+    saveOrder(t('moved', j + 1));
+  }
+  list.addEventListener('click', function (ev) {
+    var b = ev.target.closest('button');
+    if (!b) return;
+    var li = b.closest('.photo-item');
+    if (b.hasAttribute('data-move')) return move(li, +b.getAttribute('data-move'));
+    if (b.hasAttribute('data-dismiss')) { li.remove(); count(); return; }
+    var id = li.getAttribute('data-photo');
+    if (b.hasAttribute('data-retry') && id) {
+      request('POST', api + '/' + id + '/retry').then(function (p) { fill(li, p); watch(); }).catch(function (e) { say(e.message); });
+      return;
+    }
+    if (b.hasAttribute('data-delete') && id) {
+      if (!b.hasAttribute('data-armed')) {
+        b.setAttribute('data-armed', '');
+        b.textContent = t('confirm_delete');
+        setTimeout(function () { b.removeAttribute('data-armed'); b.textContent = t('delete'); }, 4000);
+        return;
+      }
+      request('DELETE', api + '/' + id).then(function () { li.remove(); count(); say(t('deleted')); })
+        .catch(function (e) { say(e.message); });
+    }
+  });
+  list.addEventListener('keydown', function (ev) {
+    var li = ev.target.closest('.photo-item');
+    if (!li || ev.target !== li || !ev.altKey) return;
+    if (ev.key === 'ArrowLeft' || ev.key === 'ArrowUp') { ev.preventDefault(); move(li, -1); }
+    if (ev.key === 'ArrowRight' || ev.key === 'ArrowDown') { ev.preventDefault(); move(li, 1); }
+  });
+  list.addEventListener('change', function (ev) {
+    if (!ev.target.hasAttribute('data-alt')) return;
+    var li = ev.target.closest('.photo-item'), id = li.getAttribute('data-photo');
+    if (!id) return;
+    request('PATCH', api + '/' + id, { alt: ev.target.value }).then(function (p) { fill(li, p); say(t('alt_saved')); })
+      .catch(function (e) { say(e.message); });
+  });
+
+  // drag to reorder (photos) and drop to upload (files)
+  var dragged = null;
+  list.addEventListener('dragstart', function (ev) {
+    dragged = ev.target.closest('.photo-item[data-photo]');
+    if (!dragged) return;
+    dragged.classList.add('is-dragging');
+    ev.dataTransfer.effectAllowed = 'move';
+    try { ev.dataTransfer.setData('text/plain', dragged.getAttribute('data-photo')); } catch (e) { /* IE */ }
+  });
+  list.addEventListener('dragover', function (ev) {
+    if (!dragged) return;
+    ev.preventDefault();
+    var over = ev.target.closest('.photo-item');
+    if (!over || over === dragged) return;
+    var r = over.getBoundingClientRect();
+    var after = (ev.clientX - r.left) > r.width / 2;
+    list.insertBefore(dragged, after ? over.nextSibling : over);
+  });
+  list.addEventListener('dragend', function () {
+    if (!dragged) return;
+    dragged.classList.remove('is-dragging');
+    var li = dragged;
+    dragged = null;
+    saveOrder(t('moved', items().indexOf(li) + 1));
+  });
+  function hasFiles(ev) { return ev.dataTransfer && Array.prototype.indexOf.call(ev.dataTransfer.types || [], 'Files') >= 0; }
+  ['dragenter', 'dragover'].forEach(function (n) {
+    box.addEventListener(n, function (ev) { if (!hasFiles(ev)) return; ev.preventDefault(); zone.classList.add('is-over'); });
+  });
+  ['dragleave', 'drop'].forEach(function (n) {
+    box.addEventListener(n, function (ev) { if (!hasFiles(ev)) return; ev.preventDefault(); zone.classList.remove('is-over'); });
+  });
+  box.addEventListener('drop', function (ev) { if (hasFiles(ev)) add(ev.dataTransfer.files); });
+  input.addEventListener('change', function () { add(input.files); input.value = ''; });
+  zone.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); input.click(); } });
+  count();
+  if (list.querySelector('.photo-item[data-state="processing"]')) watch();
+})();
+
+// Dashboard profile: the dealer's logo. Choosing a file uploads it at once (it
+// replaces the old one); the page reloads when the server has made the PNG/WebP
+// variants, so the preview is the logo the showroom shows. "Remove" deletes it.
+(function () {
+  var box = document.querySelector('[data-logo]');
+  if (!box) return;
+  var csrf = box.getAttribute('data-csrf');
+  var input = box.querySelector('[data-logo-file]');
+  var del = box.querySelector('[data-logo-delete]');
+  var status = box.querySelector('[data-logo-status]');
+  var T = {};
+  try { T = JSON.parse(document.getElementById('logo-texts').textContent); } catch (e) { /* keys as texts */ }
+  function say(k, detail) { status.textContent = detail || T[k] || k; }
+  function problem(r) {
+    return r.json().catch(function () { return {}; }).then(function (j) {
+      var first = j.errors && j.errors[0] ? j.errors[0].detail : '';
+      throw new Error(first || j.detail || T.failed);
+    });
+  }
+  function reloadWhenReady(tries) {
+    fetch(location.pathname, { credentials: 'same-origin' }).then(function (r) { return r.text(); }).then(function (html) {
+      if (html.indexOf('data-processing') < 0) location.reload();
+      else if (tries > 0) setTimeout(function () { reloadWhenReady(tries - 1); }, 700);
+    });
+  }
+  input.addEventListener('change', function () {
+    var f = input.files && input.files[0];
+    if (!f) return;
+    var fd = new FormData();
+    fd.append('logo', f, f.name);
+    say('processing');
+    fetch('/api/v1/dealer/logo', { method: 'POST', body: fd, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf, 'Accept': 'application/json' } })
+      .then(function (r) { if (r.status !== 201) return problem(r); return r.json(); })
+      .then(function () { say('saved'); reloadWhenReady(40); })
+      .catch(function (e) { say('failed', e.message); });
+    input.value = '';
+  });
+  if (del) del.addEventListener('click', function () {
+    fetch('/api/v1/dealer/logo', { method: 'DELETE', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } })
+      .then(function (r) { if (r.status !== 204) return problem(r); say('deleted'); location.reload(); })
+      .catch(function (e) { say('failed', e.message); });
   });
 })();

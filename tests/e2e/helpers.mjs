@@ -67,6 +67,9 @@ export async function startServer(opts = {}) {
     }
   }
   const port = await freePort();
+  // each server its own media store, upload scratch and image cache (opts.mediaDir to share
+  // them with a restarted server)
+  const mediaDir = opts.mediaDir || mkdtempSync(path.join(tmpdir(), 'cc24-media-'));
   const env = {
     ...process.env,
     CC24_LISTEN: `127.0.0.1:${port}`,
@@ -75,7 +78,9 @@ export async function startServer(opts = {}) {
     CC24_WORKERS: '1',
     CC24_LOG_FORMAT: 'json',
     CC24_BASE_URL: `http://127.0.0.1:${port}`,
-    CC24_MEDIA_STORE: 'file:' + (dir || mkdtempSync(path.join(tmpdir(), 'cc24-media-'))),
+    CC24_MEDIA_STORE: 'file:' + path.join(mediaDir, 'store'),
+    CC24_MEDIA_TMP_DIR: path.join(mediaDir, 'tmp'),
+    CC24_IMG_CACHE_DIR: path.join(mediaDir, 'cache'),
     ...(opts.env || {}),
   };
   const proc = spawn(BIN, ['serve', ...(opts.args || [])], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,7 +108,7 @@ export async function startServer(opts = {}) {
     throw new Error('cc24 serve runs without row-level security:\n' + out);
   }
   const stop = async (signal = 'SIGTERM') => {
-    if (proc.exitCode === null) {
+    if (proc.exitCode === null && proc.signalCode === null) {
       const done = new Promise((r) => proc.once('exit', r));
       proc.kill(signal);
       const t = setTimeout(() => proc.kill('SIGKILL'), 15000);
@@ -112,8 +117,9 @@ export async function startServer(opts = {}) {
     }
     if (ownDb) dropPgDatabase(databaseUrl);
     if (dir) rmSync(dir, { recursive: true, force: true });
+    if (!opts.mediaDir && !opts.keepMedia) rmSync(mediaDir, { recursive: true, force: true });
   };
-  return { url, port, proc, databaseUrl, logs: () => out, stop };
+  return { url, port, proc, databaseUrl, mediaDir, logs: () => out, stop };
 }
 
 export async function launchBrowser() {

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, cc24, demoKey } from './helpers.mjs';
+import { CAR_JPEG, multipart } from './media_util.mjs';
 
 let srv;
 let slugs;
@@ -346,6 +347,90 @@ const routes = {
       assert.ok(!j.items.some((i) => i.id === f.soldListing), 'sold ones are not');
     }],
 
+  // dealer B's draft gets one photo (processed), A has a vehicle of its own
+  'Photo fixtures': async () => {
+    const self = routes['Photo fixtures'];
+    if (!self.cache) {
+      const B = { Authorization: `Bearer ${demoKey(slugs[1])}` };
+      const { body, type } = multipart([{ name: 'photo', filename: 'b.jpg', data: CAR_JPEG() }]);
+      const up = await call(`/api/v1/vehicles/${draftOfB}/photos`, { method: 'POST', headers: { ...B, 'Content-Type': type }, body });
+      assert.equal(up.status, 201);
+      const photoB = (await up.json()).photos[0].id;
+      let listB;
+      for (let i = 0; i < 300; i++) {
+        listB = (await (await call(`/api/v1/vehicles/${draftOfB}/photos`, { headers: B })).json()).photos;
+        if (listB[0].state !== 'processing') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(listB[0].state, 'ready');
+      const own = (await (await call('/api/v1/vehicles?size=1', { headers: apiA() })).json()).items[0].id;
+      self.cache = { photoB, imgB: new URL(listB[0].variants[0].url).pathname, own, B, countB: () => sql(`SELECT COUNT(*) FROM media_photos p JOIN vehicles v ON v.id = p.vehicle_id WHERE v.public_id = '${draftOfB}'`) };
+    }
+    return self.cache;
+  },
+  'POST /api/v1/vehicles/{id}/photos': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos`, { method: 'POST', headers: { 'Content-Type': 'multipart/form-data; boundary=x' }, body: '--x--\r\n' })).status, 401),
+    async () => {
+      const f = await routes['Photo fixtures']();
+      const { body, type } = multipart([{ name: 'photo', filename: 'a.jpg', data: CAR_JPEG() }]);
+      const r = await call(`/api/v1/vehicles/${draftOfB}/photos`, { method: 'POST', headers: { Authorization: apiA().Authorization, 'Content-Type': type }, body });
+      assert.equal(r.status, 404);
+      assert.equal(f.countB(), '1', "nothing was added to B's vehicle");
+    }],
+  'GET /api/v1/vehicles/{id}/photos': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos`)).status, 401),
+    async () => {
+      await routes['Photo fixtures']();
+      assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos`, { headers: apiA() })).status, 404);
+      assert.equal((await call(`/api/v1/vehicles/${publicOfB.id}/photos`, { headers: apiA() })).status, 404, 'public does not mean listable here');
+    }],
+  'PATCH /api/v1/vehicles/{id}/photos': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos`, { method: 'PATCH', headers: json, body: '{"order":[]}' })).status, 401),
+    async () => {
+      const f = await routes['Photo fixtures']();
+      assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos`, { method: 'PATCH', headers: apiA(), body: JSON.stringify({ order: [f.photoB] }) })).status, 404);
+      assert.equal((await call(`/api/v1/vehicles/${f.own}/photos`, { method: 'PATCH', headers: apiA(), body: JSON.stringify({ order: [f.photoB] }) })).status, 422, "B's photo is not one of A's vehicle");
+    }],
+  'PATCH /api/v1/vehicles/{id}/photos/{photo_id}': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos/${'0'.repeat(16)}`, { method: 'PATCH', headers: json, body: '{"alt":"x"}' })).status, 401),
+    async () => {
+      const f = await routes['Photo fixtures']();
+      assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos/${f.photoB}`, { method: 'PATCH', headers: apiA(), body: '{"alt":"hacked"}' })).status, 404);
+      assert.equal((await call(`/api/v1/vehicles/${f.own}/photos/${f.photoB}`, { method: 'PATCH', headers: apiA(), body: '{"alt":"hacked"}' })).status, 404);
+      assert.equal(sql(`SELECT alt FROM media_photos WHERE public_id = '${f.photoB}'`), '');
+    }],
+  'DELETE /api/v1/vehicles/{id}/photos/{photo_id}': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos/${'0'.repeat(16)}`, { method: 'DELETE' })).status, 401),
+    async () => {
+      const f = await routes['Photo fixtures']();
+      assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos/${f.photoB}`, { method: 'DELETE', headers: apiA() })).status, 404);
+      assert.equal((await call(`/api/v1/vehicles/${f.own}/photos/${f.photoB}`, { method: 'DELETE', headers: apiA() })).status, 404);
+      assert.equal(f.countB(), '1');
+    }],
+  'POST /api/v1/vehicles/{id}/photos/{photo_id}/retry': [
+    async () => assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos/${'0'.repeat(16)}/retry`, { method: 'POST' })).status, 401),
+    async () => {
+      const f = await routes['Photo fixtures']();
+      assert.equal((await call(`/api/v1/vehicles/${draftOfB}/photos/${f.photoB}/retry`, { method: 'POST', headers: apiA() })).status, 404);
+    }],
+  'POST /api/v1/dealer/logo': [
+    async () => assert.equal((await call('/api/v1/dealer/logo', { method: 'POST', headers: { 'Content-Type': 'multipart/form-data; boundary=x' }, body: '--x--\r\n' })).status, 401),
+    null],
+  'DELETE /api/v1/dealer/logo': [
+    async () => assert.equal((await call('/api/v1/dealer/logo', { method: 'DELETE' })).status, 401),
+    null],
+  'GET /img/{sig}/{*path}': [
+    async () => {
+      const f = await routes['Photo fixtures']();
+      assert.equal((await call(`/img/${'A'.repeat(43)}/w:640/${f.photoB}`)).status, 403, 'unsigned');
+      assert.equal((await call(f.imgB)).status, 404, "a draft's photo is not public");
+    },
+    async () => {
+      const f = await routes['Photo fixtures']();
+      const r = await call(f.imgB, { headers: { cookie: cookieA } });
+      assert.equal(r.status, 404, "another dealer's draft photo, no pixels");
+      assert.ok(!(r.headers.get('content-type') || '').startsWith('image/'));
+    }],
   'GET /api/v1/openapi.yaml': [async () => assert.equal((await call('/api/v1/openapi.yaml')).status, 200), null],
   'GET /api/v1/vehicles': [async () => assert.equal((await call('/api/v1/vehicles')).status, 200),
     async () => {

@@ -190,7 +190,14 @@ describe('site', () => {
   });
 
   test('vehicle page: gallery by keyboard, CO2 class, dealer card, share links', async () => {
-    const v = await firstVehicle('&condition=new&sort=price_desc');
+    // a new car with at least three photos (the demo gives two or three per car)
+    const list = (await (await fetch(srv.url + '/api/v1/vehicles/search?size=50&condition=new&sort=price_desc')).json()).items;
+    let v = null;
+    for (const it of list) {
+      const full = await (await fetch(`${srv.url}/api/v1/vehicles/${it.id}`)).json();
+      if ((full.photos || []).length >= 3) { v = { ...it, ...full }; break; }
+    }
+    assert.ok(v, 'a new car with three photos');
     const page = await open();
     await page.goto(`${srv.url}/fahrzeuge/x-${v.id}`);
     await page.focus('.gallery-track');

@@ -112,6 +112,26 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
         exec1(c, "INSERT INTO dealer_team (tenant_id, position, name) VALUES ($1, 0, 'Verkauf')",
               DB_PARAMS(db_i64(tid)), e) < 0)
       return -1;
+    /* a photo on each vehicle and the dealer's logo (one blob, shared by both dealers'
+     * photos: media_blobs holds no dealer data) */
+    if (exec1(c,
+              "INSERT INTO media_blobs (sha256, bytes, format, created_at) VALUES ('"
+              "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 10, 'jpeg',"
+              " 0) ON CONFLICT (sha256) DO NOTHING",
+              DB_NOPARAMS, e) < 0)
+      return -1;
+    for (int k = 0; k < 3; k++) {
+      id_new(pub);
+      if (exec1(c,
+                "INSERT INTO media_photos (public_id, tenant_id, vehicle_id, kind, sha256,"
+                " format, bytes, created_at, updated_at) VALUES ($1, $2, $3, $4, '"
+                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'jpeg', 10,"
+                " 0, 0)",
+                DB_PARAMS(db_text(pub), db_i64(tid), k < 2 ? db_i64(x->vehicle[i][k]) : db_null(),
+                          db_text(k < 2 ? "vehicle" : "logo")),
+                e) < 0)
+        return -1;
+    }
     /* a buyer's enquiry about the published vehicle (the public writes, never reads) */
     id_new(pub);
     if (exec1(c,
@@ -178,6 +198,16 @@ static const struct visibility rules[] = {
      "tenant_id = $1 OR status = 'active' OR EXISTS (SELECT 1 FROM market_offers o WHERE"
      " o.listing_id = market_listings.id AND o.buyer_tenant_id = $1)",
      NULL},
+    /* photos go with their vehicle; logos are public */
+    {"media_photos",
+     "tenant_id = $1 OR EXISTS (SELECT 1 FROM vehicles v WHERE v.id ="
+     " media_photos.vehicle_id AND (v.tenant_id = $1 OR EXISTS (SELECT 1 FROM market_listings"
+     " l WHERE l.vehicle_id = v.id AND l.status = 'active') OR EXISTS (SELECT 1 FROM"
+     " market_offers o JOIN market_listings l ON l.id = o.listing_id WHERE l.vehicle_id = v.id"
+     " AND o.buyer_tenant_id = $1)))",
+     "kind = 'logo' OR EXISTS (SELECT 1 FROM vehicles v WHERE v.id = media_photos.vehicle_id"
+     " AND (v.status = 'published' OR (v.status IN ('reserved', 'sold') AND v.published_at >"
+     " 0)))"},
     {"market_offers", "tenant_id = $1 OR buyer_tenant_id = $1", NULL},
     {"market_offer_events", "tenant_id = $1 OR buyer_tenant_id = $1", NULL},
     {"market_deals", "tenant_id = $1 OR buyer_tenant_id = $1", NULL},

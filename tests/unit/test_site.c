@@ -153,7 +153,7 @@ Test(site, jsonld_is_valid_and_cannot_close_the_script)
                      .country = "DE",
                      .phone = "+49 30 1234",
                      .email = "a@b.de"};
-  const char *ld = site_vehicle_jsonld(a, &v, "https://cc24.example/fahrzeuge/x", &t, NULL);
+  const char *ld = site_vehicle_jsonld(a, &v, "https://cc24.example/fahrzeuge/x", &t, NULL, 0);
   cr_expect_null(strstr(ld, "</"), "no closing tag inside: %s", ld);
   cr_expect_null(strchr(ld, '<'));
   json_error_t je;
@@ -180,7 +180,7 @@ Test(site, jsonld_is_valid_and_cannot_close_the_script)
 
   v.vin = "";
   v.status = STATUS_SOLD;
-  j = json_loads(site_vehicle_jsonld(a, &v, "u", NULL, NULL), 0, &je);
+  j = json_loads(site_vehicle_jsonld(a, &v, "u", NULL, NULL, 0), 0, &je);
   cr_assert_not_null(j);
   cr_expect_null(json_object_get(j, "vehicleIdentificationNumber"), "no VIN, no field");
   cr_expect_str_eq(json_string_value(json_object_get(json_object_get(j, "offers"), "availability")),
