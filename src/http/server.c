@@ -50,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -58,6 +59,12 @@
 #define DEFAULT_MAX_BODY (1u << 20)
 /* Bytes of an oversized chunked body we drain before giving up on answering. */
 #define DRAIN_LIMIT (1u << 20)
+/* A body of declared length at most this much over max_body is read and discarded,
+ * and the 413 answered after it: a client that sends its body without waiting (most
+ * do, without "Expect: 100-continue") would otherwise run into the closed socket and
+ * may lose the answer to the TCP reset. Larger ones, and any for a client that waits
+ * for "100 Continue", are answered on the headers. */
+#define LINGER_LIMIT ((uint64_t)16 << 20)
 
 static _Atomic(http_ready_fn) ready_probe;
 
@@ -558,8 +565,12 @@ static enum MHD_Result start_request(struct http_server *s, struct http_req *req
   if (r->route_hit && (r->route_hit->flags & ROUTE_STREAM))
     return start_stream(s, req, c);
   if (r->content_length != UINT64_MAX && r->content_length > s->o.max_body) {
-    /* Answer now: libmicrohttpd then skips the body and closes the connection. */
     r->too_large = true;
+    const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+    bool waits = expect && strcasecmp(expect, "100-continue") == 0;
+    if (!waits && r->content_length - s->o.max_body <= LINGER_LIMIT)
+      return MHD_YES; /* discarded by body_chunk, answered at the end */
+    /* Answer now: libmicrohttpd then skips the body and closes the connection. */
     log_set_request_id(req->request_id);
     dispatch(s, req);
     log_set_request_id("");
@@ -581,7 +592,8 @@ static enum MHD_Result body_chunk(struct http_server *s, struct http_req *req, c
     /* libmicrohttpd cannot answer in the middle of a body; drain a little so the
      * 413 can be sent, and drop the connection if the client keeps going. */
     r->discarded += n;
-    return r->discarded > DRAIN_LIMIT ? drop() : MHD_YES;
+    uint64_t limit = r->content_length != UINT64_MAX ? LINGER_LIMIT + s->o.max_body : DRAIN_LIMIT;
+    return r->discarded > limit ? drop() : MHD_YES;
   }
   if (r->upload_len + n + 1 > r->upload_cap) {
     size_t want = r->content_length != UINT64_MAX ? (size_t)r->content_length + 1 : 0;
