@@ -549,6 +549,8 @@ static int placeholder_of(VipsImage *src, struct arena *a, const char **data_uri
   g_object_unref(small);
   if (!clean)
     return vips_fail(e, CC24_E_IMAGE_INVALID, "no placeholder");
+  /* a colour profile (3 KB for sRGB) would outweigh the 20 px picture many times */
+  vips_image_remove(clean, VIPS_META_ICC_NAME);
   void *buf = NULL;
   size_t len = 0;
   int rc = save_webp(clean, Q_PH, 6, NULL, &buf, &len);
