@@ -123,8 +123,17 @@ static int tx_vehicle(db_conn *c, void *arg, struct err *e)
     if (tenant_card_load(c, p->a, p->v.tenant_id, p->locale ? p->locale : "de", time_now(),
                          &p->card, e) < 0)
       return -1;
-    if (p->card)
+    if (p->card) {
       json_arena(p->a, p->card);
+      /* the dealer's uploaded logo on the card (40 px high) */
+      struct media_photo logo;
+      int hl = media_logo_get(c, p->a, p->v.tenant_id, &logo, e);
+      if (hl < 0)
+        return -1;
+      json_t *lj = hl ? media_logo_json(p->a, &logo, 40) : NULL;
+      if (lj)
+        json_object_set_new(p->card, "logo", lj);
+    }
     p->has_fc = fin_conditions_load(c, p->a, p->v.tenant_id, 0, &p->fc, &p->fc_version, e);
     if (p->has_fc < 0)
       return -1;

@@ -132,6 +132,15 @@ test('the logo: uploaded on the profile page, shown there and in the showroom', 
   assert.equal(await logo.getAttribute('width'), '192', '300 × 100 at 64 px high');
   assert.ok(await logo.evaluate((i) => i.complete && i.naturalWidth > 0));
   await shot(page, 'media-showroom-logo');
+  // and the dealer card of each of the dealer's vehicle pages, 40 px high
+  const mine = await (await fetch(srv.url + '/api/v1/vehicles?size=50', { headers: { Authorization: `Bearer ${demoKey(slug)}` } })).json();
+  const vid = (mine.items || []).find((x) => x.status === 'published')?.id;
+  assert.ok(vid, 'the dealer has a published vehicle');
+  await page.goto(srv.url + `/fahrzeuge/x-${vid}`);
+  const card = page.locator('.dealer-card img.dealer-logo');
+  assert.match(await card.getAttribute('src'), /^\/img\//);
+  assert.equal(await card.getAttribute('height'), '40');
+  assert.equal(await card.getAttribute('width'), '120', '300 × 100 at 40 px high');
   // removing it brings back what the profile had before (the demo dealers have a logo file
   // among the assets)
   await page.goto(srv.url + '/dashboard/profil');
