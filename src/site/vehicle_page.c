@@ -132,7 +132,7 @@ static int tx_vehicle(db_conn *c, void *arg, struct err *e)
         return -1;
       json_t *lj = hl ? media_logo_json(p->a, &logo, 40) : NULL;
       if (lj)
-        json_object_set_new(p->card, "logo", lj);
+        json_object_set_new(p->card, "logo_img", lj);
     }
     p->has_fc = fin_conditions_load(c, p->a, p->v.tenant_id, 0, &p->fc, &p->fc_version, e);
     if (p->has_fc < 0)

@@ -150,6 +150,8 @@ test('the logo: uploaded on the profile page, shown there and in the showroom', 
   const after = page.locator('.sr-logo img');
   if (await after.count()) assert.match(await after.getAttribute('src'), /^\/static\//);
   else assert.equal(await page.locator('.sr-monogram').count(), 1);
+  await page.goto(srv.url + `/fahrzeuge/x-${vid}`);
+  assert.equal(await page.locator('.dealer-card img').count(), 0, 'no logo on the card once it is removed');
   assert.deepEqual(errors, []);
   await ctx.close();
 });
