@@ -16,6 +16,8 @@ PKGS=(
   # tests and benchmarks (vipsthumbnail and ImageMagick are the media benchmark's peers)
   libcriterion-dev postgresql redis-server nginx-light wrk sqlite3 tzdata
   chromium curl procps libvips-tools imagemagick hyperfine
+  # the HTML checker (npm vnu-jar) runs on Java
+  default-jre-headless
   # demo and test photos of cars (scripts/demo-photos.sh)
   plasma-workspace-data libdlib19.1
 )
@@ -49,7 +51,8 @@ if [ -f package-lock.json ]; then
   want=$(sha256sum package-lock.json | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "deps: npm ci" >&2
-    npm ci --no-audit --no-fund --loglevel=error
+    # no install scripts: vnu-jar's would fetch a Java runtime (Debian's is used)
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
     echo "$want" >"$stamp"
   fi
 fi
