@@ -1298,8 +1298,19 @@ Test(stream, a_handler_that_neither_answers_nor_accepts_gets_500)
 Test(stream, normal_routes_still_obey_max_body)
 {
   int fd = tcp_connect();
-  send_str(fd, "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n");
+  /* a client that waits for 100 Continue gets the 413 on the headers */
+  send_str(fd, "POST /small HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+               "Content-Length: 5000\r\n\r\n");
   struct resp r;
+  cr_assert_eq(read_resp(fd, &r, 3000, NULL), 0);
+  cr_assert_eq(r.status, 413);
+  close(fd);
+  /* one that sends at once gets it after its body */
+  fd = tcp_connect();
+  char body[5000];
+  memset(body, 'x', sizeof body);
+  send_str(fd, "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n");
+  cr_assert_eq(send(fd, body, sizeof body, MSG_NOSIGNAL), (ssize_t)sizeof body);
   cr_assert_eq(read_resp(fd, &r, 3000, NULL), 0);
   cr_assert_eq(r.status, 413);
   close(fd);
