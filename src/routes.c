@@ -25,22 +25,22 @@ const struct route cc24_routes[] = {
     {"GET", "/static/{*path}", http_handle_static, ROLE_PUBLIC, 0, RL_NONE},
 
     /* site */
-    {"GET", "/", site_home, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/fahrzeuge", site_search_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/fahrzeuge/{slug}", site_vehicle_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/fahrzeuge/{slug}/angebot", site_offer_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/finanzierung", finance_page_calculator, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/", site_home, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/fahrzeuge", site_search_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/fahrzeuge/{slug}", site_vehicle_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/fahrzeuge/{slug}/angebot", site_offer_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/finanzierung", finance_page_calculator, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
 
     /* accounts and the dealer dashboard */
-    {"GET", "/anmelden", auth_login_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/anmelden", auth_login_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"POST", "/anmelden", auth_login_post, ROLE_PUBLIC, 0, RL_LOGIN},
     {"POST", "/abmelden", auth_logout, ROLE_STAFF, ROUTE_CSRF, RL_NONE},
-    {"GET", "/registrieren", auth_signup_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/registrieren", auth_signup_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"POST", "/registrieren", auth_signup_post, ROLE_PUBLIC, 0, RL_SIGNUP},
-    {"GET", "/bestaetigen", auth_verify_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/passwort-vergessen", auth_forgot_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/bestaetigen", auth_verify_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/passwort-vergessen", auth_forgot_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"POST", "/passwort-vergessen", auth_forgot_post, ROLE_PUBLIC, 0, RL_RESET},
-    {"GET", "/passwort-neu", auth_reset_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/passwort-neu", auth_reset_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"POST", "/passwort-neu", auth_reset_post, ROLE_PUBLIC, 0, RL_RESET},
     {"GET", "/dashboard", vehicle_page_dashboard, ROLE_STAFF, 0, RL_NONE},
     {"GET", "/dashboard/fahrzeuge/neu", vehicle_page_new, ROLE_STAFF, 0, RL_NONE},
@@ -67,7 +67,7 @@ const struct route cc24_routes[] = {
     {"GET", "/dashboard/anfragen/{id}", crm_lead_page, ROLE_STAFF, 0, RL_NONE},
 
     /* accounts: two-factor, password, sessions (auth work goes here) */
-    {"GET", "/anmelden/code", auth_login_code_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/anmelden/code", auth_login_code_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"POST", "/anmelden/code", auth_login_code_post, ROLE_PUBLIC, 0, RL_LOGIN},
     {"GET", "/dashboard/konto", auth_account_page, ROLE_STAFF, 0, RL_NONE},
     {"POST", "/dashboard/konto", auth_account_update, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
@@ -89,14 +89,14 @@ const struct route cc24_routes[] = {
 
     /* public site: buyer features, leads, legal pages, SEO (site work goes here) */
     {"POST", "/fahrzeuge/{slug}/anfrage", site_lead_post, ROLE_PUBLIC, 0, RL_FORM},
-    {"GET", "/vergleich", site_compare_page, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/merkliste", site_favourites_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/vergleich", site_compare_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/merkliste", site_favourites_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"GET", "/sitemap.xml", site_sitemap_index, ROLE_PUBLIC, 0, RL_NONE},
     {"GET", "/sitemaps/{name}", site_sitemap_page, ROLE_PUBLIC, 0, RL_NONE},
     {"GET", "/robots.txt", site_robots, ROLE_PUBLIC, 0, RL_NONE},
 
     /* buyer accounts: sign-up, account, favourites, saved searches and alerts (buyer work) */
-    {"GET", "/konto/registrieren", buyer_signup_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/konto/registrieren", buyer_signup_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"POST", "/konto/registrieren", buyer_signup_post, ROLE_PUBLIC, 0, RL_SIGNUP},
     {"GET", "/konto", buyer_account_page, ROLE_BUYER, 0, RL_NONE},
     {"POST", "/konto", buyer_account_update, ROLE_BUYER, ROUTE_CSRF, RL_FORM},
@@ -109,19 +109,19 @@ const struct route cc24_routes[] = {
     {"POST", "/konto/suchen/{id}", buyer_search_update, ROLE_BUYER, ROUTE_CSRF, RL_FORM},
     {"POST", "/konto/suchen/{id}/loeschen", buyer_search_delete_post, ROLE_BUYER, ROUTE_CSRF,
      RL_FORM},
-    {"GET", "/suchalarm/abbestellen", buyer_unsubscribe_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/suchalarm/abbestellen", buyer_unsubscribe_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"POST", "/suchalarm/abbestellen", buyer_unsubscribe_post, ROLE_PUBLIC, 0, RL_FORM},
 
     /* showrooms and the embeddable widget (showroom work goes here) */
-    {"GET", "/haendler/{slug}", showroom_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/haendler/{slug}", showroom_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"GET", "/haendler/{slug}/theme.css", showroom_theme, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/haendler/{slug}/impressum", showroom_imprint, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/embed/{slug}", showroom_embed, ROLE_PUBLIC, ROUTE_EMBED, RL_NONE},
+    {"GET", "/haendler/{slug}/impressum", showroom_imprint, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/embed/{slug}", showroom_embed, ROLE_PUBLIC, ROUTE_EMBED | ROUTE_LANG_URL, RL_NONE},
     {"GET", "/dashboard/profil", showroom_profile_page, ROLE_OWNER, 0, RL_NONE},
     {"POST", "/dashboard/profil", showroom_profile_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
-    {"GET", "/impressum", site_imprint, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/datenschutz", site_privacy, ROLE_PUBLIC, 0, RL_NONE},
-    {"GET", "/agb", site_terms, ROLE_PUBLIC, 0, RL_NONE},
+    {"GET", "/impressum", site_imprint, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/datenschutz", site_privacy, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/agb", site_terms, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
 
     /* Börse: dealer-to-dealer exchange (market work goes here) */
     {"GET", "/boerse", market_page_search, ROLE_STAFF, 0, RL_NONE},
@@ -164,8 +164,8 @@ const struct route cc24_routes[] = {
 
     /* photos (media work): upload, order, alt text, delete, retry; the dealer's logo; the
      * signed image CDN */
-    {"POST", "/api/v1/vehicles/{id}/photos", media_api_upload, ROLE_STAFF,
-     ROUTE_API | ROUTE_STREAM, RL_API},
+    {"POST", "/api/v1/vehicles/{id}/photos", media_api_upload, ROLE_STAFF, ROUTE_API | ROUTE_STREAM,
+     RL_API},
     {"GET", "/api/v1/vehicles/{id}/photos", media_api_list, ROLE_STAFF, ROUTE_API, RL_API},
     {"PATCH", "/api/v1/vehicles/{id}/photos", media_api_reorder, ROLE_STAFF, ROUTE_API, RL_API},
     {"PATCH", "/api/v1/vehicles/{id}/photos/{photo_id}", media_api_patch, ROLE_STAFF, ROUTE_API,

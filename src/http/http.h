@@ -80,8 +80,10 @@ enum {
                                404 to anyone else (/metrics) */
   ROUTE_STREAM = 1u << 5,   /* the body is streamed to the handler (http_stream_accept),
                                not read before routing; opts.max_body does not apply */
-  ROUTE_NOSESSION = 1u << 6 /* the login session is not read before the handler (it may
+  ROUTE_NOSESSION = 1u << 6, /* the login session is not read before the handler (it may
                                ask for it: web_load_session) — the image CDN */
+  ROUTE_LANG_URL = 1u << 7   /* a public page whose language is in its URL: German at the
+                               plain URL, English with ?lang=en (web_before) */
 };
 
 /* True for a loopback or private-network address ("10.1.2.3", "::1", "fd00::5"). */
@@ -161,6 +163,10 @@ int http_parse_urlencoded(struct arena *a, const char *s, size_t n, const char *
 
 /* Headers added to the response that will be sent (call before the reply). */
 void http_set_header(struct http_req *req, const char *name, const char *value);
+/* The answer depends on request header `field` ("Cookie"): it is listed in the one Vary
+ * header of the answer, together with Accept-Encoding for compressible bodies and any
+ * Vary the handler set. Idempotent. */
+void http_vary(struct http_req *req, const char *field);
 /* Set-Cookie; attrs e.g. "Path=/; HttpOnly; SameSite=Lax; Max-Age=3600". */
 void http_set_cookie(struct http_req *req, const char *name, const char *value, const char *attrs);
 

@@ -34,6 +34,7 @@ struct http_resp {
   /* response */
   bool answered;
   int status;
+  const char *vary; /* fields added by http_vary ("Cookie, ..."), NULL = none */
   const char *content_type;
   const char *body;
   size_t len;

@@ -58,6 +58,29 @@ void http_set_header(struct http_req *req, const char *name, const char *value)
   r->tail = &h->next;
 }
 
+/* Is field in the comma-separated list? (case-insensitive) */
+static bool list_has(const char *list, const char *field)
+{
+  size_t n = strlen(field);
+  for (const char *p = list; p && *p;) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    size_t l = strcspn(p, ", ");
+    if (l == n && strncasecmp(p, field, n) == 0)
+      return true;
+    p += l;
+  }
+  return false;
+}
+
+void http_vary(struct http_req *req, const char *field)
+{
+  struct http_resp *r = http_resp_of(req);
+  if (!field || !*field || list_has(r->vary, field))
+    return;
+  r->vary = r->vary ? arena_printf(req->a, "%s, %s", r->vary, field) : arena_strdup(req->a, field);
+}
+
 void http_set_cookie(struct http_req *req, const char *name, const char *value, const char *attrs)
 {
   const char *v = attrs && *attrs
@@ -573,15 +596,39 @@ static void emit_headers(struct http_req *req, struct hdr_sink *k, bool bodyless
   struct http_resp *r = http_resp_of(req);
   if (r->content_type && !bodyless)
     emit(k, "Content-Type", r->content_type);
+  /* one Vary header: the handler's, http_vary's fields and Accept-Encoding */
+  char vary[256];
+  size_t vl = 0;
+  vary[0] = 0;
   for (const struct http_hdr *h = r->headers; h; h = h->next) {
     if (r->content_type && strcasecmp(h->name, "Content-Type") == 0)
       continue;
+    if (strcasecmp(h->name, "Vary") == 0) {
+      if (!list_has(vary, h->value) && vl + strlen(h->value) + 3 < sizeof vary)
+        vl += (size_t)snprintf(vary + vl, sizeof vary - vl, "%s%s", vl ? ", " : "", h->value);
+      continue;
+    }
     emit(k, h->name, h->value);
   }
   if (encoding)
     emit(k, "Content-Encoding", encoding);
-  if (compressible && !has_header(r, "Vary"))
-    emit(k, "Vary", "Accept-Encoding");
+  for (const char *p = r->vary; p && *p;) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    size_t l = strcspn(p, ", ");
+    char f[64];
+    if (l && l < sizeof f) {
+      memcpy(f, p, l);
+      f[l] = 0;
+      if (!list_has(vary, f) && vl + l + 3 < sizeof vary)
+        vl += (size_t)snprintf(vary + vl, sizeof vary - vl, "%s%s", vl ? ", " : "", f);
+    }
+    p += l;
+  }
+  if (compressible && !list_has(vary, "Accept-Encoding") && vl + 20 < sizeof vary)
+    vl += (size_t)snprintf(vary + vl, sizeof vary - vl, "%sAccept-Encoding", vl ? ", " : "");
+  if (vl)
+    emit(k, "Vary", vary);
   if (!has_header(r, "X-Content-Type-Options"))
     emit(k, "X-Content-Type-Options", "nosniff");
   if (!has_header(r, "Referrer-Policy"))

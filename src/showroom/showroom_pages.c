@@ -378,12 +378,9 @@ static void seo(struct http_req *req, json_t *ctx, const struct load_arg *x, con
              p ? x->t.name : "", p ? p + 6 : "");
   }
   json_object_set_new(ctx, "meta_description", json_string(desc));
-  json_object_set_new(ctx, "canonical",
-                      json_string(arena_printf(req->a, "%s/haendler/%s", cfg.base_url, x->t.slug)));
+  web_page_urls(req, ctx, arena_printf(req->a, "/haendler/%s", x->t.slug), NULL);
   json_object_set_new(ctx, "og_image",
                       json_string(*logo ? arena_printf(req->a, "%s%s", cfg.base_url, logo) : ""));
-  json_object_set_new(ctx, "og_locale",
-                      json_string(req->locale && !strcmp(req->locale, "en") ? "en_GB" : "de_DE"));
   json_t *ld = showroom_jsonld(&x->t, &x->p, cfg.base_url, logo, req->locale);
   json_object_set_new(ctx, "jsonld", json_string(showroom_jsonld_text(req->a, ld)));
   json_decref(ld);
@@ -466,9 +463,7 @@ int showroom_imprint(struct http_req *req)
   json_object_set_new(im, "missing", miss);
   json_object_set_new(im, "incomplete", json_boolean(nm > 0));
   json_object_set_new(ctx, "im", im);
-  json_object_set_new(
-      ctx, "canonical",
-      json_string(arena_printf(req->a, "%s/haendler/%s/impressum", cfg.base_url, x.t.slug)));
+  web_page_urls(req, ctx, arena_printf(req->a, "/haendler/%s/impressum", x.t.slug), NULL);
   return web_render(req, 200, "showroom_imprint", ctx);
 }
 

@@ -12,8 +12,7 @@
 static int legal(struct http_req *req, const char *tmpl, const char *path)
 {
   json_t *ctx = web_context(req);
-  json_object_set_new(ctx, "canonical",
-                      json_string(arena_printf(req->a, "%s%s", cfg.base_url, path)));
+  web_page_urls(req, ctx, path, NULL);
   return web_render(req, 200, tmpl, ctx);
 }
 

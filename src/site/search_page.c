@@ -576,8 +576,7 @@ int site_search_page(struct http_req *req)
   const char *cqs = site_search_canonical(a, &q, 1);
   const char *canon = search_url(a, cqs);
   json_object_set_new(ctx, "canonical", json_string(canon));
-  json_object_set_new(ctx, "canonical_en",
-                      json_string(arena_printf(a, "%s%slang=en", canon, *cqs ? "&" : "?")));
+  web_page_urls(req, ctx, "/fahrzeuge", cqs);
   bool multi = q.nmake > 1 || q.nmodel > 1 || q.ndealer > 1 || __builtin_popcount(q.body) > 1 ||
                __builtin_popcount(q.fuel) > 1 || __builtin_popcount(q.gearbox) > 1 ||
                __builtin_popcount(q.condition) > 1 || __builtin_popcount(q.colour) > 1;

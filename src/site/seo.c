@@ -1,7 +1,8 @@
 /* seo.c — robots.txt and the sitemaps: /sitemap.xml is a sitemap index pointing
  * at /sitemaps/seiten.xml (static pages and make landing pages) and
  * /sitemaps/fahrzeuge-N.xml (every published or reserved vehicle, at most
- * SEO_SITEMAP_PAGE URLs a file, with lastmod). Drafts and sold vehicles are never
+ * SEO_SITEMAP_PAGE vehicles a file, with lastmod), each page in German and English
+ * with its hreflang alternates. Drafts and sold vehicles are never
  * listed. All URLs are absolute, from the configured base URL. */
 #include "app.h"
 #include "core/arena.h"
@@ -18,8 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The sitemap protocol allows 50,000 URLs (and 50 MB) per file. */
-#define SEO_SITEMAP_PAGE 50000
+/* The sitemap protocol allows 50,000 URLs (and 50 MB) per file; every vehicle is two
+ * (German and English, about 1.4 KB with their alternates). */
+#define SEO_SITEMAP_PAGE 25000
 
 static const char Q_STATS[] = "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM vehicles"
                               " WHERE " VEHICLE_LISTED_SQL("");
@@ -68,18 +70,39 @@ static void w3c_date(int64_t t, char out[32])
   time_iso_utc(t > 0 ? t : time_now(), out, 32);
 }
 
+/* One page in both languages: the German URL and the English one (?lang=en), each with
+ * the hreflang alternates that the page's <head> carries (de, en, x-default = de) —
+ * the same addresses as web_page_urls, so sitemap, canonical and hreflang agree. */
 static void url_entry(struct buf *b, const char *path, int64_t lastmod)
 {
-  buf_puts(b, "<url><loc>");
-  xml_text(b, cfg.base_url);
-  xml_text(b, path);
-  buf_puts(b, "</loc>");
-  if (lastmod > 0) {
-    char d[32];
+  const char *en_sep = strchr(path, '?') ? "&" : "?";
+  char d[32] = "";
+  if (lastmod > 0)
     w3c_date(lastmod, d);
-    buf_printf(b, "<lastmod>%s</lastmod>", d);
+  for (int en = 0; en < 2; en++) {
+    buf_puts(b, "<url><loc>");
+    xml_text(b, cfg.base_url);
+    xml_text(b, path);
+    if (en) {
+      xml_text(b, en_sep);
+      buf_puts(b, "lang=en");
+    }
+    buf_puts(b, "</loc>");
+    if (*d)
+      buf_printf(b, "<lastmod>%s</lastmod>", d);
+    static const char *const langs[] = {"de", "en", "x-default"};
+    for (int l = 0; l < 3; l++) {
+      buf_printf(b, "<xhtml:link rel=\"alternate\" hreflang=\"%s\" href=\"", langs[l]);
+      xml_text(b, cfg.base_url);
+      xml_text(b, path);
+      if (l == 1) {
+        xml_text(b, en_sep);
+        buf_puts(b, "lang=en");
+      }
+      buf_puts(b, "\"/>");
+    }
+    buf_puts(b, "</url>\n");
   }
-  buf_puts(b, "</url>\n");
 }
 
 static int reply_xml(struct http_req *req, struct buf *b)
@@ -146,13 +169,36 @@ static int tx_vehicles(db_conn *c, void *arg, struct err *e)
   return rc < 0 ? -1 : 0;
 }
 
+struct slugs_arg {
+  struct arena *a;
+  struct buf *b;
+};
+
+static int tx_showrooms(db_conn *c, void *arg, struct err *e)
+{
+  struct slugs_arg *x = arg;
+  db_stmt *st = db_query(c,
+                         "SELECT slug FROM tenants WHERE id IN (SELECT tenant_id FROM vehicles"
+                         " WHERE " VEHICLE_LISTED_SQL("") ") ORDER BY slug",
+                         DB_NOPARAMS, e);
+  if (!st)
+    return -1;
+  char *slug;
+  int rc;
+  while ((rc = db_next(st, x->a, DB_ROW(db_out_text(&slug)), e)) > 0)
+    url_entry(x->b, arena_printf(x->a, "/haendler/%s", slug), 0);
+  db_finish(st);
+  return rc < 0 ? -1 : 0;
+}
+
 int site_sitemap_page(struct http_req *req)
 {
   const char *name = http_param(req, "name");
   struct buf b;
   buf_init(&b, req->a);
   buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+               "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\""
+               " xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
   if (!strcmp(name, "seiten.xml")) {
     static const char *pages[] = {"/",
                                   "/fahrzeuge",
@@ -164,6 +210,11 @@ int site_sitemap_page(struct http_req *req)
                                   "/agb"};
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
       url_entry(&b, pages[i], 0);
+    /* the showroom of every dealer with a vehicle on offer */
+    struct slugs_arg sx = {.a = req->a, .b = &b};
+    struct err se = {0};
+    if (db_tx(((struct app *)req->app)->db, 0, DB_READ, tx_showrooms, &sx, &se) < 0)
+      return http_problem_err(req, &se);
     /* one landing page per make on offer */
     struct search_query q;
     search_query_init(&q);

@@ -137,9 +137,9 @@ json_t *site_card(struct http_req *req, const struct search_hit *h)
                       json_string(enum_label(&vehicle_enum_condition, h->condition, loc)));
   json_object_set_new(c, "is_new", json_boolean(h->condition != COND_USED));
   json_object_set_new(c, "reserved", json_boolean(h->status == STATUS_RESERVED));
-  json_t *photo = media_cover_json(
-      a, h->cover, arena_printf(a, "%s %s %s", h->make, h->model, h->variant),
-      "(max-width: 560px) 100vw, (max-width: 960px) 50vw, 360px");
+  json_t *photo =
+      media_cover_json(a, h->cover, arena_printf(a, "%s %s %s", h->make, h->model, h->variant),
+                       "(max-width: 560px) 100vw, (max-width: 960px) 50vw, 360px");
   if (photo)
     json_object_set_new(c, "photo", photo);
   return c;
@@ -189,8 +189,7 @@ static void set_str(json_t *o, const char *k, const char *v)
 }
 
 const char *site_vehicle_jsonld(struct arena *a, const struct vehicle *v, const char *url,
-                                const struct tenant *seller, const char *const *images,
-                                int nimages)
+                                const struct tenant *seller, const char *const *images, int nimages)
 {
   json_t *car = json_object();
   json_object_set_new(car, "@context", json_string("https://schema.org"));

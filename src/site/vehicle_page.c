@@ -106,7 +106,7 @@ struct page_arg {
   int64_t fc_version;
   int has_fc;
   const char *locale;
-  json_t *card; /* the dealer card with opening hours (tenant_card_load), or NULL */
+  json_t *card;               /* the dealer card with opening hours (tenant_card_load), or NULL */
   struct media_photo *photos; /* the vehicle's photos by position */
   int nphotos;
 };
@@ -223,7 +223,8 @@ static json_t *gallery(struct http_req *req, const struct vehicle *v, const stru
     json_t *pic = media_picture_json(a, ph, "(max-width: 960px) 100vw, 760px");
     if (!pic)
       continue;
-    const char *alt = *ph->alt ? ph->alt : arena_printf(a, "%s – %s %d", title, tr(req, "photos.photo"), n + 1);
+    const char *alt =
+        *ph->alt ? ph->alt : arena_printf(a, "%s – %s %d", title, tr(req, "photos.photo"), n + 1);
     json_object_set_new(pic, "alt", json_string(alt));
     if (n == 0)
       json_object_set_new(pic, "eager", json_true());
@@ -361,7 +362,7 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
   const char *canonical = site_vehicle_path(a, v->make, v->model, v->variant, v->public_id);
   json_t *ctx = web_context(req);
   json_object_set_new(ctx, "canonical", json_string(canonical));
-  json_object_set_new(ctx, "canonical_en", json_string(arena_printf(a, "%s?lang=en", canonical)));
+  web_page_urls(req, ctx, canonical, NULL);
   json_object_set_new(ctx, "og_type", json_string("product"));
   json_object_set_new(ctx, "id", json_string(v->public_id));
   json_object_set_new(ctx, "make", json_string(v->make));
@@ -398,7 +399,8 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
   }
   if (nimages) {
     json_object_set_new(ctx, "og_image", json_string(images[0]));
-    json_object_set_new(ctx, "og_image_alt", json_string(arena_printf(a, "%s %s %s", v->make, v->model, v->variant)));
+    json_object_set_new(ctx, "og_image_alt",
+                        json_string(arena_printf(a, "%s %s %s", v->make, v->model, v->variant)));
   }
 
   /* the headline facts next to the price */
@@ -501,7 +503,8 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
                 arena_printf(a, "https://wa.me/?text=%s%%20%s", buf_cstr(&tenc), buf_cstr(&enc))));
   json_object_set_new(ctx, "lead", lead_json(req, v, lf));
   json_object_set_new(ctx, "similar", similar(req, v->public_id, v->make, v->body, v->price_cents));
-  json_object_set_new(ctx, "jsonld", json_string(site_vehicle_jsonld(a, v, abs, &p->t, images, nimages)));
+  json_object_set_new(ctx, "jsonld",
+                      json_string(site_vehicle_jsonld(a, v, abs, &p->t, images, nimages)));
   json_object_set_new(
       ctx, "meta_description",
       json_string(arena_printf(a, "%s · %s · %s km · %d PS · %s. %s", title,

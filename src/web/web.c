@@ -21,6 +21,23 @@
 #include <stdio.h>
 #include <string.h>
 
+void web_page_urls(struct http_req *req, json_t *ctx, const char *path, const char *query)
+{
+  struct arena *a = req->a;
+  const char *de = web_url_with_lang(req, path, query, NULL);
+  const char *en = web_url_with_lang(req, path, query, "en");
+  bool is_en = req->locale && strcmp(req->locale, "en") == 0;
+  json_t *seo = json_object();
+  json_object_set_new(seo, "de", json_string(arena_printf(a, "%s%s", cfg.base_url, de)));
+  json_object_set_new(seo, "en", json_string(arena_printf(a, "%s%s", cfg.base_url, en)));
+  json_object_set_new(seo, "canonical",
+                      json_string(arena_printf(a, "%s%s", cfg.base_url, is_en ? en : de)));
+  json_object_set_new(ctx, "seo", seo);
+  /* the switch names its language, so that the choice is remembered (cookie) */
+  json_object_set_new(ctx, "lang_switch",
+                      json_string(web_url_with_lang(req, path, query, is_en ? "de" : "en")));
+}
+
 json_t *web_context(struct http_req *req)
 {
   const char *lang = req->locale ? req->locale : "de";
@@ -31,6 +48,7 @@ json_t *web_context(struct http_req *req)
   json_object_set_new(ctx, "lang_de", json_boolean(strcmp(lang, "de") == 0));
   json_object_set_new(ctx, "other_lang", json_string(strcmp(lang, "de") == 0 ? "en" : "de"));
   json_object_set_new(ctx, "path", json_string(req->path));
+  web_page_urls(req, ctx, req->path ? req->path : "/", NULL);
   int y, m;
   time_berlin_ym(time_now(), &y, &m);
   json_object_set_new(ctx, "year", json_integer(y));
@@ -221,12 +239,88 @@ bool web_role_allows(int have, int need)
   return have != ROLE_BUYER && have >= need;
 }
 
-int web_before(struct http_req *req)
+/* "de" or "en" for those two values, NULL otherwise. */
+static const char *lang_of(const char *s)
+{
+  if (s && strcmp(s, "de") == 0)
+    return "de";
+  if (s && strcmp(s, "en") == 0)
+    return "en";
+  return NULL;
+}
+
+/* The request's URL with lang=LANG in its query (other lang parameters dropped), path
+ * percent-encoded: "/fahrzeuge?make=audi&lang=en". */
+const char *web_url_with_lang(struct http_req *req, const char *path, const char *query,
+                              const char *lang)
+{
+  struct buf b;
+  buf_init(&b, req->a);
+  for (const char *p = path; *p;) {
+    size_t l = strcspn(p, "/");
+    buf_append_urlenc(&b, p, l);
+    p += l;
+    if (*p == '/') {
+      buf_append(&b, "/", 1);
+      p++;
+    }
+  }
+  char sep = '?';
+  for (const char *p = query ? query : ""; *p;) {
+    size_t l = strcspn(p, "&");
+    size_t kl = strcspn(p, "=&");
+    if (l && !(kl == 4 && strncmp(p, "lang", 4) == 0)) {
+      buf_append(&b, &sep, 1);
+      buf_append(&b, p, l);
+      sep = '&';
+    }
+    p += l;
+    if (*p == '&')
+      p++;
+  }
+  if (lang)
+    buf_printf(&b, "%clang=%s", sep, lang);
+  return b.len ? b.data : "/";
+}
+
+/* The page's language. A public page (ROUTE_LANG_URL) has one language per URL: German
+ * at the plain URL, English with ?lang=en. A visitor who chose English (the lang cookie,
+ * set whenever ?lang= is given) is sent from the plain URL to the English one, so the
+ * plain URL's answer depends on the cookie (Vary: Cookie) — and never on
+ * Accept-Language, which a shared cache would mix up. Private pages (dashboard,
+ * account) follow ?lang=, then the cookie, else German; the JSON API also falls back to
+ * Accept-Language and says so in Vary. 1 when answered (the redirect). */
+static int pick_locale(struct http_req *req)
 {
   const char *q = http_query(req, "lang");
-  req->locale = i18n_pick(q, http_cookie(req, "lang"), http_header(req, "Accept-Language"));
-  if (q && (strcmp(q, "de") == 0 || strcmp(q, "en") == 0) && !req->is_api)
-    http_set_cookie(req, "lang", q, "Path=/; Max-Age=31536000; SameSite=Lax");
+  const char *ql = lang_of(q);
+  const char *cl = lang_of(http_cookie(req, "lang"));
+  if (req->is_api) {
+    req->locale = i18n_pick(ql, cl, http_header(req, "Accept-Language"));
+    http_vary(req, "Accept-Language");
+    http_vary(req, "Cookie");
+    return 0;
+  }
+  if (ql && (!cl || strcmp(ql, cl) != 0))
+    http_set_cookie(req, "lang", ql, "Path=/; Max-Age=31536000; SameSite=Lax");
+  if (req->route && (req->route->flags & ROUTE_LANG_URL)) {
+    http_vary(req, "Cookie");
+    if (!q && cl && strcmp(cl, "en") == 0 && (req->m == HTTP_GET || req->m == HTTP_HEAD)) {
+      req->locale = "en";
+      http_redirect(req, 302, web_url_with_lang(req, req->path, req->raw_query, "en"));
+      return 1;
+    }
+    req->locale = ql ? ql : "de";
+    return 0;
+  }
+  req->locale = ql ? ql : cl ? cl : "de";
+  return 0;
+}
+
+int web_before(struct http_req *req)
+{
+  if (pick_locale(req))
+    return 1;
   req->role = ROLE_PUBLIC;
   if (req->route && (req->route->flags & ROUTE_INTERNAL) && !http_ip_is_internal(req->client_ip)) {
     http_problem(req, 404, CC24_E_NOT_FOUND, "no such page", NULL);

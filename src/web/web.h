@@ -16,6 +16,20 @@
  * The object is released with the request arena. */
 json_t *web_context(struct http_req *req);
 
+/* The page's addresses in both languages — one place for canonical, hreflang, og:url
+ * and the language switch. path is the German page's path (decoded; it is
+ * percent-encoded here), query its canonical query string without lang (NULL or "" =
+ * none). Sets ctx.seo = {canonical, de, en} (absolute, on cfg.base_url; canonical is
+ * the current language's) and ctx.lang_switch (root-relative, the other language with
+ * an explicit lang= so that the choice is remembered). web_context calls it with the
+ * request's path; pages whose canonical address differs call it again. */
+void web_page_urls(struct http_req *req, json_t *ctx, const char *path, const char *query);
+
+/* path (percent-encoded here) and query (kept as given, lang parameters dropped) with
+ * lang=LANG appended when lang is not NULL. In the request arena. */
+const char *web_url_with_lang(struct http_req *req, const char *path, const char *query,
+                              const char *lang);
+
 /* Render template name with ctx into an HTML response. */
 int web_render(struct http_req *req, int status, const char *name, json_t *ctx);
 

@@ -157,19 +157,37 @@ describe('site over HTTP', () => {
     const ids = new Set();
     for (const l of vehiclePages) {
       const xml = await (await fetch(l)).text();
-      const urls = [...xml.matchAll(/<url><loc>([^<]+)<\/loc><lastmod>[^<]+<\/lastmod><\/url>/g)].map((m) => m[1]);
-      assert.ok(urls.length <= 50000);
-      for (const u of urls) {
-        assert.match(u, new RegExp(`^${srv.url}/fahrzeuge/[a-z0-9-]+-[0-9a-z]{16}$`));
-        ids.add(u.slice(-16));
+      assert.match(xml, /<urlset xmlns="http:\/\/www.sitemaps.org\/schemas\/sitemap\/0.9" xmlns:xhtml="http:\/\/www.w3.org\/1999\/xhtml">/);
+      const entries = [...xml.matchAll(/<url><loc>([^<]+)<\/loc><lastmod>[^<]+<\/lastmod>((?:<xhtml:link [^>]+\/>){3})<\/url>/g)];
+      assert.ok(entries.length > 0 && entries.length <= 50000);
+      assert.equal(entries.length, (xml.match(/<url>/g) || []).length, 'every entry has lastmod and three alternates');
+      for (const [, u, links] of entries) {
+        const m = u.match(new RegExp(`^${srv.url}(/fahrzeuge/[a-z0-9-]+-([0-9a-z]{16}))(\\?lang=en)?$`));
+        assert.ok(m, u);
+        ids.add(m[2]);
+        const alt = Object.fromEntries([...links.matchAll(/hreflang="([^"]+)" href="([^"]+)"/g)].map((x) => [x[1], x[2]]));
+        assert.deepEqual(alt, { de: srv.url + m[1], en: srv.url + m[1] + '?lang=en', 'x-default': srv.url + m[1] });
       }
     }
     const published = await allPublicIds(srv);
     assert.deepEqual([...ids].sort(), [...published].sort(), 'exactly the public vehicles');
     assert.ok(!ids.has(draft) && !ids.has(sold));
     const pages = await (await fetch(srv.url + '/sitemaps/seiten.xml')).text();
-    for (const p of ['/', '/fahrzeuge', '/finanzierung', '/impressum', '/datenschutz', '/agb', '/fahrzeuge?make=BMW'])
-      assert.ok(pages.includes(`<loc>${srv.url}${p.replace(/&/g, '&amp;')}</loc>`), p);
+    for (const p of ['/', '/fahrzeuge', '/finanzierung', '/impressum', '/datenschutz', '/agb', '/fahrzeuge?make=BMW', `/haendler/${slugs[0]}`]) {
+      const en = p + (p.includes('?') ? '&' : '?') + 'lang=en';
+      for (const [u, lang] of [[p, 'de'], [en, 'en']]) {
+        assert.ok(pages.includes(`<loc>${srv.url}${u.replace(/&/g, '&amp;')}</loc>`), u);
+        // the page itself names the same addresses: canonical = its sitemap URL, the same alternates
+        const html = await (await fetch(srv.url + u)).text();
+        const head = (rel, hl) => (html.match(new RegExp(`<link rel="${rel}"${hl ? ` hreflang="${hl}"` : ''} href="([^"]+)">`)) || [])[1]?.replace(/&amp;/g, '&');
+        assert.equal(head('canonical'), srv.url + u, `${u}: canonical`);
+        assert.equal(head('alternate', 'de'), srv.url + p, `${u}: hreflang de`);
+        assert.equal(head('alternate', 'en'), srv.url + en, `${u}: hreflang en`);
+        assert.equal(head('alternate', 'x-default'), srv.url + p, `${u}: x-default`);
+        assert.equal((html.match(/rel="canonical"/g) || []).length, 1, `${u}: one canonical`);
+        assert.match(html, new RegExp(`<html lang="${lang}">`));
+      }
+    }
     for (const bad of ['fahrzeuge-0.xml', 'fahrzeuge-2.xml', 'fahrzeuge-1.xml.gz', 'fahrzeuge-01.xml', '..%2Fetc', 'x'])
       assert.equal((await get(srv, '/sitemaps/' + bad)).status, 404, bad);
     // the sold vehicle answers 410 with similar vehicles; the draft 404
