@@ -267,15 +267,35 @@ void config_help(FILE *out, const char *command)
           "INI file to read (default: cc24.conf if present)");
 }
 
+/* *field = <exe_dir><base>/<def> (resolved) when that is a directory. */
+static bool use_dir(char **field, const char *exe_dir, const char *base, const char *def)
+{
+  char path[4096 + 64];
+  struct stat st;
+  snprintf(path, sizeof path, "%s%s/%s", exe_dir, base, def);
+  if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+    return false;
+  char *real = realpath(path, NULL);
+  if (real) {
+    free(*field);
+    *field = real;
+  }
+  return true;
+}
+
 /* The read-only assets (templates, static files, catalogs, demo photos) by default
  * live beside the binary, not in the working directory: a default that does not exist
  * under the working directory is looked up from the executable — its own directory,
  * its parent (build/cc24 in a clone) and ../share/cc24 (an installed binary) — so that
- * cc24 runs from any directory. A value the operator set is taken as given. */
-static void resolve_asset_dir(char **field, const char *def)
+ * cc24 runs from any directory. A value the operator set is taken as given.
+ *
+ * built: the build writes what is served into the binary's own directory (static/
+ * with minified stylesheets: build/static beside build/cc24), and that copy wins over
+ * the source folder of the same name in the working directory. */
+static void resolve_asset_dir(char **field, const char *def, bool built)
 {
   struct stat st;
-  if (!*field || strcmp(*field, def) != 0 || stat(*field, &st) == 0)
+  if (!*field || strcmp(*field, def) != 0)
     return;
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -286,19 +306,14 @@ static void resolve_asset_dir(char **field, const char *def)
   if (!slash)
     return;
   *slash = 0;
+  if (built && use_dir(field, exe, "", def))
+    return;
+  if (stat(*field, &st) == 0)
+    return;
   static const char *const bases[] = {"", "/..", "/../share/cc24"};
-  for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
-    char path[4096 + 64];
-    snprintf(path, sizeof path, "%s%s/%s", exe, bases[i], def);
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-      char *real = realpath(path, NULL);
-      if (real) {
-        free(*field);
-        *field = real;
-      }
+  for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++)
+    if (use_dir(field, exe, bases[i], def))
       return;
-    }
-  }
 }
 
 int config_load(int argc, char **argv, int first, int *rest, int *nrest, const char *command)
@@ -378,9 +393,9 @@ int config_load(int argc, char **argv, int first, int *rest, int *nrest, const c
     if (apply(s, val, "flag") < 0)
       rc = -1;
   }
-  resolve_asset_dir(&cfg.templates_dir, "templates");
-  resolve_asset_dir(&cfg.static_dir, "static");
-  resolve_asset_dir(&cfg.i18n_dir, "i18n");
-  resolve_asset_dir(&cfg.demo_photos_dir, "vendor/demo-photos");
+  resolve_asset_dir(&cfg.templates_dir, "templates", false);
+  resolve_asset_dir(&cfg.static_dir, "static", true);
+  resolve_asset_dir(&cfg.i18n_dir, "i18n", false);
+  resolve_asset_dir(&cfg.demo_photos_dir, "vendor/demo-photos", false);
   return rc ? -1 : 0;
 }

@@ -6,6 +6,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,24 @@ void showroom_theme_css(const struct tenant_profile *p, struct buf *out)
   if (has_a)
     buf_printf(out, "  --c-accent: %s;\n  --sr-accent: %s;\n", accent, accent);
   buf_puts(out, "}\n");
+}
+
+void showroom_theme_version(const char *css, size_t len, char out[17])
+{
+  unsigned char h[crypto_generichash_BYTES];
+  crypto_generichash(h, sizeof h, (const unsigned char *)css, len, NULL, 0);
+  for (int i = 0; i < 8; i++)
+    snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+const char *showroom_theme_url(struct arena *a, const char *slug, const struct tenant_profile *p)
+{
+  struct buf b;
+  buf_init(&b, a);
+  showroom_theme_css(p, &b);
+  char v[17];
+  showroom_theme_version(b.data, b.len, v);
+  return arena_printf(a, "/haendler/%s/theme.css?v=%s", slug, v);
 }
 
 static json_t *str_or_null(const char *s)

@@ -28,6 +28,15 @@ int showroom_profile_post(struct http_req *req); /* POST /dashboard/profil */
  * stay where the profile has none. Appended to out. */
 void showroom_theme_css(const struct tenant_profile *p, struct buf *out);
 
+/* The version of a theme stylesheet: the first 16 hex digits of the BLAKE2b hash of css
+ * (showroom_theme_css's output), NUL-terminated in out. It is also the ETag. */
+void showroom_theme_version(const char *css, size_t len, char out[17]);
+
+/* The address pages link for the dealer's stylesheet, versioned by its content:
+ * /haendler/{slug}/theme.css?v=VERSION. New colours are a new address, so the
+ * stylesheet is cached as immutable. In a. */
+const char *showroom_theme_url(struct arena *a, const char *slug, const struct tenant_profile *p);
+
 /* schema.org AutoDealer for the showroom (name, legalName, url, logo, telephone,
  * email, vatID, address, geo, openingHoursSpecification, sameAs). base_url without
  * a trailing slash; logo_url absolute path or "". */

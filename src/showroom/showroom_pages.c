@@ -23,7 +23,6 @@
 #include "site/site.h"
 #include "web/web.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,9 +199,7 @@ static json_t *dealer_json(struct http_req *req, const struct load_arg *x)
                                       tenant_social_labels[i], "url", x->p.social[i]));
   json_object_set_new(d, "has_social", json_boolean(json_array_size(social) > 0));
   json_object_set_new(d, "social", social);
-  json_object_set_new(d, "theme_url",
-                      json_string(arena_printf(req->a, "/haendler/%s/theme.css?v=%lld", x->t.slug,
-                                               (long long)x->p.updated_at)));
+  json_object_set_new(d, "theme_url", json_string(showroom_theme_url(req->a, x->t.slug, &x->p)));
   return d;
 }
 
@@ -415,14 +412,21 @@ int showroom_theme(struct http_req *req)
   struct buf b;
   buf_init(&b, req->a);
   showroom_theme_css(&x.p, &b);
-  unsigned char h[crypto_generichash_BYTES];
-  crypto_generichash(h, sizeof h, (const unsigned char *)b.data, b.len, NULL, 0);
-  char etag[40];
-  snprintf(etag, sizeof etag, "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", h[0], h[1], h[2], h[3], h[4],
-           h[5], h[6], h[7]);
+  char ver[17];
+  showroom_theme_version(b.data, b.len, ver);
+  /* Pages link ?v=<hash of this stylesheet>, so what an address serves never changes
+   * and is cached for a year. Another version (a page from before the colours changed)
+   * is sent on to the current address rather than answered with other content under
+   * its name; without a version the stylesheet is revalidated on every use. */
+  const char *v = http_query(req, "v");
+  if (v && strcmp(v, ver) != 0) {
+    http_set_header(req, "Cache-Control", "no-cache");
+    return http_redirect(req, 302, showroom_theme_url(req->a, x.t.slug, &x.p));
+  }
+  char etag[20];
+  snprintf(etag, sizeof etag, "\"%s\"", ver);
   http_set_header(req, "ETag", etag);
-  /* the showroom links ?v=updated_at, so a changed profile is a new URL */
-  http_set_header(req, "Cache-Control", "public, max-age=86400");
+  http_set_header(req, "Cache-Control", v ? "public, max-age=31536000, immutable" : "no-cache");
   if (http_not_modified(req, etag))
     return 0;
   return http_reply_arena(req, 200, "text/css; charset=utf-8", b.data, b.len);

@@ -52,6 +52,9 @@ void web_set_session_cookie(struct http_req *req, const char *value, int max_age
 json_t *web_dash_context(struct http_req *req)
 {
   json_t *ctx = web_context(req);
+  /* the rules only dealer pages use, kept out of the public pages' stylesheet */
+  json_object_set_new(json_object_get(ctx, "assets"), "css_dash",
+                      json_string(http_static_url("css/dash.css")));
   const struct session *s = req->session;
   json_object_set_new(ctx, "csrf", json_string(s ? s->csrf : ""));
   json_object_set_new(ctx, "user_name",

@@ -56,8 +56,9 @@ bool web_tls(struct http_req *req);
 /* Set (or with max_age 0 clear) the session cookie: HttpOnly, SameSite=Lax, Secure over TLS. */
 const char *web_session_cookie_name(void);
 void web_set_session_cookie(struct http_req *req, const char *value, int max_age);
-/* web_context plus what every dashboard page needs: csrf, user_name, dealer, is_owner, and
- * nav_on.SECTION for the navigation entry of the current page. */
+/* web_context plus what every dashboard page needs: csrf, user_name, dealer, is_owner,
+ * nav_on.SECTION for the navigation entry of the current page, and assets.css_dash, the
+ * dealer pages' stylesheet (static/css/dash.css) that the layout links after app.css. */
 json_t *web_dash_context(struct http_req *req);
 
 /* ---- microcache of public pages ----

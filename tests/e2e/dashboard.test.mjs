@@ -170,3 +170,22 @@ test('the owner invites staff, manages API tokens and reads the audit log', asyn
   for (const a of ['team.invite', 'token.create', 'token.revoke', 'team.remove', 'login']) assert.ok(html.includes(a), a);
   assert.ok(!html.includes(`owner@${slugs[0]}.demo`), 'only the own dealer\'s log');
 });
+
+test('dealer pages add the dealer stylesheet; public pages load only the shared one', async () => {
+  const login = await fetch(srv.url + '/anmelden', { method: 'POST', body: new URLSearchParams({ email: `owner@${slugs[0]}.demo`, password: PASSWORD }), redirect: 'manual' });
+  const cookie = login.headers.get('set-cookie').split(';')[0];
+  const sheets = (html) => [...html.matchAll(/<link rel="stylesheet" href="(\/static\/css\/[a-z]+)\.[0-9a-f]{8}\.css">/g)].map((m) => m[1]);
+  for (const p of ['/dashboard', '/dashboard/fahrzeuge/neu', '/dashboard/profil', '/dashboard/konto', '/boerse', '/dashboard/boerse/angebote']) {
+    const html = await (await fetch(srv.url + p, { headers: { cookie } })).text();
+    assert.deepEqual(sheets(html), ['/static/css/app', '/static/css/dash'], p);
+  }
+  for (const p of ['/', '/fahrzeuge', '/anmelden', `/haendler/${slugs[0]}`, '/gibt-es-nicht']) {
+    const html = await (await fetch(srv.url + p)).text();
+    assert.deepEqual(sheets(html), ['/static/css/app'], p);
+  }
+  const home = await (await fetch(srv.url + '/dashboard', { headers: { cookie } })).text();
+  const dash = await fetch(srv.url + home.match(/href="(\/static\/css\/dash\.[0-9a-f]{8}\.css)"/)[1]);
+  assert.equal(dash.status, 200);
+  assert.equal(dash.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.match(await dash.text(), /\.boerse-head\{/, 'minified, with the Börse rules');
+});

@@ -12,6 +12,13 @@ import { startServer, backends, cc24 } from './helpers.mjs';
 const PASSWORD = 'cc24-Demo-2026';
 const DEMO = ['autohaus-berger', 'autozentrum-isar', 'rheinland-automobile'];
 
+// The address of the theme stylesheet a page links.
+function themeHref(html) {
+  const m = html.match(/<link rel="stylesheet" href="(\/haendler\/[a-z0-9-]+\/theme\.css\?v=[0-9a-f]{16})">/);
+  assert.ok(m, 'a versioned theme stylesheet');
+  return m[1];
+}
+
 function jsonLd(html) {
   const m = html.match(/<script type="application\/ld\+json">([^<]*)<\/script>/);
   assert.ok(m, 'a JSON-LD block');
@@ -58,7 +65,7 @@ for (const backend of backends()) {
         assert.match(r.headers.get('content-type'), /text\/html/);
         const html = await r.text();
         assert.doesNotMatch(html, /\{\{/, 'no unrendered tags');
-        assert.match(html, new RegExp(`<link rel="stylesheet" href="/haendler/${slug}/theme\\.css\\?v=\\d+">`));
+        assert.match(html, new RegExp(`<link rel="stylesheet" href="/haendler/${slug}/theme\\.css\\?v=[0-9a-f]{16}">`));
         assert.match(html, new RegExp(`<link rel="canonical" href="${srv.url}/haendler/${slug}">`));
         assert.match(html, /<meta property="og:title" content="[^"]+">/);
         assert.match(html, /<meta property="og:image" content="http[^"]+\.svg">/);
@@ -143,14 +150,29 @@ for (const backend of backends()) {
       }
     });
 
-    test('the theme stylesheet carries the brand colours and revalidates', async () => {
-      const r = await get(`/haendler/${DEMO[0]}/theme.css`);
+    test('the theme stylesheet carries the brand colours: versioned by its content and immutable', async () => {
+      const href = themeHref(await (await get(`/haendler/${DEMO[0]}`)).text());
+      const r = await get(href);
       assert.equal(r.status, 200);
       assert.match(r.headers.get('content-type'), /^text\/css/);
+      assert.equal(r.headers.get('cache-control'), 'public, max-age=31536000, immutable');
       const css = await r.text();
       assert.match(css, /--c-brand: #0b4f8a;/);
       assert.match(css, /--c-accent: #b45309;/);
-      const etag = r.headers.get('etag');
+      assert.equal(r.headers.get('etag'), `"${href.split('v=')[1]}"`, 'the version is the content hash');
+      for (const p of [`/haendler/${DEMO[0]}/impressum`, `/embed/${DEMO[0]}`])
+        assert.equal(themeHref(await (await get(p)).text()), href, `${p} links the same address`);
+      // another version is sent on to the current one, not answered (and cached) as immutable
+      for (const v of ['0000000000000000', 'x', '']) {
+        const old = await get(`/haendler/${DEMO[0]}/theme.css?v=${v}`);
+        assert.equal(old.status, 302, v);
+        assert.equal(old.headers.get('location'), href);
+        assert.doesNotMatch(old.headers.get('cache-control') || '', /immutable|max-age/);
+      }
+      // without a version it revalidates
+      const plain = await get(`/haendler/${DEMO[0]}/theme.css`);
+      assert.equal(plain.headers.get('cache-control'), 'no-cache');
+      const etag = plain.headers.get('etag');
       assert.ok(etag);
       assert.equal((await get(`/haendler/${DEMO[0]}/theme.css`, { headers: { 'If-None-Match': etag } })).status, 304);
     });
@@ -251,6 +273,7 @@ for (const backend of backends()) {
       const csrf = fields._csrf;
       const showroomBefore = await (await get(`/haendler/${slug}/impressum`)).text();
       const themeBefore = await (await get(`/haendler/${slug}/theme.css`)).text();
+      const themeUrlBefore = themeHref(await (await get(`/haendler/${slug}`)).text());
       const post = (f, c = cookie) => fetch(srv.url + '/dashboard/profil', { method: 'POST', headers: { cookie: c }, body: new URLSearchParams(f), redirect: 'manual' });
 
       const bad = { ...fields, vat_id: 'DE123456789', hours_0: '18:00-08:00', hours_1: '08:00-13:00, 12:00-18:00', hours_2: 'ab 8 Uhr',
@@ -284,6 +307,7 @@ for (const backend of backends()) {
       assert.doesNotMatch(html, /<b>fett<\/b>/, 'escaped');
       assert.equal(await (await get(`/haendler/${slug}/impressum`)).text(), showroomBefore, 'nothing changed');
       assert.equal(await (await get(`/haendler/${slug}/theme.css`)).text(), themeBefore);
+      assert.equal(themeHref(await (await get(`/haendler/${slug}`)).text()), themeUrlBefore);
 
       const en = await fetch(srv.url + '/dashboard/profil?lang=en', { method: 'POST', headers: { cookie }, body: new URLSearchParams({ ...fields, vat_id: 'DE1' }), redirect: 'manual' });
       assert.equal(en.status, 422);
@@ -316,6 +340,15 @@ for (const backend of backends()) {
       assert.match(sr, /href="https:\/\/www\.youtube\.com\/@autohausberger"/);
       assert.doesNotMatch(sr, /Mehmet Yılmaz/);
       assert.match(await (await get(`/haendler/${slug}/theme.css`)).text(), /--c-brand: #1d4ed8;/);
+      // the new colour is a new stylesheet address; the old one now leads to it
+      const themeUrl = themeHref(sr);
+      assert.notEqual(themeUrl, themeUrlBefore);
+      const theme = await get(themeUrl);
+      assert.equal(theme.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.match(await theme.text(), /--c-brand: #1d4ed8;/);
+      const stale = await get(themeUrlBefore);
+      assert.equal(stale.status, 302);
+      assert.equal(stale.headers.get('location'), themeUrl);
       const ld = jsonLd(sr);
       assert.ok(ld.openingHoursSpecification.some((o) => o.dayOfWeek.endsWith('Saturday') && o.opens === '14:00' && o.closes === '16:00'));
       assert.ok(ld.sameAs.includes('https://www.youtube.com/@autohausberger'));

@@ -7,8 +7,10 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, SHOTS } from './helpers.mjs';
+import { startServer, launchBrowser, SHOTS, ROOT } from './helpers.mjs';
 import { assertAccessible } from './a11y.mjs';
 
 const DESKTOP = { width: 1440, height: 900 };
@@ -74,6 +76,14 @@ describe('site', () => {
     const r = await fetch(srv.url + css[1]);
     assert.equal(r.status, 200);
     assert.match(r.headers.get('cache-control'), /immutable/);
+    // what is served is the build's minified copy of static/css/app.css, and its URL
+    // hashes those bytes: a changed stylesheet is a new URL
+    const served = await r.text();
+    const source = readFileSync(path.join(ROOT, 'static/css/app.css'), 'utf8');
+    assert.ok(served.length < source.length * 0.9, `minified: ${served.length} of ${source.length} bytes`);
+    assert.doesNotMatch(served, /\/\*|\n/, 'no comments, no line breaks');
+    assert.match(served, /\.skip-link:focus\{left:var\(--s-2\)\}/);
+    assert.equal(createHash('sha256').update(served).digest('hex').slice(0, 8), css[1].split('.')[1]);
     const plain = await fetch(srv.url + '/static/css/app.css');
     const etag = plain.headers.get('etag');
     assert.ok(etag);

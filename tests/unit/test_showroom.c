@@ -44,6 +44,40 @@ Test(showroom, theme_css_from_brand_colours)
   arena_free(a);
 }
 
+/* The stylesheet's address carries a hash of its content: new colours, new address;
+ * what the profile holds besides the colours does not change it. */
+Test(showroom, theme_url_versioned_by_content)
+{
+  struct arena *a = arena_new(0);
+  struct tenant_profile p;
+  tenant_profile_init(&p);
+  snprintf(p.color_primary, sizeof p.color_primary, "#0b4f8a");
+  const char *u1 = showroom_theme_url(a, "autohaus-berger", &p);
+  const char *prefix = "/haendler/autohaus-berger/theme.css?v=";
+  cr_assert(strncmp(u1, prefix, strlen(prefix)) == 0, "%s", u1);
+  const char *v = u1 + strlen(prefix);
+  cr_assert_eq(strlen(v), 16);
+  cr_assert_eq(strspn(v, "0123456789abcdef"), 16, "%s", v);
+  struct buf b;
+  buf_init(&b, a);
+  showroom_theme_css(&p, &b);
+  char ver[17];
+  showroom_theme_version(b.data, b.len, ver);
+  cr_assert_str_eq(v, ver, "the version is the stylesheet's hash");
+  p.about_de = "Neuer Text";
+  p.updated_at = 1234567;
+  cr_assert_str_eq(showroom_theme_url(a, "autohaus-berger", &p), u1, "not the colours: same URL");
+  snprintf(p.color_primary, sizeof p.color_primary, "#1d4ed8");
+  const char *u2 = showroom_theme_url(a, "autohaus-berger", &p);
+  cr_assert_str_neq(u2, u1, "a new colour is a new URL");
+  snprintf(p.color_accent, sizeof p.color_accent, "#b45309");
+  cr_assert_str_neq(showroom_theme_url(a, "autohaus-berger", &p), u2, "so is a new accent");
+  snprintf(p.color_primary, sizeof p.color_primary, "#0b4f8a");
+  p.color_accent[0] = 0;
+  cr_assert_str_eq(showroom_theme_url(a, "autohaus-berger", &p), u1, "the same colours again");
+  arena_free(a);
+}
+
 Test(showroom, jsonld_auto_dealer)
 {
   struct tenant t = {.slug = "autohaus-berger",
