@@ -45,7 +45,7 @@ function client() {
     if (set && /cc24_session=/.test(set)) c.cookie = `cc24_session=${set.match(/cc24_session=([^;]*)/)[1]}`;
     return r;
   };
-  c.post = (p, fields) => c.req(p, { method: 'POST', body: new URLSearchParams({ ...(c.csrf ? { _csrf: c.csrf } : {}), ...fields }) });
+  c.post = (p, fields, headers = {}) => c.req(p, { method: 'POST', headers, body: new URLSearchParams({ ...(c.csrf ? { _csrf: c.csrf } : {}), ...fields }) });
   return c;
 }
 
@@ -125,6 +125,7 @@ test('every page type passes the W3C Nu HTML Checker without errors, in German a
     ['vehicle-sold', sold, 410],
     ['vehicle-lead-errors', `${withPhotos}/anfrage`, 422, anon, { kind: 'test_drive', name: '', email: 'kein-at' }],
     ['not-found', '/gibt-es-nicht', 404],
+    ['vehicle-not-found', '/fahrzeuge/x-0000000000000000', 404],
     ['finance', '/finanzierung'],
     ['showroom', `/haendler/${slugs[0]}`],
     ['showroom-filtered', `/haendler/${slugs[0]}?make=Volkswagen&sort=price_asc`],
@@ -171,15 +172,21 @@ test('every page type passes the W3C Nu HTML Checker without errors, in German a
     ['buyer-favourites', '/merkliste', 200, buyer],
   ];
 
+  // A path no route matches is answered before the language is negotiated (web_before),
+  // so its 404 page is German either way; the language rework is to change that.
+  const unnegotiated = new Set(['not-found']);
+
   const files = new Map(); // file → "name (lang) path"
   const wrong = [];
   for (const [name, p, status = 200, who = anon, form] of pages) {
     for (const lang of ['de', 'en']) {
       const url = withLang(p, lang);
-      const r = form ? await who.post(url, form) : await who.req(url);
+      // a browser of the page's language (a plain URL is negotiated by Accept-Language)
+      const headers = { 'Accept-Language': lang === 'de' ? 'de-DE,de;q=0.9' : 'en-GB,en;q=0.9' };
+      const r = form ? await who.post(url, form, headers) : await who.req(url, { headers });
       const html = await r.text();
-      if (r.status !== status || !/^<!DOCTYPE html>/i.test(html) || !/<\/html>\s*$/.test(html))
-        wrong.push(`${name} (${lang}) ${url}: ${r.status}, expected ${status} and a whole HTML page`);
+      if (r.status !== status || !/^<!DOCTYPE html>/i.test(html) || !/<\/html>\s*$/.test(html) || !html.includes(`<html lang="${unnegotiated.has(name) ? 'de' : lang}"`))
+        wrong.push(`${name} (${lang}) ${url}: ${r.status}, expected ${status} and a whole HTML page in its language`);
       const file = path.join(dir, `${name}.${lang}.html`);
       writeFileSync(file, html);
       files.set(file, `${name} (${lang}) ${form ? 'POST ' : ''}${url}`);
