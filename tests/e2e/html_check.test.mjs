@@ -172,8 +172,8 @@ test('every page type passes the W3C Nu HTML Checker without errors, in German a
     ['buyer-favourites', '/merkliste', 200, buyer],
   ];
 
-  // A path no route matches is answered before the language is negotiated (web_before),
-  // so its 404 page is German either way; the language rework is to change that.
+  // A path no route matches is answered before the language is read from the URL
+  // (web_before runs for routes only), so its 404 page is German even with ?lang=en.
   const unnegotiated = new Set(['not-found']);
 
   const files = new Map(); // file → "name (lang) path"
@@ -181,7 +181,7 @@ test('every page type passes the W3C Nu HTML Checker without errors, in German a
   for (const [name, p, status = 200, who = anon, form] of pages) {
     for (const lang of ['de', 'en']) {
       const url = withLang(p, lang);
-      // a browser of the page's language (a plain URL is negotiated by Accept-Language)
+      // as a browser of the page's language asks (the language itself is the URL's)
       const headers = { 'Accept-Language': lang === 'de' ? 'de-DE,de;q=0.9' : 'en-GB,en;q=0.9' };
       const r = form ? await who.post(url, form, headers) : await who.req(url, { headers });
       const html = await r.text();

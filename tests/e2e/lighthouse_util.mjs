@@ -44,8 +44,8 @@ export function launchChrome() {
 /**
  * Audit url in the Chromium on port: preset 'desktop' or 'mobile' (Lighthouse's
  * default, a throttled mid-range phone), categories as Lighthouse names them, lang
- * the browser's language (Accept-Language: a plain URL is negotiated by it, and
- * Chromium would ask for English). Returns the result (lhr).
+ * the browser's language (its Accept-Language, as a German or English visitor's
+ * browser sends it; the page's language itself is the URL's). Returns the result (lhr).
  */
 export async function audit(port, url, { preset = 'desktop', categories, lang = 'de' }) {
   const flags = {
@@ -57,7 +57,8 @@ export async function audit(port, url, { preset = 'desktop', categories, lang = 
     extends: 'lighthouse:default',
     settings: {
       ...(preset === 'desktop' ? desktopConfig.settings : {}),
-      // cookies too: the lang cookie a ?lang=en run leaves would make the next plain URL English
+      // cookies too: the lang cookie a ?lang=en run leaves would redirect the next plain URL
+      // to the English page
       clearStorageTypes: ['cookies', 'file_systems', 'shader_cache', 'service_workers', 'cache_storage'],
     },
   };
