@@ -18,3 +18,5 @@ echo "== public pages vs nginx static"
 bash bench/pages.sh
 echo "== media: variants vs vipsthumbnail/ImageMagick, /img vs nginx, streaming upload"
 bash bench/media.sh
+echo "== Lighthouse performance report (mobile and desktop)"
+bash bench/lighthouse.sh

@@ -280,6 +280,31 @@ char *str_slug(struct arena *a, const char *s)
   return d;
 }
 
+char *str_tel_uri(struct arena *a, const char *s)
+{
+  if (!s)
+    return arena_strdup(a, "");
+  char *d = arena_alloc(a, strlen(s) + sizeof "tel:");
+  size_t n = 0;
+  bool plus = false;
+  memcpy(d, "tel:", 4);
+  for (const char *p = s; *p; p++) {
+    if (*p == '+' && n == 0 && !plus) {
+      plus = true;
+    } else if (plus && !strncmp(p, "(0)", 3)) {
+      p += 2; /* "+49 (0)30": the 0 is dialled only inside the country */
+    } else if (*p >= '0' && *p <= '9') {
+      if (n == 0 && plus)
+        d[4 + n++] = '+';
+      d[4 + n++] = *p;
+    }
+  }
+  if (n == 0)
+    return arena_strdup(a, "");
+  d[4 + n] = 0;
+  return d;
+}
+
 char *str_search_text(struct arena *a, const char *s)
 {
   char *f = str_fold(a, s ? s : "");

@@ -48,4 +48,10 @@ char *str_search_text(struct arena *a, const char *s);
  * "bmw-320d-touring"). */
 char *str_slug(struct arena *a, const char *s);
 
+/* The tel: URI of a phone number as people write it ("+49 (0)30 2024-2400" →
+ * "tel:+493020242400"): a leading "+" and the digits only (RFC 3966 global number; the
+ * HTML checker rejects spaces in tel: links), the trunk "(0)" after a country code
+ * dropped. "" when s (NULL allowed) has no digit, so templates show no link. In the arena. */
+char *str_tel_uri(struct arena *a, const char *s);
+
 #endif

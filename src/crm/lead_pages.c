@@ -69,6 +69,7 @@ static json_t *lead_json(struct http_req *req, const struct lead *l)
   json_object_set_new(j, "name", json_string(l->name));
   json_object_set_new(j, "email", json_string(l->email));
   json_object_set_new(j, "phone", json_string(l->phone ? l->phone : ""));
+  json_object_set_new(j, "phone_href", json_string(str_tel_uri(req->a, l->phone)));
   json_object_set_new(j, "message", json_string(l->message ? l->message : ""));
   json_object_set_new(j, "status", json_string(l->status ? l->status : "new"));
   json_object_set_new(j, "is_new", json_boolean(!l->status || !strcmp(l->status, "new")));

@@ -404,6 +404,7 @@ static int render_listing(struct http_req *req, int status, struct listing_arg *
                                x->seller.zip ? x->seller.zip : "",
                                x->seller.city ? x->seller.city : "")));
   json_object_set_new(ctx, "seller_phone", json_string(x->seller.phone ? x->seller.phone : ""));
+  json_object_set_new(ctx, "seller_phone_href", json_string(str_tel_uri(a, x->seller.phone)));
   json_object_set_new(ctx, "seller_email", json_string(x->seller.email ? x->seller.email : ""));
   json_t *facts = json_array();
   fact(req, facts, "vehicle.condition", enum_label(&vehicle_enum_condition, v->condition, loc));

@@ -181,12 +181,7 @@ static json_t *dealer_json(struct http_req *req, const struct load_arg *x)
     const struct tenant_member *m = &x->p.team[i];
     json_t *tm = json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", m->name, "role", m->role, "phone",
                            m->phone, "email", m->email, "initials", initials(req->a, m->name));
-    struct buf tel;
-    buf_init(&tel, req->a);
-    for (const char *q = m->phone; *q; q++)
-      if ((*q >= '0' && *q <= '9') || (*q == '+' && tel.len == 0))
-        buf_putc(&tel, *q);
-    json_object_set_new(tm, "phone_href", json_string(buf_cstr(&tel)));
+    json_object_set_new(tm, "phone_href", json_string(str_tel_uri(req->a, m->phone)));
     json_array_append_new(team, tm);
   }
   json_object_set_new(d, "team", team);

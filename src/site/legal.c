@@ -5,6 +5,8 @@
  * with ?lang=en; the templates only arrange them. */
 #include "core/arena.h"
 #include "core/config.h"
+#include "core/str.h"
+#include "render/i18n.h"
 #include "web/web.h"
 
 #include <jansson.h>
@@ -12,6 +14,8 @@
 static int legal(struct http_req *req, const char *tmpl, const char *path)
 {
   json_t *ctx = web_context(req);
+  const char *tel = str_tel_uri(req->a, i18n_get(req->locale, "legal_operator.phone"));
+  json_object_set_new(ctx, "operator_tel", json_string(tel)); /* the imprint's phone link */
   web_page_urls(req, ctx, path, NULL);
   return web_render(req, 200, tmpl, ctx);
 }

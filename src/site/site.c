@@ -162,13 +162,7 @@ json_t *site_dealer_json(struct http_req *req, const struct tenant *t)
   json_object_set_new(d, "phone", json_string(nz(t->phone)));
   json_object_set_new(d, "email", json_string(nz(t->email)));
   json_object_set_new(d, "website", json_string(nz(t->website)));
-  struct buf tel;
-  buf_init(&tel, a);
-  for (const char *p = nz(t->phone); *p; p++)
-    if ((*p >= '0' && *p <= '9') || (*p == '+' && tel.len == 0))
-      buf_putc(&tel, *p);
-  json_object_set_new(d, "phone_href",
-                      json_string(tel.len ? arena_printf(a, "tel:%s", buf_cstr(&tel)) : ""));
+  json_object_set_new(d, "phone_href", json_string(str_tel_uri(a, t->phone)));
   if (*nz(t->street) || *nz(t->city)) {
     const char *addr = arena_printf(a, "%s, %s %s", nz(t->street), nz(t->zip), nz(t->city));
     struct buf m;

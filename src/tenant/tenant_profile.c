@@ -861,13 +861,7 @@ json_t *tenant_card_json(struct arena *a, const struct tenant *t, const struct t
                          : arena_printf(a, "%s %s", s_or(t->zip), s_or(t->city));
   json_object_set_new(c, "address", json_string(addr));
   json_object_set_new(c, "phone", json_string(s_or(t->phone)));
-  struct buf tel;
-  buf_init(&tel, a);
-  for (const char *q = s_or(t->phone); *q; q++)
-    if (is_digit(*q) || (*q == '+' && tel.len == 0))
-      buf_putc(&tel, *q);
-  json_object_set_new(c, "phone_href",
-                      json_string(tel.len ? arena_printf(a, "tel:%s", buf_cstr(&tel)) : ""));
+  json_object_set_new(c, "phone_href", json_string(str_tel_uri(a, t->phone)));
   json_object_set_new(c, "email", json_string(s_or(t->email)));
   json_object_set_new(c, "website", json_string(s_or(t->website)));
   json_object_set_new(c, "map_url", json_string(tenant_map_url(a, t, p)));

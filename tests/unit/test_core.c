@@ -166,6 +166,20 @@ Test(str, folding_and_search_text)
   arena_free(a);
 }
 
+Test(str, tel_uri)
+{
+  struct arena *a = arena_new(0);
+  cr_assert_str_eq(str_tel_uri(a, "+49 30 20242400"), "tel:+493020242400");
+  cr_assert_str_eq(str_tel_uri(a, "+49 (0)30 2024-2400"), "tel:+493020242400");
+  cr_assert_str_eq(str_tel_uri(a, "089 / 123 45-6"), "tel:089123456");
+  cr_assert_str_eq(str_tel_uri(a, "(030) 123"), "tel:030123", "(0 without +) is a local number");
+  cr_assert_str_eq(str_tel_uri(a, "+ 49 170 1+2"), "tel:+4917012", "one + only, at the start");
+  cr_assert_str_eq(str_tel_uri(a, "keine"), "");
+  cr_assert_str_eq(str_tel_uri(a, ""), "");
+  cr_assert_str_eq(str_tel_uri(a, NULL), "");
+  arena_free(a);
+}
+
 /* ---- money ---- */
 
 Test(money, german_format)
