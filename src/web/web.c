@@ -38,6 +38,8 @@ void web_page_urls(struct http_req *req, json_t *ctx, const char *path, const ch
                       json_string(web_url_with_lang(req, path, query, is_en ? "de" : "en")));
 }
 
+static const char *lang_of(const char *s);
+
 json_t *web_context(struct http_req *req)
 {
   const char *lang = req->locale ? req->locale : "de";
@@ -82,8 +84,13 @@ int web_error_page(struct http_req *req, int status, int code, const char *detai
   (void)code;
   (void)detail;
   struct app *app = req->app;
-  if (!req->locale)
-    req->locale = "de";
+  if (!req->locale || !req->route) {
+    /* answered before web_before (no route matched): ?lang=, then the cookie */
+    const char *ql = lang_of(http_query(req, "lang"));
+    const char *cl = lang_of(http_cookie(req, "lang"));
+    req->locale = ql ? ql : cl ? cl : "de";
+    http_vary(req, "Cookie");
+  }
   if (app && app->tmpl) {
     json_t *ctx = web_context(req);
     json_object_set_new(ctx, "status", json_integer(status));
