@@ -217,7 +217,8 @@ static void scan(void)
     closedir(d);
   }
   closedir(top);
-  qsort(v, n, sizeof *v, by_mtime);
+  if (n) /* qsort of NULL is undefined even for no elements */
+    qsort(v, n, sizeof *v, by_mtime);
   for (size_t i = 0; i < n; i++) {
     if (find(v[i].key))
       continue;

@@ -107,7 +107,13 @@ export async function startServer(opts = {}) {
     proc.kill('SIGKILL');
     throw new Error('cc24 serve runs without row-level security:\n' + out);
   }
+  // a server that dies on its own says so, with the end of its log, in the test output
+  let stopping = false;
+  proc.once('exit', (code, sig) => {
+    if (!stopping) process.stderr.write(`\ncc24 serve on port ${port} exited by itself (code ${code}, signal ${sig}); its last output:\n${out.slice(-4000)}\n`);
+  });
   const stop = async (signal = 'SIGTERM') => {
+    stopping = true;
     if (proc.exitCode === null && proc.signalCode === null) {
       const done = new Promise((r) => proc.once('exit', r));
       proc.kill(signal);
