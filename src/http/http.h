@@ -69,17 +69,17 @@ enum rl_class { RL_NONE = 0, RL_API, RL_LOGIN, RL_SIGNUP, RL_RESET, RL_FORM };
 
 /* Route flags. */
 enum {
-  ROUTE_CSRF = 1u << 0,     /* state-changing form post: CSRF token required */
-  ROUTE_API = 1u << 1,      /* JSON API (problem+json errors); implied by a /api/ prefix */
-  ROUTE_NOLOG = 1u << 2,    /* no access log line (health checks) */
-  ROUTE_EMBED = 1u << 3,    /* may be framed by any origin (the stock widget): CSP
-                               frame-ancestors * and no X-Frame-Options; all other
-                               routes deny framing */
-  ROUTE_INTERNAL = 1u << 4, /* operators only: answered to loopback and private-network
-                               clients (10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ::1),
-                               404 to anyone else (/metrics) */
-  ROUTE_STREAM = 1u << 5,   /* the body is streamed to the handler (http_stream_accept),
-                               not read before routing; opts.max_body does not apply */
+  ROUTE_CSRF = 1u << 0,      /* state-changing form post: CSRF token required */
+  ROUTE_API = 1u << 1,       /* JSON API (problem+json errors); implied by a /api/ prefix */
+  ROUTE_NOLOG = 1u << 2,     /* no access log line (health checks) */
+  ROUTE_EMBED = 1u << 3,     /* may be framed by any origin (the stock widget): CSP
+                                frame-ancestors * and no X-Frame-Options; all other
+                                routes deny framing */
+  ROUTE_INTERNAL = 1u << 4,  /* operators only: answered to loopback and private-network
+                                clients (10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ::1),
+                                404 to anyone else (/metrics) */
+  ROUTE_STREAM = 1u << 5,    /* the body is streamed to the handler (http_stream_accept),
+                                not read before routing; opts.max_body does not apply */
   ROUTE_NOSESSION = 1u << 6, /* the login session is not read before the handler (it may
                                ask for it: web_load_session) — the image CDN */
   ROUTE_LANG_URL = 1u << 7   /* a public page whose language is in its URL: German at the

@@ -1,9 +1,9 @@
 /* libFuzzer: what a photo upload meets before any pixel is decoded — media_sniff on the
  * first bytes (checked against a plain restatement of the three simplest signatures:
- * JPEG, PNG, WebP; fewer than 4 bytes are nothing) and media_probe_file on the whole input written to a file (libvips'
- * header readers, the pixel limit, the cut-off checks): 0 with sane sizes within the
- * limit, or -1 with an error code; never a crash or a hang. media_webp_strip on the
- * same bytes never grows them and leaves a non-WebP untouched. */
+ * JPEG, PNG, WebP; fewer than 4 bytes are nothing) and media_probe_file on the whole input written
+ * to a file (libvips' header readers, the pixel limit, the cut-off checks): 0 with sane sizes
+ * within the limit, or -1 with an error code; never a crash or a hang. media_webp_strip on the same
+ * bytes never grows them and leaves a non-WebP untouched. */
 #include "core/err.h"
 #include "media/image.h"
 
