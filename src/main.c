@@ -24,6 +24,7 @@
 #include "inventory/seed.h"
 #include "inventory/vehicle_api.h"
 #include "jobs/jobs.h"
+#include "mail/mail.h"
 #include "media/media.h"
 #include "render/i18n.h"
 #include "render/render.h"
@@ -200,6 +201,10 @@ static int cmd_serve(void)
     log_error("templates: %s", e.msg);
     goto out;
   }
+  if (mail_init(app.tmpl, app.db, &e) < 0) {
+    log_error("mail: %s", e.msg);
+    goto out;
+  }
   app.search = search_new();
   if (vehicle_index_build(&app, &e) < 0) {
     log_error("search index: %s", e.msg);
@@ -299,6 +304,15 @@ static int cmd_worker(void)
     db_close(d);
     return 1;
   }
+  /* mails written by jobs (alerts) use the HTML layout; the worker sends mails too */
+  struct tmpl_set *tmpl = render_load(cfg.templates_dir, cfg.dev, &e);
+  if (!tmpl || mail_init(tmpl, d, &e) < 0) {
+    log_error("%s: %s", tmpl ? "mail" : "templates", e.msg);
+    if (tmpl)
+      render_free(tmpl);
+    db_close(d);
+    return 1;
+  }
   if (media_gc_start(d, &e) < 0)
     log_warn("media: cannot queue the media GC: %s", e.msg);
   buyer_alerts_register();
@@ -320,8 +334,24 @@ static int cmd_worker(void)
   wait_for_signal();
   jobs_stop(p);
   media_shutdown();
+  render_free(tmpl);
   db_close(d);
   return 0;
+}
+
+/* cc24 outbox list|show ID|retry ID: the mails, for the operator. */
+static int cmd_outbox(char **argv, const int *rest, int nrest)
+{
+  char *w[4] = {0};
+  int nw = 0;
+  for (int i = 0; i < nrest && nw < 4; i++)
+    w[nw++] = argv[rest[i]];
+  db *d = open_db(true);
+  if (!d)
+    return 1;
+  int rc = mail_cli(d, nw, w);
+  db_close(d);
+  return rc;
 }
 
 static int cmd_migrate(void)
@@ -616,6 +646,7 @@ static void usage(FILE *out)
           "  migrate   apply database migrations\n"
           "  seed      --demo | --vehicles N [--seed S]\n"
           "  admin     tenant list\n"
+          "  outbox    list [STATE] | show ID | retry ID: the mails and their delivery\n"
           "  routes    print the route table\n"
           "  version   print the version\n\n"
           "`cc24 COMMAND --help` lists every setting.\n",
@@ -665,6 +696,8 @@ int main(int argc, char **argv)
     rc = !strcmp(cmd, "serve")    ? cmd_serve()
          : !strcmp(cmd, "worker") ? cmd_worker()
                                   : cmd_migrate();
+  } else if (!strcmp(cmd, "outbox")) {
+    rc = cmd_outbox(argv, rest, nrest);
   } else if (!strcmp(cmd, "seed")) {
     rc = cmd_seed(argc, argv, rest, nrest);
   } else if (!strcmp(cmd, "admin")) {

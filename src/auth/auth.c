@@ -606,15 +606,3 @@ int auth_user_verify_email(db_conn *c, int64_t user_id, struct err *e)
              : 0;
 }
 
-int auth_outbox(db_conn *c, int64_t tenant_id, const char *to, const char *subject,
-                const char *body, struct err *e)
-{
-  return db_exec(c,
-                 "INSERT INTO outbox (tenant_id, recipient, subject, body, created_at)"
-                 " VALUES ($1, $2, $3, $4, $5)",
-                 DB_PARAMS(tenant_id > 0 ? db_i64(tenant_id) : db_null(), db_text(to),
-                           db_text(subject), db_text(body), db_i64(time_now())),
-                 e) < 0
-             ? -1
-             : 0;
-}

@@ -188,12 +188,6 @@ int auth_onetime_use(db_conn *c, const char *secret, const char *purpose, int64_
                      struct err *e);
 int auth_user_verify_email(db_conn *c, int64_t user_id, struct err *e);
 
-/* ---- outbox (sent by a worker once e-mail lands) ---- */
-
-/* Queue a mail (tenant_id 0: no dealer). 0 or -1. */
-int auth_outbox(db_conn *c, int64_t tenant_id, const char *to, const char *subject,
-                const char *body, struct err *e);
-
 /* ---- audit log ---- */
 
 /* Record who (user_id, 0 = nobody known) did what for which dealer (0 = none), from

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "mail/mail.h"
 #include "render/i18n.h"
 #include "tenant/tenant.h"
 #include "web/web.h"
@@ -69,7 +70,7 @@ struct signup_arg {
   struct auth_user u;
   const char *password;
   char *token;
-  const char *ip;
+  const char *ip, *locale;
 };
 
 static int tx_signup(db_conn *c, void *arg, struct err *e)
@@ -97,13 +98,18 @@ static int tx_signup(db_conn *c, void *arg, struct err *e)
   if (auth_onetime_create(c, x->a, x->u.id, "verify", VERIFY_TTL, &x->token, e) < 0)
     return -1;
   const char *link = arena_printf(x->a, "%s/bestaetigen?token=%s", cfg.base_url, x->token);
-  if (auth_outbox(
-          c, x->t.id, x->u.email, "Bitte bestätigen Sie Ihre E-Mail-Adresse",
-          arena_printf(x->a,
-                       "Willkommen bei cc24, %s!\n\nBitte bestätigen Sie Ihre Adresse:\n%s\n"
-                       "\nDer Link gilt 7 Tage.",
-                       x->t.name, link),
-          e) < 0)
+  const char *loc = x->locale;
+  struct mail m = {
+      .tenant_id = x->t.id,
+      .to = x->u.email,
+      .locale = loc,
+      .kind = "auth.verify",
+      .subject = i18n_get(loc, "mail.verify_subject"),
+      .text = arena_printf(x->a, "%s %s\n\n%s\n%s\n\n%s\n", i18n_get(loc, "mail.verify_hello"),
+                           x->t.name, i18n_get(loc, "mail.verify_text"), link,
+                           i18n_get(loc, "mail.verify_ttl")),
+  };
+  if (mail_queue(c, &m, e) < 0)
     return -1;
   return auth_audit(c, x->t.id, x->u.id, "signup", x->t.slug, x->ip, e);
 }
@@ -116,7 +122,7 @@ int auth_signup_post(struct http_req *req)
   const char *company = http_form(req, "company"), *city = http_form(req, "city");
   const char *name = http_form(req, "name"), *email = http_form(req, "email");
   const char *pw = http_form(req, "password");
-  struct signup_arg x = {.a = a, .password = pw, .ip = req->client_ip};
+  struct signup_arg x = {.a = a, .password = pw, .ip = req->client_ip, .locale = req->locale};
   x.t.name = company ? str_trim(a, company) : "";
   x.t.city = city ? str_trim(a, city) : "";
   x.t.slug = str_slug(a, x.t.name);
@@ -182,7 +188,7 @@ int auth_forgot_page(struct http_req *req)
 
 struct forgot_arg {
   struct arena *a;
-  const char *email, *ip;
+  const char *email, *ip, *locale;
 };
 
 static int tx_forgot(db_conn *c, void *arg, struct err *e)
@@ -198,13 +204,17 @@ static int tx_forgot(db_conn *c, void *arg, struct err *e)
   if (auth_onetime_create(c, x->a, u.id, "reset", RESET_TTL, &token, e) < 0)
     return -1;
   const char *link = arena_printf(x->a, "%s/passwort-neu?token=%s", cfg.base_url, token);
-  if (auth_outbox(c, u.tenant_id, u.email, "Ihr neues Passwort bei cc24",
-                  arena_printf(x->a,
-                               "Jemand hat ein neues Passwort für %s angefordert.\n\n%s\n\n"
-                               "Der Link gilt eine Stunde und nur einmal. Waren Sie das nicht,"
-                               " ignorieren Sie diese Nachricht.",
-                               u.email, link),
-                  e) < 0)
+  const char *loc = x->locale;
+  struct mail m = {
+      .tenant_id = u.tenant_id,
+      .to = u.email,
+      .locale = loc,
+      .kind = "auth.reset",
+      .subject = i18n_get(loc, "mail.reset_subject"),
+      .text = arena_printf(x->a, "%s\n%s\n\n%s\n", i18n_get(loc, "mail.reset_text"), link,
+                           i18n_get(loc, "mail.reset_ttl")),
+  };
+  if (mail_queue(c, &m, e) < 0)
     return -1;
   return auth_audit(c, u.tenant_id, u.id, "password.reset_requested", "", x->ip, e);
 }
@@ -212,7 +222,7 @@ static int tx_forgot(db_conn *c, void *arg, struct err *e)
 int auth_forgot_post(struct http_req *req)
 {
   const char *email = http_form(req, "email");
-  struct forgot_arg x = {req->a, email ? email : "", req->client_ip};
+  struct forgot_arg x = {req->a, email ? email : "", req->client_ip, req->locale};
   struct err e = {0};
   if (db_tx(app_of(req)->db, 0, DB_WRITE, tx_forgot, &x, &e) < 0)
     return http_problem_err(req, &e);

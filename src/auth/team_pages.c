@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "mail/mail.h"
 #include "render/i18n.h"
 #include "web/web.h"
 
@@ -100,12 +101,18 @@ static int tx_invite(db_conn *c, void *arg, struct err *e)
     return -1;
   if (auth_onetime_create(c, x->a, u.id, "reset", INVITE_TTL, &x->token, e) < 0)
     return -1;
-  if (auth_outbox(c, x->tenant_id, u.email, "Einladung zu cc24",
-                  arena_printf(x->a,
-                               "Sie wurden ins Team eingeladen. Legen Sie hier Ihr Passwort "
-                               "fest:\n%s/passwort-neu?token=%s\n\nDer Link gilt 7 Tage.",
-                               cfg.base_url, x->token),
-                  e) < 0)
+  const char *loc = x->locale;
+  struct mail m = {
+      .tenant_id = x->tenant_id,
+      .to = u.email,
+      .locale = loc,
+      .kind = "auth.invite",
+      .subject = i18n_get(loc, "mail.invite_subject"),
+      .text = arena_printf(x->a, "%s\n%s/passwort-neu?token=%s\n\n%s\n",
+                           i18n_get(loc, "mail.invite_text"), cfg.base_url, x->token,
+                           i18n_get(loc, "mail.invite_ttl")),
+  };
+  if (mail_queue(c, &m, e) < 0)
     return -1;
   return auth_audit(c, x->tenant_id, x->by_user, "team.invite",
                     arena_printf(x->a, "%s as %s", u.email, x->role), x->ip, e);
@@ -120,6 +127,7 @@ int auth_team_invite(struct http_req *req)
     return http_problem(req, 422, CC24_E_VALIDATION, i18n_get(req->locale, "errors.email"),
                         "email");
   struct team_arg x = {.a = req->a,
+                       .locale = req->locale,
                        .tenant_id = req->tenant_id,
                        .by_user = req->user_id,
                        .email = email,

@@ -9,6 +9,7 @@
  * next run), writes the mail and moves seen_until in one transaction for the
  * search's owner — so a vehicle is announced once, and a failed run changes nothing. */
 #include "buyer/buyer.h"
+#include "mail/mail.h"
 
 #include "auth/auth.h"
 #include "core/arena.h"
@@ -324,7 +325,13 @@ static int tx_check(db_conn *c, void *arg, struct err *e)
       buyer_alert_mail(x->a, acc.locale, acc.name, name, query, count, hits,
                        count < ALERT_LIST ? count : ALERT_LIST, cfg.base_url, unsub, &subject,
                        &body);
-      if (auth_outbox(c, 0, acc.email, subject, body, e) < 0 ||
+      struct mail m = {.to = acc.email,
+                       .locale = acc.locale,
+                       .kind = "buyer.alert",
+                       .subject = subject,
+                       .text = body,
+                       .list_unsubscribe = unsub};
+      if (mail_queue(c, &m, e) < 0 ||
           db_exec(c,
                   "UPDATE saved_searches SET last_alert_at = $3, alerts_sent = alerts_sent + 1"
                   " WHERE id = $1 AND user_id = $2",

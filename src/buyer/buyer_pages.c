@@ -21,6 +21,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "inventory/vehicle_store.h"
+#include "mail/mail.h"
 #include "render/i18n.h"
 #include "search/search.h"
 #include "site/site.h"
@@ -208,7 +209,12 @@ static int signup_mail(db_conn *c, struct signup_arg *x, const char *verify_toke
   const char *body = arena_printf(x->a, "%s\n\n%s\n%s\n\n%s\n", i18n_get(loc, "buyer_mail.welcome"),
                                   i18n_get(loc, "buyer_mail.verify"), link,
                                   i18n_get(loc, "buyer_mail.verify_ttl"));
-  return auth_outbox(c, 0, x->u.email, i18n_get(loc, "buyer_mail.verify_subject"), body, e);
+  struct mail m = {.to = x->u.email,
+                   .locale = loc,
+                   .kind = "buyer.verify",
+                   .subject = i18n_get(loc, "buyer_mail.verify_subject"),
+                   .text = body};
+  return mail_queue(c, &m, e);
 }
 
 static int tx_signup(db_conn *c, void *arg, struct err *e)
@@ -1093,7 +1099,10 @@ int buyer_unsubscribe_page(struct http_req *req)
   return unsub(req, http_query(req, "t"), false);
 }
 
+/* The form's button, and RFC 8058 one-click: a mail program POSTs
+ * "List-Unsubscribe=One-Click" to the List-Unsubscribe URL, whose query holds t. */
 int buyer_unsubscribe_post(struct http_req *req)
 {
-  return unsub(req, http_form(req, "t"), true);
+  const char *t = http_form(req, "t");
+  return unsub(req, t ? t : http_query(req, "t"), true);
 }

@@ -97,6 +97,19 @@ static const struct setting settings[] = {
         "hex key of the image URL signatures (HMAC-SHA256, imgproxy style); empty = a key"
         " kept in the database, the same for every instance"),
     STR(img_salt, "img-salt", "", "hex salt of the image URL signatures (with img-key)"),
+    STR(smtp_url, "smtp-url", "",
+        "outgoing mail: smtp://[user:password@]host[:port] or smtps://… (implicit TLS);"
+        " ?starttls=required|try|off (smtp://, default try), ?auth=PLAIN|LOGIN;"
+        " empty = mails are kept in the outbox only (cc24 outbox list/show)"),
+    STR(mail_from, "mail-from", "cc24 <noreply@cc24.localhost>",
+        "sender of every mail: Name <address> or address"),
+    INT(mail_domain_rate, "mail-domain-rate", "60", 1, 100000,
+        "mails per minute to one recipient domain; more wait for the next minute"),
+    INT(mail_max_attempts, "mail-max-attempts", "8", 1, 100,
+        "delivery attempts before a mail is dead (shown to the operator)"),
+    INT(mail_retry_seconds, "mail-retry-seconds", "60", 1, 86400,
+        "delay before the first retry of a failed delivery; doubled each time, at most 4 h"),
+    INT(mail_timeout_seconds, "mail-timeout-seconds", "30", 1, 600, "timeout of one SMTP delivery"),
     BOOL(media_avif, "media-avif", "0",
          "also make AVIF variants of every photo (needs libvips with AV1; slow to encode)"),
 };

@@ -48,6 +48,13 @@ struct config {
   char *img_key;         /* CDN signature key (hex), "" = the platform's signing key */
   char *img_salt;        /* CDN signature salt (hex) */
   bool media_avif;       /* AVIF variants too (when libvips writes AVIF) */
+  /* mail (mail/) */
+  char *smtp_url;           /* "" = keep mails in the outbox */
+  char *mail_from;          /* "Name <addr>" or "addr" */
+  int mail_domain_rate;     /* per recipient domain and minute */
+  int mail_max_attempts;    /* then dead */
+  int mail_retry_seconds;   /* first retry delay, doubled */
+  int mail_timeout_seconds; /* one SMTP delivery */
 };
 
 extern struct config cfg;

@@ -12,6 +12,7 @@
 #include "core/str.h"
 #include "inventory/vehicle_api.h"
 #include "inventory/vehicle_store.h"
+#include "mail/mail.h"
 #include "market/market_internal.h"
 #include "tenant/tenant.h"
 
@@ -109,8 +110,11 @@ static int notify(db_conn *c, struct arena *a, int64_t tenant_id, const char *su
   int rc = tenant_store_by_id(c, a, tenant_id, &t, e);
   if (rc < 0)
     return -1;
-  if (rc == 1 && t.email && *t.email)
-    return auth_outbox(c, tenant_id, t.email, subject, body, e);
+  struct mail m = {.tenant_id = tenant_id, .kind = "market.step", .subject = subject, .text = body};
+  if (rc == 1 && t.email && *t.email) {
+    m.to = t.email;
+    return mail_queue(c, &m, e);
+  }
   db_stmt *st = db_query(c,
                          "SELECT email FROM users WHERE tenant_id = $1 AND role = 'owner'"
                          " AND disabled = 0 ORDER BY id",
@@ -125,9 +129,11 @@ static int notify(db_conn *c, struct arena *a, int64_t tenant_id, const char *su
   db_finish(st);
   if (rc < 0)
     return -1;
-  for (int i = 0; i < n; i++)
-    if (auth_outbox(c, tenant_id, list[i], subject, body, e) < 0)
+  for (int i = 0; i < n; i++) {
+    m.to = list[i];
+    if (mail_queue(c, &m, e) < 0)
       return -1;
+  }
   return 0;
 }
 

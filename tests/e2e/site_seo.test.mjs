@@ -1,7 +1,7 @@
 // The public site over plain HTTP: SEO output (JSON-LD, sitemaps, robots.txt,
 // canonical/hreflang/OpenGraph, slugs, 301 and 410), hostile input on every page
 // (never a 500, never unescaped), the page-weight budget of the vehicle page, and
-// leads (inline errors, honeypot, rate limit, stored with an outbox notice) on
+// leads (inline errors, honeypot, rate limit, stored with the dealer's notice and the buyer's receipt) on
 // SQLite and, with CC24_PG_URL, on PostgreSQL.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -352,7 +352,8 @@ for (const backend of backends()) {
       assert.equal(r.status, 303);
       assert.match(r.headers.get('location'), /\?anfrage=gesendet#kontakt$/);
       assert.equal(count('leads', "WHERE kind = 'contact' AND name = 'Erika Mustermann'"), 1);
-      assert.equal(count('outbox'), outboxBefore + 1, 'the dealer is notified');
+      assert.equal(count('outbox'), outboxBefore + 2, 'the dealer is notified and the buyer gets a receipt');
+      assert.equal(count('outbox', "WHERE recipient = 'erika@example.de' AND kind = 'lead.confirm'"), 1, 'the receipt');
       const page = await (await fetch(srv.url + r.headers.get('location').replace('#kontakt', ''))).text();
       assert.match(page, /Vielen Dank/);
       // unknown kinds and a sold or missing vehicle

@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "inventory/vehicle_store.h"
+#include "mail/mail.h"
 #include "render/i18n.h"
 #include "tenant/tenant.h"
 #include "testdb.h"
@@ -538,7 +539,8 @@ static int tx_session(db_conn *c, void *arg, struct err *e)
   char *tok;
   if (auth_onetime_create(c, a, x->user, "reset", 3600, &tok, e) < 0 ||
       auth_audit(c, 0, x->user, "login", "password", "192.0.2.7", e) < 0 ||
-      auth_outbox(c, 0, "a@kaeufer.example", "Betreff", "Text", e) < 0)
+      mail_queue(c, &(struct mail){.to = "a@kaeufer.example", .subject = "Betreff", .text = "Text"},
+                 e) < 0)
     return -1;
   return 0;
 }

@@ -16,6 +16,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "mail/mail.h"
 #include "tenant/tenant.h"
 #include "testdb.h"
 
@@ -72,7 +73,10 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
         auth_recovery_create(c, x->a, u.id, codes, e) < 0 ||
         auth_challenge_create(c, x->a, &u, "/dashboard", &tok, e) < 0 ||
         auth_audit(c, tid, u.id, "login", "", "127.0.0.1", e) < 0 ||
-        auth_outbox(c, tid, u.email, "Betreff", "Text", e) < 0)
+        mail_queue(
+            c,
+            &(struct mail){.tenant_id = tid, .to = u.email, .subject = "Betreff", .text = "Text"},
+            e) < 0)
       return -1;
     char pub[ID_LEN + 1];
     id_new(pub);
