@@ -48,6 +48,11 @@ struct config {
   char *img_key;         /* CDN signature key (hex), "" = the platform's signing key */
   char *img_salt;        /* CDN signature salt (hex) */
   bool media_avif;       /* AVIF variants too (when libvips writes AVIF) */
+  /* SMS gateway of the Twilio form (sms/) */
+  char *sms_url;         /* base URL, "" = SMS off */
+  char *sms_account_sid; /* account SID: Basic auth user and part of the path */
+  char *sms_auth_token;  /* Basic auth password: secret, never logged */
+  char *sms_from;        /* sender: E.164 number or alphanumeric sender ID */
 };
 
 extern struct config cfg;
