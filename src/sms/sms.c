@@ -236,7 +236,7 @@ int sms_send(const struct sms_gateway *g, const char *to, const char *body, stru
   static const char *const header_lines[] = {"Content-Type: application/x-www-form-urlencoded",
                                              "Accept: application/json",
                                              "Expect:", /* no 100-continue round trip */
-                                             "User-Agent: cc24/" CC24_VERSION};
+                                             ("User-Agent: cc24/" CC24_VERSION)};
   for (size_t i = 0; i < sizeof header_lines / sizeof header_lines[0]; i++) {
     h2 = curl_slist_append(hdrs, header_lines[i]);
     if (!h2) {
