@@ -642,7 +642,7 @@ static int cmd_sms(const char **w, int nw)
   }
   char to164[SMS_E164_SIZE];
   if (sms_phone_e164(to, to164, &e) < 0 || sms_body_check(text, &e) < 0) {
-    fprintf(stderr, "cc24 sms: %s: %s\n", e.field[0] == 'b' ? "--text" : "--to", e.msg);
+    fprintf(stderr, "cc24 sms: %s: %s\n", !strcmp(e.field, "body") ? "--text" : "--to", e.msg);
     return 2;
   }
   struct sms_result r;

@@ -154,8 +154,10 @@ void sms_jobs_register(void);
 /* Validate to (normalised to E.164) and body, and enqueue an sms.send job for
  * tenant_id inside the caller's transaction c, so the message goes out only if the
  * transaction commits. Returns the job id (> 0), 0 when SMS is off (sms-url empty:
- * nothing queued, not an error), or -1 with e (CC24_E_VALIDATION, field "to" or
- * "body", for bad input). */
+ * nothing queued, not an error), or -1 with e: CC24_E_VALIDATION (field "to" or
+ * "body") for bad input, CC24_E_CONFIG when sms-url is set but the other settings
+ * are not usable (a caller whose own work matters more, like a booking, may go on
+ * without the SMS), or a database error. */
 int64_t sms_queue(db_conn *c, int64_t tenant_id, const char *to, const char *body, struct err *e);
 
 /* A number for logs: country code and first digits, the last two, the rest masked
