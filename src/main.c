@@ -5,6 +5,7 @@
  *   migrate  apply database migrations
  *   seed     demo data (--demo) or N benchmark vehicles (--vehicles N [--seed S])
  *   admin    operator commands (admin tenant list)
+ *   sms      sms send --to NUMBER --text TEXT: one SMS, synchronously (operators)
  */
 #include "app.h"
 #include "auth/auth.h"
@@ -30,6 +31,7 @@
 #include "render/render.h"
 #include "routes.h"
 #include "search/search.h"
+#include "sms/sms.h"
 #include "tenant/tenant.h"
 #include "web/web.h"
 
@@ -253,6 +255,7 @@ static int cmd_serve(void)
     snprintf(wid, sizeof wid, "serve-%d", (int)getpid());
     /* periodic jobs: saved-search alerts, the sweep of expired login data */
     buyer_alerts_register();
+    sms_jobs_register();
     if (buyer_alerts_schedule(app.db, &e) < 0)
       log_warn("alerts: cannot queue the alert job: %s", e.msg);
     auth_sweep_register();
@@ -316,6 +319,7 @@ static int cmd_worker(void)
   if (media_gc_start(d, &e) < 0)
     log_warn("media: cannot queue the media GC: %s", e.msg);
   buyer_alerts_register();
+  sms_jobs_register();
   if (buyer_alerts_schedule(d, &e) < 0)
     log_warn("alerts: cannot queue the alert job: %s", e.msg);
   auth_sweep_register();
@@ -635,6 +639,56 @@ static int cmd_admin(int argc, char **argv, const int *rest, int nrest)
   return rc ? 1 : 0;
 }
 
+/* cc24 sms send --to NUMBER --text TEXT: send one SMS now through the configured
+ * gateway, so an operator can test sms-url, sms-account-sid, sms-auth-token and
+ * sms-from. Contract: prints the message's sid and nothing else; exit 2 for bad
+ * input or configuration (nothing sent), 1 when the gateway refused or could not be
+ * reached (the reason on stderr, never the token). */
+static int cmd_sms(const char **w, int nw)
+{
+  const char *to = opt(w, nw, "--to", NULL), *text = opt(w, nw, "--text", NULL);
+  if (nw < 1 || strcmp(w[0], "send") != 0 || !to || !text) {
+    fprintf(stderr, "usage: cc24 sms send --to NUMBER --text TEXT\n");
+    return 2;
+  }
+  for (int i = 1; i < nw; i++) {
+    if (!strcmp(w[i], "--to") || !strcmp(w[i], "--text"))
+      i++; /* its value, whatever it looks like */
+    else if (strncmp(w[i], "--to=", 5) && strncmp(w[i], "--text=", 7)) {
+      fprintf(stderr, "cc24 sms: unknown argument %s (see --help)\n", w[i]);
+      return 2;
+    }
+  }
+  struct err e = {0};
+  struct sms_gateway g;
+  int cf = sms_gateway_from_config(&g, &e);
+  if (cf > 0) {
+    fprintf(stderr, "cc24 sms: SMS is off: set sms-url (CC24_SMS_URL) and its credentials\n");
+    return 2;
+  }
+  if (cf < 0) {
+    fprintf(stderr, "cc24 sms: %s\n", e.msg);
+    return 2;
+  }
+  char to164[SMS_E164_SIZE];
+  if (sms_phone_e164(to, to164, &e) < 0 || sms_body_check(text, &e) < 0) {
+    fprintf(stderr, "cc24 sms: %s: %s\n", !strcmp(e.field, "body") ? "--text" : "--to", e.msg);
+    return 2;
+  }
+  struct sms_result r;
+  int rc = sms_send(&g, to164, text, &r, &e);
+  if (rc == SMS_SENT) {
+    printf("%s\n", r.sid);
+    return 0;
+  }
+  fprintf(stderr, "cc24 sms: %s\n", e.msg);
+  if (r.http_status == 401 || r.http_status == 403)
+    fprintf(stderr, "cc24 sms: check sms-account-sid and sms-auth-token\n");
+  else if (rc == SMS_RETRY)
+    fprintf(stderr, "cc24 sms: a temporary failure; a queued SMS would be retried\n");
+  return 1;
+}
+
 static void usage(FILE *out)
 {
   fprintf(out,
@@ -647,6 +701,7 @@ static void usage(FILE *out)
           "  seed      --demo | --vehicles N [--seed S]\n"
           "  admin     tenant list\n"
           "  outbox    list [STATE] | show ID | retry ID: the mails and their delivery\n"
+          "  sms       send --to NUMBER --text TEXT (test the SMS gateway settings)\n"
           "  routes    print the route table\n"
           "  version   print the version\n\n"
           "`cc24 COMMAND --help` lists every setting.\n",
@@ -708,6 +763,12 @@ int main(int argc, char **argv)
       r2[i + 1] = rest[i];
     rc = cmd_admin(argc, argv, r2, nrest + 1);
     free(r2);
+  } else if (!strcmp(cmd, "sms")) {
+    const char **w = calloc((size_t)nrest + 1, sizeof *w);
+    for (int i = 0; i < nrest; i++)
+      w[i] = argv[rest[i]];
+    rc = cmd_sms(w, nrest);
+    free(w);
   } else {
     fprintf(stderr, "cc24: unknown command %s\n\n", cmd);
     usage(stderr);

@@ -112,6 +112,15 @@ static const struct setting settings[] = {
     INT(mail_timeout_seconds, "mail-timeout-seconds", "30", 1, 600, "timeout of one SMTP delivery"),
     BOOL(media_avif, "media-avif", "0",
          "also make AVIF variants of every photo (needs libvips with AV1; slow to encode)"),
+    STR(sms_url, "sms-url", "",
+        "base URL of the SMS gateway (Twilio form, e.g. https://api.twilio.com); empty = SMS"
+        " off"),
+    STR(sms_account_sid, "sms-account-sid", "", "SMS gateway account SID (AC…)"),
+    STR(sms_auth_token, "sms-auth-token", "",
+        "SMS gateway auth token (secret: prefer the environment or cc24.conf to a flag)"),
+    STR(sms_from, "sms-from", "",
+        "SMS sender: a number (E.164 or German format) or an alphanumeric ID of 1-11"
+        " characters"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -55,6 +55,11 @@ struct config {
   int mail_max_attempts;    /* then dead */
   int mail_retry_seconds;   /* first retry delay, doubled */
   int mail_timeout_seconds; /* one SMTP delivery */
+  /* SMS gateway of the Twilio form (sms/) */
+  char *sms_url;         /* base URL, "" = SMS off */
+  char *sms_account_sid; /* account SID: Basic auth user and part of the path */
+  char *sms_auth_token;  /* Basic auth password: secret, never logged */
+  char *sms_from;        /* sender: E.164 number or alphanumeric sender ID */
 };
 
 extern struct config cfg;
