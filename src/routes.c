@@ -65,6 +65,7 @@ const struct route cc24_routes[] = {
     /* the dealer's enquiry inbox (leads from the vehicle pages) */
     {"GET", "/dashboard/anfragen", crm_leads_page, ROLE_STAFF, 0, RL_NONE},
     {"GET", "/dashboard/anfragen/{id}", crm_lead_page, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/anfragen/{id}", crm_lead_post, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
 
     /* accounts: two-factor, password, sessions (auth work goes here) */
     {"GET", "/anmelden/code", auth_login_code_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},

@@ -12,6 +12,9 @@
 int crm_leads_page(struct http_req *req);
 /* GET /dashboard/anfragen/{id} — 404 for another dealer's lead */
 int crm_lead_page(struct http_req *req);
+/* POST /dashboard/anfragen/{id}: action = note | call | status | assign | follow_up |
+ * reply (CSRF; 422 with inline errors, 303 back to the lead) */
+int crm_lead_post(struct http_req *req);
 
 /* Leads of the dealer created at or after `since` (Unix seconds). -1 on error. */
 int64_t lead_store_count_since(db_conn *c, int64_t tenant_id, int64_t since, struct err *e);

@@ -87,6 +87,8 @@ const routes = {
   'GET /dashboard/anfragen': [async () => assert.equal((await call('/dashboard/anfragen')).status, 303), null],
   'GET /dashboard/anfragen/{id}': [async () => assert.equal((await call(`/dashboard/anfragen/${'0'.repeat(16)}`)).status, 303),
     async () => assert.equal((await call(`/dashboard/anfragen/${'0'.repeat(16)}`, { headers: { cookie: cookieA } })).status, 404)],
+  'POST /dashboard/anfragen/{id}': [async () => assert.equal((await call(`/dashboard/anfragen/${'0'.repeat(16)}`, { method: 'POST' })).status, 303),
+    async () => assert.equal((await fetch(srv.url + `/dashboard/anfragen/${'0'.repeat(16)}`, form({ action: 'note', text: 'x' }))).status, 404)],
 
   // accounts (auth work goes here)
   'GET /anmelden/code': [async () => assert.match((await call('/anmelden/code')).headers.get('location') || '', /^\/anmelden$/, 'no pending login'), null],

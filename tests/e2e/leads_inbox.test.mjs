@@ -25,7 +25,7 @@ for (const backend of backends()) {
       const A = await login(slugs[0]);
       const B = await login(slugs[1]);
       const kpi = async (who) => Number((await (await get(who, '/dashboard/anfragen')).text())
-        .match(/kpi-label">[^<]*<\/span><strong>(\d+)<\/strong>/)[1]);
+        .match(/kpi-label">diese Woche<\/span><strong>(\d+)<\/strong>/)[1]);
       const before = await kpi(A);
       const beforeB = await kpi(B);
       const v = (await (await fetch(srv.url + `/api/v1/vehicles/search?dealer=${slugs[0]}&size=1`)).json()).items[0];
@@ -46,7 +46,8 @@ for (const backend of backends()) {
       const html = await detail.text();
       assert.match(html, /Passt Samstag\?\nGern vormittags\./);
       assert.match(html, /href="tel:\+491701234567"/, 'a tel: link without spaces');
-      assert.match(html, /mailto:jana@example\.de\?subject=Ihre%20Anfrage%3A%20/);
+      assert.match(html, /name="subject" value="Ihre Anfrage: /, 'the reply form has the subject filled in');
+      assert.match(html, /<textarea id="r-text" name="text" rows="10">Guten Tag Jana &lt;b&gt;Probe&lt;\/b&gt;,/, 'and the greeting');
       assert.match(html, new RegExp(`${v.make}`));
 
       assert.equal((await get(B, `/dashboard/anfragen/${id}`)).status, 404, 'another dealer: 404');

@@ -1,0 +1,104 @@
+/* crm.h — lead management on top of the leads (lead.h): contacts (one per person
+ * and dealer — the same e-mail address or the same phone number in E.164 is the same
+ * contact, and the contact page shows the history of all their leads), the lead's
+ * status, assignee, follow-up date and read state, and the activity timeline (notes,
+ * calls, mails out and in, changes). Every function works inside the dealer's
+ * transaction (db_tx with the tenant) and only on that dealer's rows. */
+#ifndef CC24_CRM_CRM_H
+#define CC24_CRM_CRM_H
+
+#include "crm/lead.h"
+#include "db/db.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct arena;
+
+/* Lead statuses: new → in_progress → (waiting) → done | lost. */
+extern const struct enum_def crm_enum_status;
+/* Activity kinds: note, call, mail_out, mail_in, status, assign, follow_up. */
+extern const struct enum_def crm_enum_activity;
+
+#define CRM_NOTE_MAX  4000
+#define CRM_REPLY_MAX 20000
+
+/* Give every lead of the dealer without a contact its contact: an existing one with the
+ * same address (case-insensitive) or the same phone number, else a new one. Returns the
+ * number linked, or -1. */
+int crm_link_contacts(db_conn *c, struct arena *a, int64_t tenant_id, struct err *e);
+
+/* The inbox filter. Empty strings / 0 mean "any". */
+struct crm_filter {
+  const char *q;      /* in name, e-mail, phone, vehicle, message */
+  const char *status; /* a crm_enum_status value */
+  const char *kind;   /* contact | test_drive */
+  int64_t assignee;   /* a user id; -1 = nobody */
+  bool due;           /* follow-up due by the end of today (Berlin) */
+  bool unread;
+  int64_t contact_id;
+};
+
+struct crm_lead {
+  struct lead l;
+  int64_t contact_id, assignee_id, follow_up_at, read_at, updated_at;
+  const char *contact_public_id, *assignee_name, *source;
+};
+
+struct crm_counts {
+  int64_t total, unread, due, open;
+};
+
+/* The end of the Berlin day of now, as a UTC instant (the "due today" bound). */
+int64_t crm_day_end(int64_t now);
+
+/* Leads matching f, newest first, one page. */
+int crm_lead_list(db_conn *c, struct arena *a, int64_t tenant_id, const struct crm_filter *f,
+                  int64_t now, int page, int size, struct crm_lead **out, int *n, int64_t *total,
+                  struct err *e);
+
+/* Counts for the inbox's head (all leads of the dealer). */
+int crm_counts(db_conn *c, int64_t tenant_id, int64_t now, struct crm_counts *out, struct err *e);
+
+/* One lead by public id: 1, 0 not found (or another dealer's), -1. */
+int crm_lead_get(db_conn *c, struct arena *a, int64_t tenant_id, const char *public_id,
+                 struct crm_lead *out, struct err *e);
+
+/* Mark read (first open). */
+int crm_lead_mark_read(db_conn *c, int64_t tenant_id, int64_t lead_id, int64_t now, struct err *e);
+
+/* Changes, each recorded in the timeline by user_id. 0 or -1. */
+int crm_lead_set_status(db_conn *c, int64_t tenant_id, int64_t lead_id, int64_t user_id,
+                        const char *status, struct err *e);
+/* assignee 0 = nobody; must be a user of the dealer (else CC24_E_VALIDATION). */
+int crm_lead_assign(db_conn *c, int64_t tenant_id, int64_t lead_id, int64_t user_id,
+                    int64_t assignee, struct err *e);
+/* at 0 = none. */
+int crm_lead_follow_up(db_conn *c, int64_t tenant_id, int64_t lead_id, int64_t user_id, int64_t at,
+                       struct err *e);
+int crm_activity_add(db_conn *c, int64_t tenant_id, int64_t lead_id, int64_t user_id,
+                     const char *kind, const char *body, struct err *e);
+
+struct crm_activity {
+  const char *kind, *body, *user_name;
+  int64_t created_at;
+};
+
+/* The timeline of one lead, oldest first. */
+int crm_activities(db_conn *c, struct arena *a, int64_t tenant_id, int64_t lead_id,
+                   struct crm_activity **out, int *n, struct err *e);
+
+/* The other leads of the same contact (newest first, without lead_id). */
+int crm_contact_leads(db_conn *c, struct arena *a, int64_t tenant_id, int64_t contact_id,
+                      int64_t except_lead, struct crm_lead **out, int *n, struct err *e);
+
+struct crm_user {
+  int64_t id;
+  const char *name, *email;
+};
+
+/* The dealer's active users (for the assignee choice). */
+int crm_users(db_conn *c, struct arena *a, int64_t tenant_id, struct crm_user **out, int *n,
+              struct err *e);
+
+#endif

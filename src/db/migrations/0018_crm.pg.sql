@@ -1,0 +1,60 @@
+-- Lead management (crm/): contacts (one per person and dealer: the same e-mail or phone
+-- is the same contact, with the history of all their leads), the lead's source, its
+-- assignee, follow-up date and read state, and the activity timeline (notes, calls,
+-- mails in and out, status and assignment changes).
+CREATE TABLE contacts (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  public_id TEXT NOT NULL UNIQUE,
+  tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+  name TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL DEFAULT '',
+  phone_key TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX contacts_tenant_email ON contacts (tenant_id, email);
+CREATE INDEX contacts_tenant_phone ON contacts (tenant_id, phone_key);
+
+ALTER TABLE leads ADD COLUMN contact_id BIGINT REFERENCES contacts (id);
+ALTER TABLE leads ADD COLUMN source TEXT NOT NULL DEFAULT 'website';
+ALTER TABLE leads ADD COLUMN assignee_id BIGINT REFERENCES users (id) ON DELETE SET NULL;
+ALTER TABLE leads ADD COLUMN follow_up_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE leads ADD COLUMN read_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE leads ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;
+UPDATE leads SET updated_at = created_at;
+CREATE INDEX leads_tenant_contact ON leads (tenant_id, contact_id);
+CREATE INDEX leads_tenant_follow_up ON leads (tenant_id, follow_up_at);
+
+CREATE TABLE lead_activities (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+  lead_id BIGINT NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+  user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('note', 'call', 'mail_out', 'mail_in', 'status', 'assign',
+                                     'follow_up')),
+  body TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX lead_activities_lead ON lead_activities (lead_id, created_at);
+
+DO $$
+BEGIN
+  EXECUTE 'GRANT SELECT, INSERT, UPDATE, DELETE ON contacts, lead_activities TO cc24_app';
+  EXECUTE 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO cc24_app';
+EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
+  RAISE NOTICE 'cc24: grants to cc24_app skipped';
+END
+$$;
+
+-- A dealer's own contacts and activities only. Contacts are linked to leads when the
+-- dealer works the inbox (crm_link_contacts), inside the dealer's transaction, so the
+-- public never reads a contact.
+ALTER TABLE contacts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY contacts_own ON contacts
+  USING (tenant_id = NULLIF(current_setting('cc24.tenant_id', true), '')::bigint)
+  WITH CHECK (tenant_id = NULLIF(current_setting('cc24.tenant_id', true), '')::bigint);
+ALTER TABLE lead_activities ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_activities_own ON lead_activities
+  USING (tenant_id = NULLIF(current_setting('cc24.tenant_id', true), '')::bigint)
+  WITH CHECK (tenant_id = NULLIF(current_setting('cc24.tenant_id', true), '')::bigint);
