@@ -144,6 +144,18 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
               " 'erika@example.de', 'n', 0)",
               DB_PARAMS(db_text(pub), db_i64(tid), db_i64(x->vehicle[i][1])), e) < 0)
       return -1;
+    /* its contact and a note in its timeline (lead management) */
+    char cpub[ID_LEN + 1];
+    id_new(cpub);
+    if (exec1(c,
+              "INSERT INTO contacts (public_id, tenant_id, name, email, created_at, updated_at)"
+              " VALUES ($1, $2, 'Erika', 'erika@example.de', 0, 0)",
+              DB_PARAMS(db_text(cpub), db_i64(tid)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO lead_activities (tenant_id, lead_id, kind, body, created_at)"
+              " SELECT $1, id, 'note', 'n', 0 FROM leads WHERE public_id = $2",
+              DB_PARAMS(db_i64(tid), db_text(pub)), e) < 0)
+      return -1;
   }
   /* the Börse: A lists its published vehicle, B its draft; each offers on the other's
    * listing; one deal each way (seller = tenant_id, buyer = buyer_tenant_id) */
