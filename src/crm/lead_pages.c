@@ -7,6 +7,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "crm/lead.h"
+#include "crm/retention.h"
 #include "render/i18n.h"
 #include "web/web.h"
 
@@ -35,6 +36,8 @@ int64_t lead_store_count_since(db_conn *c, int64_t tenant_id, int64_t since, str
   return n;
 }
 
+#define RETENTION_LOG_ROWS 10
+
 struct list_arg {
   struct arena *a;
   int64_t tenant_id;
@@ -42,6 +45,9 @@ struct list_arg {
   struct lead *rows;
   int n;
   int64_t total, week;
+  struct retention_entry *log;
+  int nlog;
+  int64_t last_run;
   const char *id;
   struct lead one;
   int found;
@@ -52,6 +58,9 @@ static int tx_list(db_conn *c, void *arg, struct err *e)
   struct list_arg *x = arg;
   x->week = lead_store_count_since(c, x->tenant_id, crm_week_start(time_now()), e);
   if (x->week < 0)
+    return -1;
+  if (retention_log_list(c, x->a, x->tenant_id, RETENTION_LOG_ROWS, &x->log, &x->nlog, &x->last_run,
+                         e) < 0)
     return -1;
   return lead_store_list(c, x->a, x->tenant_id, x->page, LEADS_PAGE_SIZE, &x->rows, &x->n,
                          &x->total, e);
@@ -66,7 +75,11 @@ static json_t *lead_json(struct http_req *req, const struct lead *l)
   json_object_set_new(j, "when", json_string(when));
   json_object_set_new(j, "kind", json_string(enum_label(&lead_enum_kind, l->kind, req->locale)));
   json_object_set_new(j, "test_drive", json_boolean(l->kind == LEAD_TEST_DRIVE));
-  json_object_set_new(j, "name", json_string(l->name));
+  /* an anonymised lead has no name left: the list and the page say so instead */
+  json_object_set_new(j, "anonymised", json_boolean(l->anonymised_at > 0));
+  json_object_set_new(
+      j, "name",
+      json_string(l->anonymised_at > 0 ? i18n_get(req->locale, "crm.anonymised") : l->name));
   json_object_set_new(j, "email", json_string(l->email));
   json_object_set_new(j, "phone", json_string(l->phone ? l->phone : ""));
   json_object_set_new(j, "phone_href", json_string(str_tel_uri(req->a, l->phone)));
@@ -90,6 +103,33 @@ static json_t *lead_json(struct http_req *req, const struct lead *l)
   buf_init(&b, req->a);
   buf_append_urlenc(&b, subject, strlen(subject));
   json_object_set_new(j, "reply_subject", json_string(buf_cstr(&b)));
+  return j;
+}
+
+/* The retention section of the lead page: the period (the same setting the job uses),
+ * when the job last looked at this dealer, and what it cleared. */
+static json_t *retention_json(struct http_req *req, const struct list_arg *x)
+{
+  json_t *j = json_object();
+  json_object_set_new(
+      j, "policy", json_string(lead_retention_text(req->a, req->locale, "crm.retention_policy")));
+  if (x->last_run > 0) {
+    char when[32];
+    time_berlin_datetime(x->last_run, when, sizeof when);
+    json_object_set_new(j, "last_run", json_string(when));
+  }
+  json_t *rows = json_array();
+  for (int i = 0; i < x->nlog; i++) {
+    const struct retention_entry *r = &x->log[i];
+    char when[32];
+    time_berlin_datetime(r->ran_at, when, sizeof when);
+    const char *kind = r->kind && !strcmp(r->kind, "outbox") ? "crm.retention_kind_outbox"
+                                                             : "crm.retention_kind_leads";
+    json_array_append_new(rows,
+                          json_pack("{s:s,s:s,s:I}", "when", when, "kind",
+                                    i18n_get(req->locale, kind), "rows", (json_int_t)r->rows));
+  }
+  json_object_set_new(j, "entries", rows);
   return j;
 }
 
@@ -118,6 +158,7 @@ int crm_leads_page(struct http_req *req)
     json_object_set_new(ctx, "next", json_integer(page + 1));
   json_object_set_new(ctx, "page", json_integer(page));
   json_object_set_new(ctx, "pages", json_integer(pages < 1 ? 1 : pages));
+  json_object_set_new(ctx, "retention", retention_json(req, &x));
   return web_render(req, 200, "dash_leads", ctx);
 }
 
