@@ -84,7 +84,11 @@ int lead_retention_tenant(db_conn *c, int64_t tenant_id, int64_t now, int months
       DB_PARAMS(db_i64(tenant_id), db_i64(cutoff), db_i64(now), db_text(LEAD_STATUS_WON)), e);
   if (leads < 0)
     return -1;
-  int outbox = db_exec(c, "DELETE FROM outbox WHERE tenant_id = $1 AND created_at < $2",
+  /* the enquiry's mails to the dealer and the buyer's receipt (and the dealer's other
+   * mails of that age, sent or dead long ago); never one a worker is sending right now */
+  int outbox = db_exec(c,
+                       "DELETE FROM outbox WHERE tenant_id = $1 AND created_at < $2"
+                       " AND state <> 'sending'",
                        DB_PARAMS(db_i64(tenant_id), db_i64(cutoff)), e);
   if (outbox < 0)
     return -1;
