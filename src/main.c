@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "crm/retention.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "inventory/seed.h"
@@ -253,7 +254,8 @@ static int cmd_serve(void)
   if (cfg.workers > 0) {
     char wid[64];
     snprintf(wid, sizeof wid, "serve-%d", (int)getpid());
-    /* periodic jobs: saved-search alerts, the sweep of expired login data */
+    /* periodic jobs: saved-search alerts, the sweep of expired login data, the
+     * anonymisation of old leads */
     buyer_alerts_register();
     sms_jobs_register();
     if (buyer_alerts_schedule(app.db, &e) < 0)
@@ -261,6 +263,9 @@ static int cmd_serve(void)
     auth_sweep_register();
     if (auth_sweep_schedule(app.db, &e) < 0)
       log_warn("sweep: cannot queue the sweep job: %s", e.msg);
+    lead_retention_register();
+    if (lead_retention_schedule(app.db, &e) < 0)
+      log_warn("retention: cannot queue the retention job: %s", e.msg);
     if (media_gc_start(app.db, &e) < 0)
       log_warn("media: cannot queue the media GC: %s", e.msg);
     jobs = jobs_start(app.db, cfg.workers, wid, &e);
@@ -325,6 +330,9 @@ static int cmd_worker(void)
   auth_sweep_register();
   if (auth_sweep_schedule(d, &e) < 0)
     log_warn("sweep: cannot queue the sweep job: %s", e.msg);
+  lead_retention_register();
+  if (lead_retention_schedule(d, &e) < 0)
+    log_warn("retention: cannot queue the retention job: %s", e.msg);
   char wid[64];
   snprintf(wid, sizeof wid, "worker-%d", (int)getpid());
   int n = cfg.workers > 0 ? cfg.workers : 2;

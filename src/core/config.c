@@ -121,6 +121,9 @@ static const struct setting settings[] = {
     STR(sms_from, "sms-from", "",
         "SMS sender: a number (E.164 or German format) or an alphanumeric ID of 1-11"
         " characters"),
+    INT(lead_retention_months, "lead-retention-months", "12", 1, 120,
+        "GDPR: months after which enquiries (leads) that did not lead to a sale are anonymised"
+        " by a daily job; the privacy page and the enquiry form state this period"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

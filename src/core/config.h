@@ -60,6 +60,9 @@ struct config {
   char *sms_account_sid; /* account SID: Basic auth user and part of the path */
   char *sms_auth_token;  /* Basic auth password: secret, never logged */
   char *sms_from;        /* sender: E.164 number or alphanumeric sender ID */
+  /* GDPR: months after which leads without a sale are anonymised (crm/retention.h); the
+   * privacy texts state the same number */
+  int lead_retention_months;
 };
 
 extern struct config cfg;

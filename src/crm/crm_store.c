@@ -54,7 +54,7 @@ int crm_link_contacts(db_conn *c, struct arena *a, int64_t tenant_id, struct err
 {
   db_stmt *st = db_query(c,
                          "SELECT id, name, email, phone FROM leads WHERE tenant_id = $1"
-                         " AND contact_id IS NULL ORDER BY id LIMIT 1000",
+                         " AND contact_id IS NULL AND anonymised_at = 0 ORDER BY id LIMIT 1000",
                          DB_PARAMS(db_i64(tenant_id)), e);
   if (!st)
     return -1;
@@ -128,7 +128,7 @@ int crm_link_contacts(db_conn *c, struct arena *a, int64_t tenant_id, struct err
   " COALESCE(v.make || ' ' || v.model || ' ' || v.variant, ''), l.kind, l.name, l.email,"          \
   " l.phone, l.message, l.preferred_date, l.privacy_notice, l.status, l.created_at,"               \
   " COALESCE(l.contact_id, 0), COALESCE(ct.public_id, ''), COALESCE(l.assignee_id, 0),"            \
-  " COALESCE(u.name, ''), l.follow_up_at, l.read_at, l.updated_at, l.source"                       \
+  " COALESCE(u.name, ''), l.follow_up_at, l.read_at, l.updated_at, l.source, l.anonymised_at"      \
   " FROM leads l LEFT JOIN vehicles v ON v.id = l.vehicle_id AND v.tenant_id = l.tenant_id"        \
   " LEFT JOIN contacts ct ON ct.id = l.contact_id AND ct.tenant_id = l.tenant_id"                  \
   " LEFT JOIN users u ON u.id = l.assignee_id AND u.tenant_id = l.tenant_id"
@@ -150,7 +150,7 @@ struct row {
          db_out_text((char **)&(r)->x.contact_public_id), db_out_i64(&(r)->x.assignee_id),         \
          db_out_text((char **)&(r)->x.assignee_name), db_out_i64(&(r)->x.follow_up_at),            \
          db_out_i64(&(r)->x.read_at), db_out_i64(&(r)->x.updated_at),                              \
-         db_out_text((char **)&(r)->x.source))
+         db_out_text((char **)&(r)->x.source), db_out_i64(&(r)->x.l.anonymised_at))
 
 static void row_finish(struct row *r, struct crm_lead *out)
 {
@@ -189,7 +189,7 @@ static const char *where(db_conn *c)
                 " AND ($3 = '' OR l.status = $3) AND ($4 = '' OR l.kind = $4)"
                 " AND ($5 = 0 OR ($5 = -1 AND l.assignee_id IS NULL) OR l.assignee_id = $5)"
                 " AND ($6 = 0 OR (l.follow_up_at > 0 AND l.follow_up_at < $6"
-                " AND l.status NOT IN ('done', 'lost')))"
+                " AND l.status NOT IN ('done', 'lost', 'won')))"
                 " AND ($7 = 0 OR l.read_at = 0) AND ($8 = 0 OR l.contact_id = $8)",
                 " WHERE l.tenant_id = $1"
                 " AND ($2::text = '' OR l.name ILIKE $2 OR l.email ILIKE $2 OR l.phone ILIKE $2"
@@ -199,7 +199,7 @@ static const char *where(db_conn *c)
                 " AND ($5::bigint = 0 OR ($5::bigint = -1 AND l.assignee_id IS NULL)"
                 " OR l.assignee_id = $5)"
                 " AND ($6::bigint = 0 OR (l.follow_up_at > 0 AND l.follow_up_at < $6"
-                " AND l.status NOT IN ('done', 'lost')))"
+                " AND l.status NOT IN ('done', 'lost', 'won')))"
                 " AND ($7::bigint = 0 OR l.read_at = 0) AND ($8::bigint = 0 OR l.contact_id = $8)");
 }
 
@@ -257,17 +257,18 @@ int crm_lead_list(db_conn *c, struct arena *a, int64_t tenant_id, const struct c
 int crm_counts(db_conn *c, int64_t tenant_id, int64_t now, struct crm_counts *out, struct err *e)
 {
   memset(out, 0, sizeof *out);
-  return db_query_one(c, NULL,
-                      "SELECT COUNT(*),"
-                      " COALESCE(SUM(CASE WHEN read_at = 0 THEN 1 ELSE 0 END), 0),"
-                      " COALESCE(SUM(CASE WHEN follow_up_at > 0 AND follow_up_at < $2"
-                      " AND status NOT IN ('done', 'lost') THEN 1 ELSE 0 END), 0),"
-                      " COALESCE(SUM(CASE WHEN status NOT IN ('done', 'lost') THEN 1 ELSE 0 END),"
-                      " 0) FROM leads WHERE tenant_id = $1",
-                      DB_PARAMS(db_i64(tenant_id), db_i64(crm_day_end(now))),
-                      DB_ROW(db_out_i64(&out->total), db_out_i64(&out->unread),
-                             db_out_i64(&out->due), db_out_i64(&out->open)),
-                      e) < 0
+  return db_query_one(
+             c, NULL,
+             "SELECT COUNT(*),"
+             " COALESCE(SUM(CASE WHEN read_at = 0 THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN follow_up_at > 0 AND follow_up_at < $2"
+             " AND status NOT IN ('done', 'lost', 'won') THEN 1 ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN status NOT IN ('done', 'lost', 'won') THEN 1 ELSE 0 END),"
+             " 0) FROM leads WHERE tenant_id = $1",
+             DB_PARAMS(db_i64(tenant_id), db_i64(crm_day_end(now))),
+             DB_ROW(db_out_i64(&out->total), db_out_i64(&out->unread), db_out_i64(&out->due),
+                    db_out_i64(&out->open)),
+             e) < 0
              ? -1
              : 0;
 }

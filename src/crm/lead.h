@@ -31,8 +31,16 @@ extern const struct enum_def lead_enum_kind;
 #define LEAD_DATE_AHEAD_DAYS 90
 
 /* The version of the Art. 13 GDPR notice shown at the form; stored with each lead
- * so the dealer can prove what the buyer was told. Change it with the text. */
-#define LEAD_PRIVACY_NOTICE "lead-notice-2026-01"
+ * so the dealer can prove what the buyer was told. Change it with the text. The form
+ * stores it with the retention period it stated (lead_retention_notice). */
+#define LEAD_PRIVACY_NOTICE "lead-notice-2026-02"
+
+/* The status of a lead that ended in a sale. Nothing sets it yet: the CRM's deal
+ * pipeline will, for won deals. The retention job (crm/retention.h) anonymises every
+ * other lead after the retention period; a won lead is kept, since the sale's
+ * statutory retention duties (§ 147 AO, § 257 HGB) apply to it instead. Until the
+ * pipeline exists, every lead counts as not sold. */
+#define LEAD_STATUS_WON "won"
 
 struct lead {
   int64_t id;                    /* row id, never shown */
@@ -50,6 +58,7 @@ struct lead {
   const char *privacy_notice; /* LEAD_PRIVACY_NOTICE at the time of sending */
   const char *status;         /* "new" until the CRM moves it on */
   int64_t created_at;         /* Unix seconds, UTC */
+  int64_t anonymised_at;      /* when the retention job erased name and contact data, 0 = not */
 };
 
 /* Empty strings, kind contact, the current privacy notice. */

@@ -14,6 +14,7 @@
 #include "core/timeutil.h"
 #include "crm/crm.h"
 #include "crm/lead.h"
+#include "crm/retention.h"
 #include "mail/mail.h"
 #include "render/i18n.h"
 #include "tenant/tenant.h"
@@ -22,7 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LEADS_PAGE_SIZE 25
+#define LEADS_PAGE_SIZE    25
+#define RETENTION_LOG_ROWS 10
 
 int64_t crm_week_start(int64_t now)
 {
@@ -80,6 +82,9 @@ struct list_arg {
   struct crm_counts counts;
   struct crm_user *users;
   int nusers;
+  struct retention_entry *log;
+  int nlog;
+  int64_t last_run;
 };
 
 static int tx_list(db_conn *c, void *arg, struct err *e)
@@ -90,7 +95,9 @@ static int tx_list(db_conn *c, void *arg, struct err *e)
     return -1;
   x->week = lead_store_count_since(c, x->tenant_id, crm_week_start(now), e);
   if (x->week < 0 || crm_counts(c, x->tenant_id, now, &x->counts, e) < 0 ||
-      crm_users(c, x->a, x->tenant_id, &x->users, &x->nusers, e) < 0)
+      crm_users(c, x->a, x->tenant_id, &x->users, &x->nusers, e) < 0 ||
+      retention_log_list(c, x->a, x->tenant_id, RETENTION_LOG_ROWS, &x->log, &x->nlog, &x->last_run,
+                         e) < 0)
     return -1;
   return crm_lead_list(c, x->a, x->tenant_id, &x->f, now, x->page, LEADS_PAGE_SIZE, &x->rows, &x->n,
                        &x->total, e);
@@ -112,7 +119,11 @@ static json_t *lead_json(struct http_req *req, const struct crm_lead *x)
   json_object_set_new(j, "when", json_string(when));
   json_object_set_new(j, "kind", json_string(enum_label(&lead_enum_kind, l->kind, req->locale)));
   json_object_set_new(j, "test_drive", json_boolean(l->kind == LEAD_TEST_DRIVE));
-  json_object_set_new(j, "name", json_string(l->name));
+  /* an anonymised lead has no name left: the list and the page say so instead */
+  json_object_set_new(j, "anonymised", json_boolean(l->anonymised_at > 0));
+  json_object_set_new(
+      j, "name",
+      json_string(l->anonymised_at > 0 ? i18n_get(req->locale, "crm.anonymised") : l->name));
   json_object_set_new(j, "email", json_string(l->email));
   json_object_set_new(j, "phone", json_string(l->phone ? l->phone : ""));
   json_object_set_new(j, "phone_href", json_string(str_tel_uri(req->a, l->phone)));
@@ -150,6 +161,33 @@ static json_t *lead_json(struct http_req *req, const struct crm_lead *x)
                         json_string(arena_printf(req->a, "%02d:%02d", (int)(local % 86400 / 3600),
                                                  (int)(local % 3600 / 60))));
   }
+  return j;
+}
+
+/* The retention section of the inbox: the period (the same setting the job uses), when
+ * the job last looked at this dealer, and what it cleared. */
+static json_t *retention_json(struct http_req *req, const struct list_arg *x)
+{
+  json_t *j = json_object();
+  json_object_set_new(
+      j, "policy", json_string(lead_retention_text(req->a, req->locale, "crm.retention_policy")));
+  if (x->last_run > 0) {
+    char when[32];
+    time_berlin_datetime(x->last_run, when, sizeof when);
+    json_object_set_new(j, "last_run", json_string(when));
+  }
+  json_t *rows = json_array();
+  for (int i = 0; i < x->nlog; i++) {
+    const struct retention_entry *r = &x->log[i];
+    char when[32];
+    time_berlin_datetime(r->ran_at, when, sizeof when);
+    const char *kind = r->kind && !strcmp(r->kind, "outbox") ? "crm.retention_kind_outbox"
+                                                             : "crm.retention_kind_leads";
+    json_array_append_new(rows,
+                          json_pack("{s:s,s:s,s:I}", "when", when, "kind",
+                                    i18n_get(req->locale, kind), "rows", (json_int_t)r->rows));
+  }
+  json_object_set_new(j, "entries", rows);
   return j;
 }
 
@@ -230,6 +268,7 @@ int crm_leads_page(struct http_req *req)
     json_object_set_new(ctx, "next", json_integer(page + 1));
   json_object_set_new(ctx, "page", json_integer(page));
   json_object_set_new(ctx, "pages", json_integer(pages < 1 ? 1 : pages));
+  json_object_set_new(ctx, "retention", retention_json(req, &x));
   return web_render(req, 200, "dash_leads", ctx);
 }
 
@@ -420,6 +459,8 @@ static int tx_change(db_conn *c, void *arg, struct err *e)
     return rc;
   int64_t lid = x->lead.l.id;
   const char *a = x->action;
+  if (x->lead.l.anonymised_at > 0 && strcmp(a, "status"))
+    return err_set(e, CC24_E_CONFLICT, "the enquiry is anonymised");
   if (!strcmp(a, "note") || !strcmp(a, "call"))
     return crm_activity_add(c, x->tenant_id, lid, x->user_id, a, x->text, e);
   if (!strcmp(a, "status"))

@@ -31,7 +31,8 @@ int lead_store_insert(db_conn *c, struct lead *l, struct err *e)
 #define LEAD_COLUMNS                                                                               \
   "SELECT l.id, l.public_id, l.tenant_id, l.vehicle_id, COALESCE(v.public_id, ''),"                \
   " COALESCE(v.make || ' ' || v.model || ' ' || v.variant, ''), l.kind, l.name, l.email,"          \
-  " l.phone, l.message, l.preferred_date, l.privacy_notice, l.status, l.created_at"                \
+  " l.phone, l.message, l.preferred_date, l.privacy_notice, l.status, l.created_at,"               \
+  " l.anonymised_at"                                                                               \
   " FROM leads l LEFT JOIN vehicles v ON v.id = l.vehicle_id AND v.tenant_id = l.tenant_id"
 
 struct row {
@@ -48,7 +49,7 @@ struct row {
          db_out_text((char **)&(r)->l.phone), db_out_text((char **)&(r)->l.message),               \
          db_out_text((char **)&(r)->l.preferred_date),                                             \
          db_out_text((char **)&(r)->l.privacy_notice), db_out_text((char **)&(r)->l.status),       \
-         db_out_i64(&(r)->l.created_at))
+         db_out_i64(&(r)->l.created_at), db_out_i64(&(r)->l.anonymised_at))
 
 static void row_finish(struct row *r, struct lead *l)
 {

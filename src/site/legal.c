@@ -6,6 +6,7 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/str.h"
+#include "crm/retention.h"
 #include "render/i18n.h"
 #include "web/web.h"
 
@@ -16,6 +17,10 @@ static int legal(struct http_req *req, const char *tmpl, const char *path)
   json_t *ctx = web_context(req);
   const char *tel = str_tel_uri(req->a, i18n_get(req->locale, "legal_operator.phone"));
   json_object_set_new(ctx, "operator_tel", json_string(tel)); /* the imprint's phone link */
+  /* the retention period of enquiries: the setting the retention job enforces */
+  json_object_set_new(
+      ctx, "privacy_leads_keep",
+      json_string(lead_retention_text(req->a, req->locale, "legal_privacy.p2_keep")));
   web_page_urls(req, ctx, path, NULL);
   return web_render(req, 200, tmpl, ctx);
 }

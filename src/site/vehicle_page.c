@@ -16,6 +16,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "crm/lead.h"
+#include "crm/retention.h"
 #include "finance/conditions.h"
 #include "finance/finance_text.h"
 #include "inventory/vehicle.h"
@@ -503,6 +504,9 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
                 "whatsapp",
                 arena_printf(a, "https://wa.me/?text=%s%%20%s", buf_cstr(&tenc), buf_cstr(&enc))));
   json_object_set_new(ctx, "lead", lead_json(req, v, lf));
+  /* the form's Art. 13 notice states the period the retention job enforces */
+  json_object_set_new(ctx, "lead_privacy",
+                      json_string(lead_retention_text(a, loc, "lead.privacy_2")));
   json_object_set_new(ctx, "similar", similar(req, v->public_id, v->make, v->body, v->price_cents));
   json_object_set_new(ctx, "jsonld",
                       json_string(site_vehicle_jsonld(a, v, abs, &p->t, images, nimages)));
@@ -667,6 +671,7 @@ int site_lead_post(struct http_req *req)
   struct arena *a = req->a;
   struct lead_form lf = {0};
   lead_init(&lf.l);
+  lf.l.privacy_notice = lead_retention_notice(a);
   const char *kind = http_form(req, "kind");
   lf.l.kind = kind ? enum_parse(&lead_enum_kind, kind) : LEAD_CONTACT;
   lf.l.name = http_form(req, "name");

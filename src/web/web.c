@@ -308,8 +308,11 @@ static int pick_locale(struct http_req *req)
     http_vary(req, "Cookie");
     return 0;
   }
+  /* the visitor's own choice, so strictly necessary (§ 25 (2) TDDDG); no script reads it */
   if (ql && (!cl || strcmp(ql, cl) != 0))
-    http_set_cookie(req, "lang", ql, "Path=/; Max-Age=31536000; SameSite=Lax");
+    http_set_cookie(req, "lang", ql,
+                    web_tls(req) ? "Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly; Secure"
+                                 : "Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
   if (req->route && (req->route->flags & ROUTE_LANG_URL)) {
     http_vary(req, "Cookie");
     if (!q && cl && strcmp(cl, "en") == 0 && (req->m == HTTP_GET || req->m == HTTP_HEAD)) {

@@ -156,6 +156,12 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
               " SELECT $1, id, 'note', 'n', 0 FROM leads WHERE public_id = $2",
               DB_PARAMS(db_i64(tid), db_text(pub)), e) < 0)
       return -1;
+    /* a run of the retention job (crm/retention.c) */
+    if (exec1(c,
+              "INSERT INTO retention_log (tenant_id, ran_at, kind, row_count, cutoff)"
+              " VALUES ($1, 1, 'leads', 0, 0)",
+              DB_PARAMS(db_i64(tid)), e) < 0)
+      return -1;
   }
   /* the Börse: A lists its published vehicle, B its draft; each offers on the other's
    * listing; one deal each way (seller = tenant_id, buyer = buyer_tenant_id) */
