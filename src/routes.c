@@ -6,6 +6,7 @@
 
 #include "auth/auth_pages.h"
 #include "buyer/buyer.h"
+#include "crm/lead_api.h"
 #include "crm/lead_pages.h"
 #include "finance/finance_api.h"
 #include "finance/finance_pages.h"
@@ -152,6 +153,8 @@ const struct route cc24_routes[] = {
     {"PATCH", "/api/v1/vehicles/{id}", vehicle_api_patch, ROLE_STAFF, ROUTE_API, RL_API},
     {"DELETE", "/api/v1/vehicles/{id}", vehicle_api_delete, ROLE_STAFF, ROUTE_API, RL_API},
     {"GET", "/api/v1/makes", vehicle_api_makes, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"POST", "/api/v1/public/leads", crm_api_public_lead, ROLE_PUBLIC, ROUTE_API, RL_API},
+    {"GET", "/api/v1/leads", crm_api_leads, ROLE_STAFF, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/quote", finance_api_quote, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/apr", finance_api_apr, ROLE_PUBLIC, ROUTE_API, RL_API},
     {"POST", "/api/v1/finance/check", finance_api_check, ROLE_PUBLIC, ROUTE_API, RL_API},

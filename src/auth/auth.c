@@ -96,7 +96,8 @@ static const struct {
   unsigned bit;
 } scope_names[] = {{"read", AUTH_SCOPE_READ},
                    {"inventory:write", AUTH_SCOPE_INVENTORY_WRITE},
-                   {"leads", AUTH_SCOPE_LEADS}};
+                   {"leads:read", AUTH_SCOPE_LEADS},
+                   {"leads", AUTH_SCOPE_LEADS}}; /* the older name of leads:read */
 
 int auth_scopes_parse(const char *csv, unsigned *out)
 {
@@ -122,11 +123,13 @@ int auth_scopes_parse(const char *csv, unsigned *out)
 const char *auth_scopes_format(struct arena *a, unsigned scopes)
 {
   char buf[128] = "";
+  unsigned done = 0;
   for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
-    if (scopes & scope_names[i].bit) {
+    if ((scopes & scope_names[i].bit) && !(done & scope_names[i].bit)) {
       if (buf[0])
         strcat(buf, ",");
-      strcat(buf, scope_names[i].name);
+      strcat(buf, scope_names[i].name); /* the first (current) name of a scope */
+      done |= scope_names[i].bit;
     }
   return arena_strdup(a, buf);
 }
@@ -605,4 +608,3 @@ int auth_user_verify_email(db_conn *c, int64_t user_id, struct err *e)
              ? -1
              : 0;
 }
-

@@ -101,4 +101,16 @@ struct crm_user {
 int crm_users(db_conn *c, struct arena *a, int64_t tenant_id, struct crm_user **out, int *n,
               struct err *e);
 
+/* ---- a new lead (the vehicle page's form and POST /api/v1/public/leads) ---- */
+
+struct tenant;
+
+/* Store l (validated; tenant_id and vehicle_id set to a public vehicle of that dealer)
+ * and queue the dealer's notification (German, Reply-To the buyer) and the buyer's
+ * receipt (in locale, Reply-To the dealer), in the caller's transaction. vehicle_url is
+ * the absolute URL of the vehicle page. 0 or -1. */
+int crm_lead_submit(db_conn *c, struct arena *a, struct lead *l, const struct tenant *t,
+                    const char *vehicle_title, const char *vehicle_url, const char *locale,
+                    struct err *e);
+
 #endif

@@ -125,7 +125,8 @@ int crm_link_contacts(db_conn *c, struct arena *a, int64_t tenant_id, struct err
 
 #define CRM_COLUMNS                                                                                \
   "SELECT l.id, l.public_id, l.tenant_id, COALESCE(l.vehicle_id, 0), COALESCE(v.public_id, ''),"   \
-  " COALESCE(v.make || ' ' || v.model || ' ' || v.variant, ''), l.kind, l.name, l.email,"          \
+  " COALESCE(v.make || ' ' || v.model || ' ' || v.variant, ''),"                                   \
+  " CASE WHEN l.topic <> '' THEN l.topic ELSE l.kind END, l.name, l.email,"                        \
   " l.phone, l.message, l.preferred_date, l.privacy_notice, l.status, l.created_at,"               \
   " COALESCE(l.contact_id, 0), COALESCE(ct.public_id, ''), COALESCE(l.assignee_id, 0),"            \
   " COALESCE(u.name, ''), l.follow_up_at, l.read_at, l.updated_at, l.source, l.anonymised_at"      \
@@ -186,7 +187,8 @@ static const char *where(db_conn *c)
                 " OR l.phone LIKE $2 ESCAPE '\\' OR l.message LIKE $2 ESCAPE '\\'"
                 " OR COALESCE(v.make || ' ' || v.model || ' ' || v.variant, '') LIKE $2 ESCAPE"
                 " '\\')"
-                " AND ($3 = '' OR l.status = $3) AND ($4 = '' OR l.kind = $4)"
+                " AND ($3 = '' OR l.status = $3) AND ($4 = '' OR (CASE WHEN l.topic <> '' THEN "
+                "l.topic ELSE l.kind END) = $4)"
                 " AND ($5 = 0 OR ($5 = -1 AND l.assignee_id IS NULL) OR l.assignee_id = $5)"
                 " AND ($6 = 0 OR (l.follow_up_at > 0 AND l.follow_up_at < $6"
                 " AND l.status NOT IN ('done', 'lost', 'won')))"
@@ -195,7 +197,8 @@ static const char *where(db_conn *c)
                 " AND ($2::text = '' OR l.name ILIKE $2 OR l.email ILIKE $2 OR l.phone ILIKE $2"
                 " OR l.message ILIKE $2"
                 " OR COALESCE(v.make || ' ' || v.model || ' ' || v.variant, '') ILIKE $2)"
-                " AND ($3::text = '' OR l.status = $3) AND ($4::text = '' OR l.kind = $4)"
+                " AND ($3::text = '' OR l.status = $3) AND ($4::text = '' OR (CASE WHEN l.topic <> "
+                "'' THEN l.topic ELSE l.kind END) = $4)"
                 " AND ($5::bigint = 0 OR ($5::bigint = -1 AND l.assignee_id IS NULL)"
                 " OR l.assignee_id = $5)"
                 " AND ($6::bigint = 0 OR (l.follow_up_at > 0 AND l.follow_up_at < $6"

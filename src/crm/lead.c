@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const kind_values[] = {"contact", "test_drive"};
-static const char *const kind_de[] = {"Kontaktanfrage", "Probefahrt"};
-static const char *const kind_en[] = {"Contact request", "Test drive"};
+static const char *const kind_values[] = {"contact", "test_drive", "financing", "trade_in"};
+static const char *const kind_de[] = {"Kontaktanfrage", "Probefahrt", "Finanzierungsanfrage",
+                                      "Inzahlungnahme"};
+static const char *const kind_en[] = {"Contact request", "Test drive", "Financing request",
+                                      "Trade-in"};
 const struct enum_def lead_enum_kind = {"kind", LEAD__COUNT, kind_values, kind_de, kind_en};
 
 void lead_init(struct lead *l)
@@ -144,7 +146,8 @@ int lead_validate(struct arena *a, struct lead *l, int64_t now, struct field_err
   l->preferred_date = trimmed(a, l->preferred_date);
 
   if (l->kind < 0 || l->kind >= LEAD__COUNT)
-    field_error_add(errs, "kind", "enum", "kind must be contact or test_drive");
+    field_error_add(errs, "kind", "enum",
+                    "kind must be contact, test_drive, financing or trade_in");
 
   size_t nl = utf8_valid(l->name, strlen(l->name)) ? utf8_len(l->name, strlen(l->name)) : 0;
   if (!*l->name)

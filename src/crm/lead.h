@@ -17,7 +17,9 @@
 struct arena;
 struct field_errors;
 
-enum lead_kind { LEAD_CONTACT, LEAD_TEST_DRIVE, LEAD__COUNT };
+/* financing and trade_in are stored as kind 'contact' with that topic (migration 0018:
+ * SQLite cannot widen the kind CHECK without rebuilding the table); the store maps it. */
+enum lead_kind { LEAD_CONTACT, LEAD_TEST_DRIVE, LEAD_FINANCING, LEAD_TRADE_IN, LEAD__COUNT };
 
 /* "contact" / "test_drive" with German and English labels. */
 extern const struct enum_def lead_enum_kind;
@@ -59,6 +61,8 @@ struct lead {
   const char *status;         /* "new" until the CRM moves it on */
   int64_t created_at;         /* Unix seconds, UTC */
   int64_t anonymised_at;      /* when the retention job erased name and contact data, 0 = not */
+  const char *source;         /* "website" (the vehicle page), "api" (POST /api/v1/public/leads) */
+  bool marketing_opt_in;      /* asked for marketing mail (needs the double opt-in to count) */
 };
 
 /* Empty strings, kind contact, the current privacy notice. */

@@ -5,6 +5,7 @@
 #include "core/ids.h"
 #include "core/timeutil.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,24 +14,32 @@ int lead_store_insert(db_conn *c, struct lead *l, struct err *e)
   id_new(l->public_id);
   l->created_at = time_now();
   l->status = "new";
+  /* financing and trade-in requests are kind 'contact' with a topic (see lead.h) */
+  const char *kind = enum_value(&lead_enum_kind, l->kind);
+  bool topic = l->kind == LEAD_FINANCING || l->kind == LEAD_TRADE_IN;
   /* no RETURNING: the public may insert leads but never read them (PostgreSQL RLS) */
   int rc = db_exec(c,
                    "INSERT INTO leads (public_id, tenant_id, vehicle_id, kind, name, email, phone,"
-                   " message, preferred_date, privacy_notice, status, created_at)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                   " message, preferred_date, privacy_notice, status, created_at, updated_at,"
+                   " topic, source, marketing_opt_in)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14,"
+                   " $15)",
                    DB_PARAMS(db_text(l->public_id), db_i64(l->tenant_id),
                              l->vehicle_id > 0 ? db_i64(l->vehicle_id) : db_null(),
-                             db_text(enum_value(&lead_enum_kind, l->kind)), db_text(l->name),
-                             db_text(l->email), db_text(l->phone), db_text(l->message),
-                             db_text(l->preferred_date), db_text(l->privacy_notice),
-                             db_text(l->status), db_i64(l->created_at)),
+                             db_text(topic ? "contact" : kind), db_text(l->name), db_text(l->email),
+                             db_text(l->phone), db_text(l->message), db_text(l->preferred_date),
+                             db_text(l->privacy_notice), db_text(l->status), db_i64(l->created_at),
+                             db_text(topic ? kind : ""),
+                             db_text(l->source && *l->source ? l->source : "website"),
+                             db_i64(l->marketing_opt_in ? 1 : 0)),
                    e);
   return rc < 0 ? -1 : 0;
 }
 
 #define LEAD_COLUMNS                                                                               \
   "SELECT l.id, l.public_id, l.tenant_id, l.vehicle_id, COALESCE(v.public_id, ''),"                \
-  " COALESCE(v.make || ' ' || v.model || ' ' || v.variant, ''), l.kind, l.name, l.email,"          \
+  " COALESCE(v.make || ' ' || v.model || ' ' || v.variant, ''),"                                   \
+  " CASE WHEN l.topic <> '' THEN l.topic ELSE l.kind END, l.name, l.email,"                        \
   " l.phone, l.message, l.preferred_date, l.privacy_notice, l.status, l.created_at,"               \
   " l.anonymised_at"                                                                               \
   " FROM leads l LEFT JOIN vehicles v ON v.id = l.vehicle_id AND v.tenant_id = l.tenant_id"

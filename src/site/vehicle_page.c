@@ -15,13 +15,13 @@
 #include "core/money.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "crm/crm.h"
 #include "crm/lead.h"
 #include "crm/retention.h"
 #include "finance/conditions.h"
 #include "finance/finance_text.h"
 #include "inventory/vehicle.h"
 #include "inventory/vehicle_store.h"
-#include "mail/mail.h"
 #include "media/media.h"
 #include "render/i18n.h"
 #include "search/search.h"
@@ -596,9 +596,7 @@ int site_vehicle_page(struct http_req *req)
 struct lead_arg {
   struct page_arg *p;
   struct lead *l;
-  const char *subject, *body;   /* to the dealer (German, the dealer's language) */
-  const char *csubject, *cbody; /* the confirmation to the buyer, in the page's language */
-  const char *locale;
+  const char *title, *url, *locale;
 };
 
 static int tx_lead(db_conn *c, void *arg, struct err *e)
@@ -612,55 +610,7 @@ static int tx_lead(db_conn *c, void *arg, struct err *e)
     return rc < 0 ? -1 : err_set(e, CC24_E_VEHICLE_NOT_FOUND, "the vehicle is no longer offered");
   x->l->tenant_id = v.tenant_id;
   x->l->vehicle_id = v.id;
-  if (lead_store_insert(c, x->l, e) < 0)
-    return -1;
-  /* the dealer, who answers the buyer directly (Reply-To), and the buyer's receipt */
-  struct mail to_dealer = {.tenant_id = v.tenant_id,
-                           .to = p->t.email,
-                           .locale = "de",
-                           .kind = "lead.dealer",
-                           .subject = x->subject,
-                           .text = x->body,
-                           .reply_to = x->l->email};
-  struct mail to_buyer = {.tenant_id = v.tenant_id,
-                          .to = x->l->email,
-                          .locale = x->locale,
-                          .kind = "lead.confirm",
-                          .subject = x->csubject,
-                          .text = x->cbody,
-                          .reply_to = p->t.email};
-  if (p->t.email && *p->t.email && mail_queue(c, &to_dealer, e) < 0)
-    return -1;
-  return mail_queue(c, &to_buyer, e);
-}
-
-/* The buyer's receipt: what was sent, to whom, and how to reach the dealer. */
-static const char *lead_receipt(struct arena *a, const char *loc, const struct lead *l,
-                                const struct tenant *t, const char *title, const char *url)
-{
-  struct buf b;
-  buf_init(&b, a);
-  buf_printf(&b, "%s %s,\n\n%s %s\n\n", i18n_get(loc, "mail.lead_confirm_hello"), l->name,
-             i18n_get(loc, "mail.lead_confirm_text"), t->name);
-  buf_printf(&b, "%s: %s\n%s\n\n", i18n_get(loc, "mail.lead_confirm_vehicle"), title, url);
-  buf_printf(&b, "%s:\n%s: %s\n%s: %s\n", i18n_get(loc, "mail.lead_confirm_yours"),
-             i18n_get(loc, "mail.name"), l->name, i18n_get(loc, "mail.email"), l->email);
-  if (*l->phone)
-    buf_printf(&b, "%s: %s\n", i18n_get(loc, "mail.phone"), l->phone);
-  if (*l->preferred_date)
-    buf_printf(&b, "%s: %s\n", i18n_get(loc, "mail.date"), l->preferred_date);
-  if (*l->message)
-    buf_printf(&b, "%s:\n%s\n", i18n_get(loc, "mail.message"), l->message);
-  buf_printf(&b, "\n%s:\n%s\n", i18n_get(loc, "mail.lead_confirm_dealer"), t->name);
-  if (t->street && *t->street)
-    buf_printf(&b, "%s, %s %s\n", t->street, t->zip ? t->zip : "", t->city ? t->city : "");
-  if (t->phone && *t->phone)
-    buf_printf(&b, "%s: %s\n", i18n_get(loc, "mail.phone"), t->phone);
-  if (t->email && *t->email)
-    buf_printf(&b, "%s: %s\n", i18n_get(loc, "mail.email"), t->email);
-  buf_printf(&b, "\n%s %s/datenschutz%s\n", i18n_get(loc, "mail.lead_confirm_privacy"),
-             cfg.base_url, strcmp(loc, "en") ? "" : "?lang=en");
-  return buf_cstr(&b);
+  return crm_lead_submit(c, p->a, x->l, &p->t, x->title, x->url, x->locale, e);
 }
 
 int site_lead_post(struct http_req *req)
@@ -707,21 +657,10 @@ int site_lead_post(struct http_req *req)
       lf.l.kind = LEAD_CONTACT;
     return render_vehicle(req, &p, &lf, 422);
   }
-  struct lead_arg x = {.p = &p, .l = &lf.l};
-  const char *title = arena_printf(a, "%s %s %s", p.v.make, p.v.model, p.v.variant);
-  x.subject = arena_printf(a, "%s: %s", enum_label(&lead_enum_kind, lf.l.kind, "de"), title);
-  x.body = arena_printf(
-      a,
-      "Neue %s über cc24\n\nFahrzeug: %s\n%s%s\n\nName: %s\nE-Mail: %s\nTelefon: %s\n%s%s%s\n"
-      "Nachricht:\n%s\n",
-      enum_label(&lead_enum_kind, lf.l.kind, "de"), title, cfg.base_url, canonical, lf.l.name,
-      lf.l.email, *lf.l.phone ? lf.l.phone : "–", *lf.l.preferred_date ? "Wunschtermin: " : "",
-      lf.l.preferred_date, *lf.l.preferred_date ? "\n" : "", *lf.l.message ? lf.l.message : "–");
-  x.locale = req->locale;
-  x.csubject = arena_printf(a, "%s: %s", i18n_get(req->locale, "mail.lead_confirm_subject"), title);
-  x.cbody = lead_receipt(a, req->locale, &lf.l, &p.t, title,
-                         arena_printf(a, "%s%s%s", cfg.base_url, canonical,
-                                      strcmp(req->locale, "en") ? "" : "?lang=en"));
+  struct lead_arg x = {.p = &p, .l = &lf.l, .locale = req->locale};
+  x.title = arena_printf(a, "%s %s %s", p.v.make, p.v.model, p.v.variant);
+  x.url = arena_printf(a, "%s%s%s", cfg.base_url, canonical,
+                       strcmp(req->locale, "en") ? "" : "?lang=en");
   struct err e = {0};
   if (db_tx(((struct app *)req->app)->db, 0, DB_WRITE, tx_lead, &x, &e) < 0)
     return http_problem_err(req, &e);

@@ -182,3 +182,80 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('leads in the API', () => {
+  let srv;
+  let slugs;
+  before(async () => {
+    srv = await startServer();
+    slugs = cc24(['admin', 'tenant', 'list', `--database-url=${srv.databaseUrl}`]).trim().split('\n');
+  });
+  after(async () => srv && srv.stop());
+  const send = (body, headers = {}) => fetch(srv.url + '/api/v1/public/leads', {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const token = (slug, scope) => cc24(['admin', 'token', 'create', '--tenant', slug, '--scope', scope, `--database-url=${srv.databaseUrl}`]).trim();
+  const list = (tok, qs = '') => fetch(srv.url + '/api/v1/leads' + qs, { headers: { authorization: `Bearer ${tok}` } });
+
+  test('POST /api/v1/public/leads: 201, the dealer lists it, others do not; bad input names the field', async () => {
+    const v = (await (await fetch(srv.url + `/api/v1/vehicles/search?dealer=${slugs[0]}&size=1`)).json()).items[0];
+    const good = { vehicle_id: v.id, kind: 'financing', name: 'Fiona Finanz', email: 'fiona@kunde.example', phone: '', message: '', privacy_ack: true, marketing_opt_in: false };
+    const bad = [
+      [{ ...good, privacy_ack: undefined }, 'privacy_ack'],
+      [{ ...good, privacy_ack: false }, 'privacy_ack'],
+      [{ ...good, email: 'fiona@' }, 'email'],
+      [{ ...good, email: 'a@b.example\r\nBcc: x@evil.example' }, 'email'],
+      [{ ...good, kind: 'callback' }, 'kind'],
+      [{ ...good, kind: 'test_drive' }, 'phone'],
+      [{ ...good, name: 'X' }, 'name'],
+      [{ ...good, surprise: 1 }, 'surprise'],
+      [{ ...good, vehicle_id: 'zzzzzzzzzzzzzzzz' }, 'vehicle_id'],
+      [{ ...good, message: 'x'.repeat(2001) }, 'message'],
+    ];
+    for (const [body, field] of bad) {
+      const r = await send(body);
+      assert.equal(r.status, 422, `${field}: ${JSON.stringify(body).slice(0, 60)}`);
+      assert.match(r.headers.get('content-type'), /application\/problem\+json/);
+      const p = await r.json();
+      assert.ok(p.errors.some((x) => x.field === field), `names ${field}: ${JSON.stringify(p.errors)}`);
+    }
+    assert.equal((await send('{"vehicle_id": ')).status, 400, 'malformed JSON');
+    const big = await send({ ...good, message: 'x'.repeat(1024 * 1024) });
+    assert.ok([413, 422].includes(big.status), `a 1 MB message is refused (${big.status})`);
+    const r = await send(good);
+    assert.equal(r.status, 201);
+    const created = await r.json();
+    assert.equal(created.kind, 'financing');
+    assert.match(created.id, /^[0-9a-z]{16}$/);
+    // the dealer's token with leads:read sees it, with its kind; another dealer's does not
+    const mine = await (await list(token(slugs[0], 'leads:read'))).json();
+    const it = mine.items.find((x) => x.id === created.id);
+    assert.ok(it, 'listed for the dealer');
+    assert.equal(it.kind, 'financing');
+    assert.equal(it.source, 'api');
+    assert.equal(it.email, 'fiona@kunde.example');
+    assert.equal(it.vehicle_id, v.id);
+    const old = await (await list(token(slugs[0], 'leads'))).json();
+    assert.ok(old.items.some((x) => x.id === created.id), 'the older scope name still works');
+    const other = await (await list(token(slugs[1], 'leads:read'))).json();
+    assert.ok(!other.items.some((x) => x.id === created.id), 'another dealer never sees it');
+    assert.equal((await list(token(slugs[0], 'read'))).status, 403, 'a token without the scope');
+    assert.equal((await fetch(srv.url + '/api/v1/leads')).status, 401);
+    assert.equal((await list(token(slugs[0], 'leads:read'), '?size=0')).status, 400);
+    assert.equal((await list(token(slugs[0], 'leads:read'), '?status=gewonnen')).status, 400);
+    const filtered = await (await list(token(slugs[0], 'leads:read'), '?q=Fiona')).json();
+    assert.deepEqual(filtered.items.map((x) => x.id), [created.id]);
+  });
+
+  test('the public endpoint is rate-limited per address', async () => {
+    const v = (await (await fetch(srv.url + `/api/v1/vehicles/search?dealer=${slugs[1]}&size=1`)).json()).items[0];
+    let last;
+    for (let i = 0; i < 8; i++) {
+      last = await send({ vehicle_id: v.id, kind: 'contact', name: `Rate ${i}`, email: `rate${i}@kunde.example`, message: 'Hallo', privacy_ack: true });
+      if (last.status === 429) break;
+      assert.equal(last.status, 201);
+    }
+    assert.equal(last.status, 429);
+    assert.ok(Number(last.headers.get('retry-after')) >= 1);
+  });
+});

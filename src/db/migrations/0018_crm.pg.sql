@@ -22,6 +22,12 @@ ALTER TABLE leads ADD COLUMN assignee_id BIGINT REFERENCES users (id) ON DELETE 
 ALTER TABLE leads ADD COLUMN follow_up_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE leads ADD COLUMN read_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE leads ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;
+-- financing and trade-in requests (POST /api/v1/public/leads): kind 'contact' with this
+-- topic, since SQLite cannot widen the kind CHECK of 0009 without rebuilding the table
+ALTER TABLE leads ADD COLUMN topic TEXT NOT NULL DEFAULT ''
+  CHECK (topic IN ('', 'financing', 'trade_in'));
+-- the buyer asked for marketing mail; it counts only once confirmed (double opt-in)
+ALTER TABLE leads ADD COLUMN marketing_opt_in INTEGER NOT NULL DEFAULT 0;
 UPDATE leads SET updated_at = created_at;
 CREATE INDEX leads_tenant_contact ON leads (tenant_id, contact_id);
 CREATE INDEX leads_tenant_follow_up ON leads (tenant_id, follow_up_at);
