@@ -89,8 +89,26 @@ function prune(rel) {
   return left;
 }
 
+// front-end libraries from npm (pinned in package-lock.json), served like our own files
+const vendored = [['sortablejs/Sortable.min.js', 'js/vendor/sortable.min.js']];
+function vendor() {
+  for (const [mod, rel] of vendored) {
+    let from;
+    try {
+      from = require.resolve(mod);
+    } catch (e) {
+      console.error(`build_static: ${mod} is not installed (${e.code || e.message}); run scripts/deps.sh`);
+      process.exit(1);
+    }
+    deps.push(from);
+    wanted.add(rel);
+    put(path.join(out, rel), readFileSync(from));
+  }
+}
+
 mkdirSync(out, { recursive: true });
 walk('');
+vendor();
 prune('');
 
 // the target as ninja names it (as given), the inputs as absolute paths

@@ -6,6 +6,7 @@
 
 #include "auth/auth_pages.h"
 #include "buyer/buyer.h"
+#include "crm/deal_pages.h"
 #include "crm/lead_api.h"
 #include "crm/lead_pages.h"
 #include "finance/finance_api.h"
@@ -67,6 +68,12 @@ const struct route cc24_routes[] = {
     {"GET", "/dashboard/anfragen", crm_leads_page, ROLE_STAFF, 0, RL_NONE},
     {"GET", "/dashboard/anfragen/{id}", crm_lead_page, ROLE_STAFF, 0, RL_NONE},
     {"POST", "/dashboard/anfragen/{id}", crm_lead_post, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    /* the sales pipeline */
+    {"GET", "/dashboard/verkauf", crm_deals_page, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/verkauf", crm_deal_create, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    {"POST", "/dashboard/verkauf/stufen", crm_deal_stages_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
+    {"GET", "/dashboard/verkauf/{id}", crm_deal_page, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/verkauf/{id}", crm_deal_post, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
 
     /* accounts: two-factor, password, sessions (auth work goes here) */
     {"GET", "/anmelden/code", auth_login_code_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},

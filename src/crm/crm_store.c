@@ -12,12 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const status_values[] = {"new", "in_progress", "waiting", "done", "lost"};
-static const char *const status_de[] = {"Neu", "In Bearbeitung", "Wartet auf Kunde", "Erledigt",
-                                        "Verloren"};
-static const char *const status_en[] = {"New", "In progress", "Waiting for customer", "Done",
-                                        "Lost"};
-const struct enum_def crm_enum_status = {"status", 5, status_values, status_de, status_en};
+/* "won" is LEAD_STATUS_WON: a sale (the pipeline sets it), kept by the retention job */
+static const char *const status_values[] = {"new", "in_progress", "waiting", "won", "lost", "done"};
+static const char *const status_de[] = {"Neu",      "In Bearbeitung", "Wartet auf Kunde",
+                                        "Verkauft", "Verloren",       "Erledigt"};
+static const char *const status_en[] = {"New",  "In progress", "Waiting for customer",
+                                        "Sold", "Lost",        "Done"};
+const struct enum_def crm_enum_status = {"status", 6, status_values, status_de, status_en};
 
 static const char *const act_values[] = {"note",   "call",   "mail_out", "mail_in",
                                          "status", "assign", "follow_up"};

@@ -549,15 +549,8 @@ struct status_arg {
 static int tx_status(db_conn *c, void *arg, struct err *e)
 {
   struct status_arg *x = arg;
-  x->found = vehicle_store_get(c, x->a, x->tenant_id, x->id, &x->v, e);
-  if (x->found <= 0)
-    return x->found;
-  x->v.status = x->status;
-  if (vehicle_store_update(c, x->a, &x->v, e) < 0)
-    return -1;
-  char payload[24];
-  snprintf(payload, sizeof payload, "%lld", (long long)x->v.id);
-  return db_notify(c, "cc24_vehicles", payload, e);
+  x->found = vehicle_store_set_status(c, x->a, x->tenant_id, x->id, x->status, &x->v, e);
+  return x->found < 0 ? -1 : 0;
 }
 
 int vehicle_page_status(struct http_req *req)

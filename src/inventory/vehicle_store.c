@@ -367,3 +367,17 @@ int vehicle_store_reserve(db_conn *c, int64_t tenant_id, int64_t id, struct err 
                  " WHERE tenant_id = $1 AND id = $2 AND status IN ('draft', 'published')",
                  DB_PARAMS(db_i64(tenant_id), db_i64(id), db_i64(time_now())), e);
 }
+
+int vehicle_store_set_status(db_conn *c, struct arena *a, int64_t tenant_id, const char *public_id,
+                             int status, struct vehicle *v, struct err *e)
+{
+  int found = vehicle_store_get(c, a, tenant_id, public_id, v, e);
+  if (found <= 0)
+    return found;
+  v->status = status;
+  if (vehicle_store_update(c, a, v, e) < 0)
+    return -1;
+  char payload[24];
+  snprintf(payload, sizeof payload, "%lld", (long long)v->id);
+  return db_notify(c, "cc24_vehicles", payload, e) < 0 ? -1 : 1;
+}

@@ -52,4 +52,10 @@ int vehicle_store_foreach_indexable(db_conn *c, struct arena *a,
 /* Number of vehicles (all tenants, all statuses). -1 on error. */
 int64_t vehicle_store_count(db_conn *c, struct err *e);
 
+/* Set the status of the dealer's vehicle public_id (a sale from the deal pipeline, the
+ * dashboard's status buttons) and tell every instance (NOTIFY cc24_vehicles), inside the
+ * caller's transaction. v receives the vehicle. 1 found, 0 not (or another dealer's), -1. */
+int vehicle_store_set_status(db_conn *c, struct arena *a, int64_t tenant_id, const char *public_id,
+                             int status, struct vehicle *v, struct err *e);
+
 #endif

@@ -66,7 +66,7 @@ json_t *web_dash_context(struct http_req *req)
   /* the dashboard navigation marks the page the user is on */
   const char *p = req->path ? req->path : "";
   const char *sections[] = {"overview", "vehicles", "finance", "team",    "tokens", "audit",
-                            "account",  "market",   "market",  "profile", "leads"};
+                            "account",  "market",   "market",  "profile", "leads",  "deals"};
   const char *prefixes[] = {"/dashboard",
                             "/dashboard/fahrzeuge",
                             "/dashboard/finanzierung",
@@ -77,7 +77,8 @@ json_t *web_dash_context(struct http_req *req)
                             "/boerse",
                             "/dashboard/boerse",
                             "/dashboard/profil",
-                            "/dashboard/anfragen"};
+                            "/dashboard/anfragen",
+                            "/dashboard/verkauf"};
   int best = -1;
   size_t best_len = 0;
   for (int i = 0; i < (int)(sizeof sections / sizeof sections[0]); i++) {

@@ -42,7 +42,7 @@ describe('accessibility of showrooms, Börse and dashboard', () => {
       await page.fill('input[name=password]', 'cc24-Demo-2026');
       await Promise.all([page.waitForURL(/\/dashboard/), page.locator('form button[type=submit]').first().click()]);
       const listing = await page.goto(srv.url + '/boerse').then(() => page.locator('a[href^="/boerse/"]').first().getAttribute('href'));
-      const pages = ['/dashboard', '/dashboard?lang=en', '/dashboard/fahrzeuge/neu', '/dashboard/anfragen', '/dashboard/finanzierung',
+      const pages = ['/dashboard', '/dashboard?lang=en', '/dashboard/fahrzeuge/neu', '/dashboard/anfragen', '/dashboard/verkauf', '/dashboard/finanzierung',
         '/dashboard/profil', '/dashboard/team', '/dashboard/api-tokens', '/dashboard/protokoll', '/dashboard/konto',
         '/boerse', listing, '/dashboard/boerse', '/dashboard/boerse/neu', '/dashboard/boerse/angebote', '/dashboard/boerse/abschluesse'];
       for (const p of pages) {

@@ -107,6 +107,10 @@ test('every page type passes the W3C Nu HTML Checker without errors, in German a
 
   const editId = await firstLink(dealerB, '/dashboard', /href="\/dashboard\/fahrzeuge\/([0-9a-z]{16})"/);
   const leadId = await firstLink(dealerB, '/dashboard/anfragen', /href="\/dashboard\/anfragen\/([0-9a-z]{16})"/);
+  // a deal from that lead, for the sales board and the deal page
+  const made = await dealerB.post('/dashboard/verkauf', { lead: leadId });
+  assert.equal(made.status, 303);
+  const salesDeal = made.headers.get('location').match(/verkauf\/([0-9a-z]{16})/)[1];
   const listing = await firstLink(dealerB, '/boerse', /href="\/boerse\/([0-9a-z]{16})"/);
   const ownListing = await firstLink(dealerB, '/dashboard/boerse', /href="\/dashboard\/boerse\/([0-9a-z]{16})"/);
   const offer = await firstLink(dealerB, '/dashboard/boerse/angebote', /href="\/dashboard\/boerse\/angebote\/([0-9a-z]{16})"/);
@@ -151,6 +155,8 @@ test('every page type passes the W3C Nu HTML Checker without errors, in German a
     ['dash-vehicle-edit', `/dashboard/fahrzeuge/${editId}`, 200, dealerB],
     ['dash-leads', '/dashboard/anfragen', 200, dealerB],
     ['dash-lead', `/dashboard/anfragen/${leadId}`, 200, dealerB],
+    ['dash-deals', '/dashboard/verkauf', 200, dealerB],
+    ['dash-deal', `/dashboard/verkauf/${salesDeal}`, 200, dealerB],
     ['dash-profile', '/dashboard/profil', 200, dealerB],
     ['dash-team', '/dashboard/team', 200, dealerB],
     ['dash-tokens', '/dashboard/api-tokens', 200, dealerB],

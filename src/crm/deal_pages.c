@@ -1,0 +1,389 @@
+/* deal_pages.c — the sales pipeline in the dashboard: the board (a column per stage,
+ * cards dragged with SortableJS, and without JavaScript a "move to" form on every card),
+ * one deal (offer price, trade-in, stage history, won/lost), the stage names, and the
+ * conversion and time in stage per stage. */
+#include "crm/deal_pages.h"
+
+#include "app.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/money.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "crm/deal.h"
+#include "inventory/vehicle_api.h"
+#include "render/i18n.h"
+#include "web/web.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *euros(struct arena *a, int64_t cents)
+{
+  char s[48];
+  money_format(cents, s, sizeof s);
+  return arena_strdup(a, s);
+}
+
+static const char *euros_plain(struct arena *a, int64_t cents)
+{
+  /* for an input field: "18500,00" */
+  return arena_printf(a, "%lld,%02lld", (long long)(cents / 100), (long long)(cents % 100));
+}
+
+static const char *duration(struct arena *a, const char *loc, double seconds)
+{
+  double days = seconds / 86400.0;
+  if (days >= 1)
+    return arena_printf(a, "%.1f %s", days, i18n_get(loc, "deals.days"));
+  return arena_printf(a, "%.1f %s", seconds / 3600.0, i18n_get(loc, "deals.hours"));
+}
+
+/* ------------------------------------------------------------------- the board */
+
+struct board_arg {
+  struct arena *a;
+  int64_t tenant_id;
+  struct deal_stage *st;
+  int nst;
+  struct deal *deals;
+  int n;
+  struct deal_stage_stats *stats;
+};
+
+static int tx_board(db_conn *c, void *arg, struct err *e)
+{
+  struct board_arg *x = arg;
+  if (deal_stages(c, x->a, x->tenant_id, &x->st, &x->nst, e) < 0 ||
+      deal_list(c, x->a, x->tenant_id, time_now(), &x->deals, &x->n, e) < 0)
+    return -1;
+  x->stats = arena_calloc(x->a, (size_t)x->nst, sizeof *x->stats);
+  return deal_stats(c, x->a, x->tenant_id, x->st, x->nst, x->stats, e);
+}
+
+static json_t *stage_options(struct http_req *req, const struct deal_stage *st, int nst,
+                             int64_t selected)
+{
+  json_t *o = json_array();
+  for (int i = 0; i < nst; i++)
+    json_array_append_new(o, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)st[i].id, "name",
+                                       st[i].name, "selected", st[i].id == selected));
+  (void)req;
+  return o;
+}
+
+static json_t *card_json(struct http_req *req, const struct deal *d, const struct deal_stage *st,
+                         int nst, int64_t now)
+{
+  json_t *j = json_object();
+  json_object_set_new(j, "id", json_string(d->public_id));
+  json_object_set_new(j, "title", json_string(d->title));
+  json_object_set_new(j, "contact", json_string(d->contact_name));
+  json_object_set_new(j, "vehicle", json_string(d->vehicle_title));
+  if (d->offer_cents > 0)
+    json_object_set_new(j, "offer", json_string(euros(req->a, d->offer_cents)));
+  json_object_set_new(j, "since",
+                      json_string(duration(req->a, req->locale, (double)(now - d->stage_since))));
+  json_object_set_new(j, "won", json_boolean(!strcmp(d->state, "won")));
+  json_object_set_new(j, "lost", json_boolean(!strcmp(d->state, "lost")));
+  json_object_set_new(j, "open", json_boolean(!strcmp(d->state, "open")));
+  json_object_set_new(j, "stages", stage_options(req, st, nst, d->stage_id));
+  return j;
+}
+
+int crm_deals_page(struct http_req *req)
+{
+  struct board_arg x = {.a = req->a, .tenant_id = req->tenant_id};
+  struct err e = {0};
+  if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_board, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  int64_t now = time_now();
+  json_t *ctx = web_dash_context(req);
+  json_t *cols = json_array(), *lost = json_array();
+  int64_t open = 0, won = 0, value = 0;
+  for (int i = 0; i < x.nst; i++) {
+    json_t *cards = json_array();
+    for (int k = 0; k < x.n; k++) {
+      const struct deal *d = &x.deals[k];
+      if (d->stage_id != x.st[i].id || !strcmp(d->state, "lost"))
+        continue;
+      json_array_append_new(cards, card_json(req, d, x.st, x.nst, now));
+    }
+    const struct deal_stage_stats *s = &x.stats[i];
+    json_t *col =
+        json_pack("{s:I,s:s,s:b,s:o,s:I}", "id", (json_int_t)x.st[i].id, "name", x.st[i].name,
+                  "won", x.st[i].won, "cards", cards, "count", (json_int_t)json_array_size(cards));
+    json_object_set_new(col, "reached", json_integer(s->reached));
+    if (!x.st[i].won && s->reached > 0)
+      json_object_set_new(
+          col, "conversion",
+          json_string(arena_printf(
+              req->a, "%lld %%", (long long)((s->advanced * 100 + s->reached / 2) / s->reached))));
+    if (s->stays > 0)
+      json_object_set_new(col, "mean_time",
+                          json_string(duration(req->a, req->locale, s->mean_seconds)));
+    json_array_append_new(cols, col);
+  }
+  for (int k = 0; k < x.n; k++) {
+    const struct deal *d = &x.deals[k];
+    if (!strcmp(d->state, "open")) {
+      open++;
+      value += d->offer_cents;
+    } else if (!strcmp(d->state, "won")) {
+      won++;
+    } else {
+      json_t *c = card_json(req, d, x.st, x.nst, now);
+      json_object_set_new(c, "reason", json_string(d->lost_reason));
+      json_array_append_new(lost, c);
+    }
+  }
+  json_object_set_new(ctx, "columns", cols);
+  json_object_set_new(ctx, "lost", lost);
+  json_object_set_new(ctx, "open", json_integer(open));
+  json_object_set_new(ctx, "won", json_integer(won));
+  json_object_set_new(ctx, "value", json_string(euros(req->a, value)));
+  json_object_set_new(ctx, "sortable_js",
+                      json_string(http_static_url("js/vendor/sortable.min.js")));
+  json_object_set_new(ctx, "board_js", json_string(http_static_url("js/board.js")));
+  json_t *names = json_array();
+  for (int i = 0; i < x.nst; i++)
+    json_array_append_new(names,
+                          json_pack("{s:i,s:i,s:s}", "i", i, "n", i + 1, "name", x.st[i].name));
+  json_object_set_new(ctx, "stage_names", names);
+  if (http_query(req, "gespeichert"))
+    json_object_set_new(ctx, "flash", json_string(i18n_get(req->locale, "deals.saved")));
+  return web_render(req, 200, "dash_deals", ctx);
+}
+
+/* POST /dashboard/verkauf: a deal from a lead */
+struct create_arg {
+  struct arena *a;
+  int64_t tenant_id, user_id;
+  const char *lead;
+  char id[17];
+};
+
+static int tx_create(db_conn *c, void *arg, struct err *e)
+{
+  struct create_arg *x = arg;
+  return deal_from_lead(c, x->a, x->tenant_id, x->lead, x->user_id, x->id, e) < 0 ? -1 : 0;
+}
+
+int crm_deal_create(struct http_req *req)
+{
+  const char *lead = http_form(req, "lead");
+  if (!id_valid(lead))
+    return http_problem(req, 422, CC24_E_VALIDATION, "lead: no such enquiry", "lead");
+  struct create_arg x = {
+      .a = req->a, .tenant_id = req->tenant_id, .user_id = req->user_id, .lead = lead};
+  struct err e = {0};
+  if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_create, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  return http_redirect(req, 303, arena_printf(req->a, "/dashboard/verkauf/%s", x.id));
+}
+
+/* POST /dashboard/verkauf/stufen: the stage names */
+struct names_arg {
+  int64_t tenant_id;
+  const char **names;
+  int n;
+};
+
+static int tx_names(db_conn *c, void *arg, struct err *e)
+{
+  struct names_arg *x = arg;
+  return deal_stages_rename(c, x->tenant_id, x->names, x->n, e);
+}
+
+int crm_deal_stages_post(struct http_req *req)
+{
+  const char **names = arena_calloc(req->a, DEAL_STAGES_MAX, sizeof *names);
+  int n = 0;
+  for (int i = 0; i < DEAL_STAGES_MAX; i++) {
+    const char *v = http_form(req, arena_printf(req->a, "stage_%d", i));
+    if (!v)
+      break;
+    names[n++] = v;
+  }
+  struct names_arg x = {.tenant_id = req->tenant_id, .names = names, .n = n};
+  struct err e = {0};
+  if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_names, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  return http_redirect(req, 303, "/dashboard/verkauf?gespeichert=1#stufen");
+}
+
+/* --------------------------------------------------------------- one deal */
+
+struct one_arg {
+  struct arena *a;
+  int64_t tenant_id, user_id;
+  const char *id;
+  int found;
+  struct deal d;
+  struct deal_stage *st;
+  int nst;
+  struct deal_move *moves;
+  int nmoves;
+  /* a change */
+  const char *action, *reason, *note;
+  int64_t stage, offer, trade_in, sold_vehicle;
+  int position;
+};
+
+static int load(db_conn *c, struct one_arg *x, struct err *e)
+{
+  x->found = deal_get(c, x->a, x->tenant_id, x->id, &x->d, e);
+  if (x->found <= 0)
+    return x->found < 0 ? -1 : 0;
+  return deal_stages(c, x->a, x->tenant_id, &x->st, &x->nst, e) < 0 ||
+                 deal_history(c, x->a, x->tenant_id, x->d.id, &x->moves, &x->nmoves, e) < 0
+             ? -1
+             : 0;
+}
+
+static int tx_load(db_conn *c, void *arg, struct err *e)
+{
+  return load(c, arg, e);
+}
+
+static int render_deal(struct http_req *req, struct one_arg *x, int status,
+                       const struct field_errors *errs)
+{
+  json_t *ctx = web_dash_context(req);
+  const struct deal *d = &x->d;
+  json_t *j = card_json(req, d, x->st, x->nst, time_now());
+  json_object_set_new(j, "contact_email", json_string(d->contact_email));
+  json_object_set_new(j, "lead", json_string(d->lead_public_id));
+  json_object_set_new(j, "vehicle_id", json_string(d->vehicle_public_id));
+  json_object_set_new(j, "reason", json_string(d->lost_reason));
+  json_object_set_new(j, "offer_value",
+                      json_string(d->offer_cents ? euros_plain(x->a, d->offer_cents) : ""));
+  json_object_set_new(j, "trade_in_value",
+                      json_string(d->trade_in_cents ? euros_plain(x->a, d->trade_in_cents) : ""));
+  json_object_set_new(j, "trade_in_note", json_string(d->trade_in_note));
+  if (d->vehicle_price_cents > 0)
+    json_object_set_new(j, "list_price", json_string(euros(x->a, d->vehicle_price_cents)));
+  if (d->offer_cents > 0) {
+    int64_t balance = d->offer_cents - d->trade_in_cents;
+    json_object_set_new(j, "balance", json_string(euros(x->a, balance)));
+  }
+  json_object_set_new(ctx, "deal", j);
+  json_t *h = json_array();
+  for (int i = 0; i < x->nmoves; i++) {
+    char when[32];
+    time_berlin_datetime(x->moves[i].at, when, sizeof when);
+    const char *what =
+        !strcmp(x->moves[i].state, "lost") ? i18n_get(req->locale, "deals.lost")
+        : *x->moves[i].from
+            ? arena_printf(x->a, "%s → %s", x->moves[i].from, x->moves[i].to)
+            : arena_printf(x->a, "%s: %s", i18n_get(req->locale, "deals.created"), x->moves[i].to);
+    json_array_append_new(
+        h, json_pack("{s:s,s:s,s:s}", "when", when, "what", what, "who", x->moves[i].who));
+  }
+  json_object_set_new(ctx, "history", h);
+  if (errs)
+    for (int i = 0; i < errs->n; i++)
+      json_object_set_new(ctx, arena_printf(x->a, "err_%s", errs->e[i].field),
+                          json_string(errs->e[i].detail));
+  if (http_query(req, "ok"))
+    json_object_set_new(ctx, "flash", json_string(i18n_get(req->locale, "deals.saved")));
+  return web_render(req, status, "dash_deal", ctx);
+}
+
+int crm_deal_page(struct http_req *req)
+{
+  const char *id = http_param(req, "id");
+  if (!id_valid(id))
+    return http_problem(req, 404, CC24_E_NOT_FOUND, "no such deal", "id");
+  struct one_arg x = {.a = req->a, .tenant_id = req->tenant_id, .id = id};
+  struct err e = {0};
+  if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_load, &x, &e) < 0)
+    return http_problem_err(req, &e);
+  if (!x.found)
+    return http_problem(req, 404, CC24_E_NOT_FOUND, "no such deal", "id");
+  return render_deal(req, &x, 200, NULL);
+}
+
+static int tx_change(db_conn *c, void *arg, struct err *e)
+{
+  struct one_arg *x = arg;
+  if (load(c, x, e) < 0 || !x->found)
+    return x->found ? -1 : 0;
+  if (!strcmp(x->action, "move"))
+    return deal_move(c, x->a, x->tenant_id, &x->d, x->stage, x->position, x->user_id,
+                     &x->sold_vehicle, e);
+  if (!strcmp(x->action, "lose"))
+    return deal_lose(c, x->tenant_id, &x->d, x->reason, x->user_id, e);
+  return deal_update(c, x->tenant_id, x->d.id, x->offer, x->trade_in, x->note, x->d.finance_json,
+                     e);
+}
+
+int crm_deal_post(struct http_req *req)
+{
+  const char *id = http_param(req, "id");
+  if (!id_valid(id))
+    return http_problem(req, 404, CC24_E_NOT_FOUND, "no such deal", "id");
+  struct one_arg x = {
+      .a = req->a, .tenant_id = req->tenant_id, .user_id = req->user_id, .id = id, .position = -1};
+  const char *loc = req->locale;
+  x.action = http_form(req, "action");
+  if (!x.action)
+    x.action = "";
+  struct field_errors errs;
+  field_errors_init(&errs, req->a);
+  if (!strcmp(x.action, "move")) {
+    const char *s = http_form(req, "stage"), *p = http_form(req, "position");
+    int64_t pos = -1;
+    if (!s || !str_to_i64(s, &x.stage) || x.stage <= 0)
+      field_error_add(&errs, "stage", "format", "%s", i18n_get(loc, "deals.bad_stage"));
+    if (p && *p && (!str_to_i64(p, &pos) || pos < 0 || pos > 10000))
+      field_error_add(&errs, "position", "range", "position must be 0 to 10000");
+    x.position = (int)pos;
+  } else if (!strcmp(x.action, "lose")) {
+    const char *r = http_form(req, "reason");
+    x.reason = r ? str_trim(req->a, r) : "";
+    if (!*x.reason || strlen(x.reason) > DEAL_REASON_MAX)
+      field_error_add(&errs, "reason", "required", "%s", i18n_get(loc, "deals.need_reason"));
+  } else if (!strcmp(x.action, "update")) {
+    const char *o = http_form(req, "offer"), *t = http_form(req, "trade_in"),
+               *n = http_form(req, "trade_in_note");
+    if (o && *o && (money_parse_euros(o, &x.offer) < 0 || x.offer < 0 || x.offer > DEAL_MONEY_MAX))
+      field_error_add(&errs, "offer", "format", "%s", i18n_get(loc, "deals.bad_money"));
+    if (t && *t &&
+        (money_parse_euros(t, &x.trade_in) < 0 || x.trade_in < 0 || x.trade_in > DEAL_MONEY_MAX))
+      field_error_add(&errs, "trade_in", "format", "%s", i18n_get(loc, "deals.bad_money"));
+    x.note = n ? str_trim(req->a, n) : "";
+    if (strlen(x.note) > DEAL_NOTE_MAX || !utf8_valid(x.note, strlen(x.note)))
+      field_error_add(&errs, "trade_in_note", "length", "%s", i18n_get(loc, "leads.too_long"));
+  } else {
+    return http_problem(req, 422, CC24_E_VALIDATION, "unknown action", "action");
+  }
+  struct err e = {0};
+  db *d = ((struct app *)req->app)->db;
+  if (errs.n == 0 && db_tx(d, req->tenant_id, DB_WRITE, tx_change, &x, &e) < 0) {
+    if (e.code != CC24_E_VALIDATION && e.code != CC24_E_CONFLICT)
+      return http_problem_err(req, &e);
+    field_error_add(&errs, e.code == CC24_E_CONFLICT ? "state" : "stage", "invalid", "%s", e.msg);
+  }
+  if (errs.n > 0) {
+    struct one_arg y = {.a = req->a, .tenant_id = req->tenant_id, .id = id};
+    struct err e2 = {0};
+    if (db_tx(d, req->tenant_id, DB_WRITE, tx_load, &y, &e2) < 0)
+      return http_problem_err(req, &e2);
+    if (!y.found)
+      return http_problem(req, 404, CC24_E_NOT_FOUND, "no such deal", "id");
+    return render_deal(req, &y, e.code == CC24_E_CONFLICT ? 409 : 422, &errs);
+  }
+  if (!x.found)
+    return http_problem(req, 404, CC24_E_NOT_FOUND, "no such deal", "id");
+  /* a sale takes the vehicle out of the public search at once (on this instance now,
+     on the others by NOTIFY) */
+  if (x.sold_vehicle > 0)
+    vehicle_index_refresh(req->app, x.sold_vehicle);
+  const char *back = http_form(req, "back");
+  if (back && !strcmp(back, "board"))
+    return http_redirect(req, 303, "/dashboard/verkauf");
+  return http_redirect(req, 303, arena_printf(req->a, "/dashboard/verkauf/%s?ok=1", id));
+}
