@@ -156,6 +156,23 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
               " SELECT $1, id, 'note', 'n', 0 FROM leads WHERE public_id = $2",
               DB_PARAMS(db_i64(tid), db_text(pub)), e) < 0)
       return -1;
+    /* a pipeline stage, a deal on it from that lead, and its history (crm/deal*.c) */
+    char dpub[ID_LEN + 1];
+    id_new(dpub);
+    if (exec1(
+            c,
+            "INSERT INTO deal_stages (tenant_id, position, name, won) VALUES ($1, 0, 'Anfrage', 0)",
+            DB_PARAMS(db_i64(tid)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO deals (public_id, tenant_id, lead_id, title, stage_id, stage_since,"
+              " created_at, updated_at) SELECT $1, $2, l.id, 'Erika', s.id, 0, 0, 0 FROM leads l,"
+              " deal_stages s WHERE l.public_id = $3 AND s.tenant_id = $2",
+              DB_PARAMS(db_text(dpub), db_i64(tid), db_text(pub)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO deal_history (tenant_id, deal_id, to_stage_id, state, at)"
+              " SELECT $1, d.id, d.stage_id, 'open', 0 FROM deals d WHERE d.public_id = $2",
+              DB_PARAMS(db_i64(tid), db_text(dpub)), e) < 0)
+      return -1;
     /* a run of the retention job (crm/retention.c) */
     if (exec1(c,
               "INSERT INTO retention_log (tenant_id, ran_at, kind, row_count, cutoff)"
