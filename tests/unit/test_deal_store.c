@@ -1,0 +1,267 @@
+/* Store tests for the deal pipeline — SQLite and PostgreSQL (as cc24_app, so row-level
+ * security applies): default stages per dealer, one open deal per lead, moves keep the
+ * positions dense, the sale stage wins the deal, sells the vehicle and wins the lead; a
+ * lost deal does not move; conversion and time in stage from the history; another
+ * dealer's stages and deals are out of reach. */
+#include "core/arena.h"
+#include "core/ids.h"
+#include "core/timeutil.h"
+#include "crm/crm.h"
+#include "crm/deal.h"
+#include "crm/lead.h"
+#include "inventory/vehicle_store.h"
+#include "tenant/tenant.h"
+#include "testdb.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+static db *d;
+static struct arena *a;
+static struct tenant t[2];
+static struct vehicle v[2];
+
+static int tx_setup(db_conn *c, void *arg, struct err *e)
+{
+  (void)arg;
+  const char *slugs[] = {"autohaus-deal-a", "autohaus-deal-b"};
+  for (int i = 0; i < 2; i++) {
+    memset(&t[i], 0, sizeof t[i]);
+    t[i].slug = slugs[i];
+    t[i].name = i ? "Autohaus B" : "Autohaus A";
+    if (tenant_store_create(c, &t[i], e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int tx_vehicle(db_conn *c, void *arg, struct err *e)
+{
+  return vehicle_store_insert(c, a, arg, e);
+}
+
+static void make_vehicle(struct vehicle *x, int tenant)
+{
+  vehicle_init(x);
+  x->tenant_id = t[tenant].id;
+  x->make = "VW";
+  x->model = "Golf";
+  x->variant = "GTI";
+  x->body = BODY_COMPACT;
+  x->condition = COND_USED;
+  x->first_reg = 2020 * 12;
+  x->mileage_km = 40000;
+  x->power_kw = 180;
+  x->fuel = FUEL_PETROL;
+  x->gearbox = GEARBOX_AUTOMATIC;
+  x->drive = DRIVE_FRONT;
+  x->colour = COLOUR_RED;
+  x->price_cents = 2500000;
+  x->vat_mode = VAT_SHOWN;
+  x->status = STATUS_PUBLISHED;
+  struct err e = {0};
+  cr_assert_eq(db_tx(d, x->tenant_id, DB_WRITE, tx_vehicle, x, &e), 0, "%s", e.msg);
+}
+
+static void setup(void)
+{
+  ids_init();
+  d = testdb_open();
+  cr_assert_not_null(d);
+  a = arena_new(0);
+  struct err e = {0};
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_setup, NULL, &e), 0, "%s", e.msg);
+  make_vehicle(&v[0], 0);
+  make_vehicle(&v[1], 1);
+  if (db_backend(d) == DB_PG)
+    cr_assert_eq(db_use_role(d, "cc24_app", &e), 0, "%s", e.msg);
+}
+
+static void teardown(void)
+{
+  arena_free(a);
+  testdb_close(d);
+}
+
+TestSuite(deal_store, .init = setup, .fini = teardown);
+
+struct lead_arg {
+  struct lead l;
+};
+
+static int tx_lead(db_conn *c, void *arg, struct err *e)
+{
+  return lead_store_insert(c, &((struct lead_arg *)arg)->l, e);
+}
+
+/* a lead of dealer i about its vehicle, by the public site */
+static const char *new_lead(int i, const char *name)
+{
+  struct lead_arg *x = arena_calloc(a, 1, sizeof *x);
+  lead_init(&x->l);
+  x->l.tenant_id = t[i].id;
+  x->l.vehicle_id = v[i].id;
+  x->l.name = name;
+  x->l.email = arena_printf(a, "%s@kunde.example", name);
+  x->l.message = "Hallo";
+  struct err e = {0};
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_lead, x, &e), 0, "%s", e.msg);
+  return x->l.public_id;
+}
+
+struct op {
+  int tenant;
+  const char *lead, *deal;
+  char id[17];
+  int rc;
+  struct deal_stage *st;
+  int nst;
+  struct deal dl;
+  int64_t stage, sold;
+  int position;
+  const char *reason;
+  struct deal_stage_stats stats[DEAL_STAGES_MAX];
+  struct err e;
+};
+
+static int tx_from_lead(db_conn *c, void *arg, struct err *e)
+{
+  struct op *x = arg;
+  x->rc = deal_from_lead(c, a, t[x->tenant].id, x->lead, 0, x->id, e);
+  return x->rc < 0 ? -1 : 0;
+}
+
+static int tx_stages(db_conn *c, void *arg, struct err *e)
+{
+  struct op *x = arg;
+  return deal_stages(c, a, t[x->tenant].id, &x->st, &x->nst, e);
+}
+
+static int tx_move(db_conn *c, void *arg, struct err *e)
+{
+  struct op *x = arg;
+  int rc = deal_get(c, a, t[x->tenant].id, x->deal, &x->dl, e);
+  if (rc <= 0)
+    return rc < 0 ? -1 : err_set(e, CC24_E_NOT_FOUND, "no deal");
+  if (x->reason)
+    return deal_lose(c, t[x->tenant].id, &x->dl, x->reason, 0, e);
+  return deal_move(c, a, t[x->tenant].id, &x->dl, x->stage, x->position, 0, &x->sold, e);
+}
+
+static int tx_get(db_conn *c, void *arg, struct err *e)
+{
+  struct op *x = arg;
+  x->rc = deal_get(c, a, t[x->tenant].id, x->deal, &x->dl, e);
+  return x->rc < 0 ? -1 : 0;
+}
+
+static int tx_stats(db_conn *c, void *arg, struct err *e)
+{
+  struct op *x = arg;
+  if (deal_stages(c, a, t[x->tenant].id, &x->st, &x->nst, e) < 0)
+    return -1;
+  return deal_stats(c, a, t[x->tenant].id, x->st, x->nst, x->stats, e);
+}
+
+struct chk {
+  int tenant;
+  const char *lead;
+  char *vstatus, *lstatus;
+};
+
+static int tx_check(db_conn *c, void *arg, struct err *e)
+{
+  struct chk *x = arg;
+  if (db_query_one(c, a, "SELECT status FROM vehicles WHERE id = $1",
+                   DB_PARAMS(db_i64(v[x->tenant].id)), DB_ROW(db_out_text(&x->vstatus)), e) != 1)
+    return -1;
+  return db_query_one(c, a, "SELECT status FROM leads WHERE public_id = $1",
+                      DB_PARAMS(db_text(x->lead)), DB_ROW(db_out_text(&x->lstatus)), e) == 1
+             ? 0
+             : -1;
+}
+
+static const char *deal_of(int tenant, const char *lead)
+{
+  struct op *x = arena_calloc(a, 1, sizeof *x);
+  x->tenant = tenant;
+  x->lead = lead;
+  cr_assert_eq(db_tx(d, t[tenant].id, DB_WRITE, tx_from_lead, x, &x->e), 0, "%s", x->e.msg);
+  return arena_strdup(a, x->id);
+}
+
+static int move(int tenant, const char *deal, int64_t stage, int position, struct err *e)
+{
+  struct op x = {.tenant = tenant, .deal = deal, .stage = stage, .position = position};
+  int rc = db_tx(d, t[tenant].id, DB_WRITE, tx_move, &x, e);
+  return rc;
+}
+
+static struct deal get(int tenant, const char *deal, int *found)
+{
+  struct op x = {.tenant = tenant, .deal = deal};
+  struct err e = {0};
+  cr_assert_eq(db_tx(d, t[tenant].id, DB_READ, tx_get, &x, &e), 0, "%s", e.msg);
+  *found = x.rc;
+  return x.dl;
+}
+
+Test(deal_store, stages_deals_moves_and_the_sale)
+{
+  struct op s = {.tenant = 0};
+  cr_assert_eq(db_tx(d, t[0].id, DB_WRITE, tx_stages, &s, &s.e), 0, "%s", s.e.msg);
+  cr_assert_eq(s.nst, 6, "the default stages");
+  cr_expect_str_eq(s.st[0].name, "Anfrage");
+  cr_expect(s.st[5].won && !s.st[4].won, "the last stage is the sale");
+  const char *l1 = new_lead(0, "anna"), *l2 = new_lead(0, "bert");
+  const char *d1 = deal_of(0, l1), *d2 = deal_of(0, l2);
+  cr_expect_str_eq(deal_of(0, l1), d1, "one open deal per lead");
+  int found;
+  struct deal x1 = get(0, d1, &found), x2 = get(0, d2, &found);
+  cr_expect_eq(x1.position, 0);
+  cr_expect_eq(x2.position, 1, "dense positions per column");
+  cr_expect_eq(x1.offer_cents, 2500000, "the offer starts at the list price");
+  struct err e = {0};
+  /* d2 before d1 in the same column */
+  cr_assert_eq(move(0, d2, s.st[0].id, 0, &e), 0, "%s", e.msg);
+  x1 = get(0, d1, &found);
+  x2 = get(0, d2, &found);
+  cr_expect_eq(x2.position, 0);
+  cr_expect_eq(x1.position, 1);
+  /* a stage of another dealer is refused, nothing moves */
+  struct op sb = {.tenant = 1};
+  cr_assert_eq(db_tx(d, t[1].id, DB_WRITE, tx_stages, &sb, &sb.e), 0, "%s", sb.e.msg);
+  cr_expect_lt(move(0, d1, sb.st[1].id, -1, &e), 0);
+  cr_expect_eq(e.code, CC24_E_VALIDATION);
+  /* through Kontakt to the sale */
+  cr_assert_eq(move(0, d1, s.st[1].id, -1, &e), 0, "%s", e.msg);
+  cr_assert_eq(move(0, d1, s.st[5].id, -1, &e), 0, "%s", e.msg);
+  x1 = get(0, d1, &found);
+  cr_expect_str_eq(x1.state, "won");
+  cr_expect_gt(x1.closed_at, 0);
+  /* the vehicle is sold and the lead won */
+  struct chk ck = {.tenant = 0, .lead = l1};
+  cr_assert_eq(db_tx(d, t[0].id, DB_READ, tx_check, &ck, &e), 0, "%s", e.msg);
+  cr_expect_str_eq(ck.vstatus, "sold");
+  cr_expect_str_eq(ck.lstatus, "won");
+  /* a won deal does not move; a lost one neither */
+  cr_expect_lt(move(0, d1, s.st[2].id, -1, &e), 0);
+  cr_expect_eq(e.code, CC24_E_CONFLICT);
+  struct op lose = {.tenant = 0, .deal = d2, .reason = "Zu teuer"};
+  cr_assert_eq(db_tx(d, t[0].id, DB_WRITE, tx_move, &lose, &lose.e), 0, "%s", lose.e.msg);
+  cr_expect_lt(move(0, d2, s.st[1].id, -1, &e), 0);
+  /* another dealer sees nothing */
+  get(1, d1, &found);
+  cr_expect_eq(found, 0, "another dealer's deal is not found");
+  cr_expect_lt(move(1, d1, sb.st[1].id, -1, &e), 0);
+  /* the figures: both reached Anfrage; d1 went on (Kontakt, sale), d2 was lost there */
+  struct op st = {.tenant = 0};
+  cr_assert_eq(db_tx(d, t[0].id, DB_READ, tx_stats, &st, &st.e), 0, "%s", st.e.msg);
+  cr_expect_eq(st.stats[0].reached, 2);
+  cr_expect_eq(st.stats[0].advanced, 1);
+  cr_expect_eq(st.stats[1].reached, 1);
+  cr_expect_eq(st.stats[1].advanced, 1);
+  cr_expect_eq(st.stats[5].reached, 1, "one sale");
+  cr_expect_eq(st.stats[0].stays, 2, "two completed stays in Anfrage");
+  cr_expect_geq(st.stats[0].mean_seconds, 0);
+}
