@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "crm/reminders.h"
 #include "crm/retention.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -263,6 +264,9 @@ static int cmd_serve(void)
     auth_sweep_register();
     if (auth_sweep_schedule(app.db, &e) < 0)
       log_warn("sweep: cannot queue the sweep job: %s", e.msg);
+    crm_reminders_register();
+    if (crm_reminders_schedule(app.db, &e) < 0)
+      log_warn("reminders: cannot queue the reminder job: %s", e.msg);
     lead_retention_register();
     if (lead_retention_schedule(app.db, &e) < 0)
       log_warn("retention: cannot queue the retention job: %s", e.msg);
@@ -330,6 +334,9 @@ static int cmd_worker(void)
   auth_sweep_register();
   if (auth_sweep_schedule(d, &e) < 0)
     log_warn("sweep: cannot queue the sweep job: %s", e.msg);
+  crm_reminders_register();
+  if (crm_reminders_schedule(d, &e) < 0)
+    log_warn("reminders: cannot queue the reminder job: %s", e.msg);
   lead_retention_register();
   if (lead_retention_schedule(d, &e) < 0)
     log_warn("retention: cannot queue the retention job: %s", e.msg);

@@ -9,6 +9,7 @@
 #include "crm/crm.h"
 #include "crm/deal.h"
 #include "crm/lead.h"
+#include "crm/reminders.h"
 #include "inventory/vehicle_store.h"
 #include "tenant/tenant.h"
 #include "testdb.h"
@@ -264,4 +265,91 @@ Test(deal_store, stages_deals_moves_and_the_sale)
   cr_expect_eq(st.stats[5].reached, 1, "one sale");
   cr_expect_eq(st.stats[0].stays, 2, "two completed stays in Anfrage");
   cr_expect_geq(st.stats[0].mean_seconds, 0);
+}
+
+/* ---- the daily follow-up mail (crm/reminders.c) ---- */
+
+struct fu {
+  const char *lead;
+  int64_t user, at;
+  const char *status;
+};
+
+static int tx_follow(db_conn *c, void *arg, struct err *e)
+{
+  struct fu *x = arg;
+  struct crm_lead l;
+  if (crm_lead_get(c, a, t[0].id, x->lead, &l, e) != 1)
+    return -1;
+  if (x->user && crm_lead_assign(c, t[0].id, l.l.id, 0, x->user, e) < 0)
+    return -1;
+  if (x->status && crm_lead_set_status(c, t[0].id, l.l.id, 0, x->status, e) < 0)
+    return -1;
+  return crm_lead_follow_up(c, t[0].id, l.l.id, 0, x->at, e);
+}
+
+struct mails {
+  int64_t n;
+  char *text;
+};
+
+static int tx_mails(db_conn *c, void *arg, struct err *e)
+{
+  struct mails *x = arg;
+  if (db_query_one(c, a, "SELECT COUNT(*) FROM outbox WHERE kind = 'crm.reminder'", NULL,
+                   DB_ROW(db_out_i64(&x->n)), e) < 0)
+    return -1;
+  x->text = "";
+  return db_query_one(c, a, "SELECT body FROM outbox WHERE kind = 'crm.reminder' ORDER BY id DESC",
+                      NULL, DB_ROW(db_out_text(&x->text)), e) < 0
+             ? -1
+             : 0;
+}
+
+static int tx_user(db_conn *c, void *arg, struct err *e)
+{
+  int64_t *id = arg;
+  char pub[ID_LEN + 1];
+  id_new(pub);
+  if (db_exec(c,
+              "INSERT INTO users (public_id, tenant_id, email, password_hash, name, role,"
+              " created_at) VALUES ($1, $2, 'verkauf@deal-a.example', 'x', 'Vera Verkauf',"
+              " 'staff', 0)",
+              DB_PARAMS(db_text(pub), db_i64(t[0].id)), e) < 0)
+    return -1;
+  return db_query_one(c, a, "SELECT id FROM users WHERE public_id = $1", DB_PARAMS(db_text(pub)),
+                      DB_ROW(db_out_i64(id)), e) == 1
+             ? 0
+             : -1;
+}
+
+Test(deal_store, daily_follow_up_mail)
+{
+  /* 2026-12-07 06:30 UTC = 07:30 Berlin (winter): the next run is tomorrow 07:00 = 06:00 UTC */
+  int64_t now = 1796625000;
+  cr_expect_eq(crm_reminders_next(now), 1796709600);
+  cr_expect_eq(crm_reminders_next(now - 3600), 1796623200, "before 07:00: today 07:00");
+  /* summer: 2026-07-01 04:00 UTC = 06:00 Berlin → 05:00 UTC */
+  cr_expect_eq(crm_reminders_next(1782878400), 1782882000);
+  int64_t user = 0;
+  struct err e = {0};
+  cr_assert_eq(db_tx(d, t[0].id, DB_WRITE, tx_user, &user, &e), 0, "%s", e.msg);
+  const char *due = new_lead(0, "dora"), *later = new_lead(0, "lena"), *done = new_lead(0, "ede"),
+             *free = new_lead(0, "fritz");
+  struct fu f1 = {due, user, now - 3600, NULL}, f2 = {later, user, now + 3 * 86400, NULL},
+            f3 = {done, user, now - 3600, "done"}, f4 = {free, 0, now - 3600, NULL};
+  struct fu *all[] = {&f1, &f2, &f3, &f4};
+  for (int i = 0; i < 4; i++)
+    cr_assert_eq(db_tx(d, t[0].id, DB_WRITE, tx_follow, all[i], &e), 0, "%s", e.msg);
+  int mails = -1;
+  cr_assert_eq(crm_reminders_run(d, now, &mails, &e), 0, "%s", e.msg);
+  cr_expect_eq(mails, 1, "one mail for the one assignee with due enquiries");
+  struct mails m = {0};
+  cr_assert_eq(db_tx(d, t[0].id, DB_READ, tx_mails, &m, &e), 0, "%s", e.msg);
+  cr_expect_eq(m.n, 1);
+  cr_expect(strstr(m.text, "dora") != NULL, "the due enquiry is listed: %s", m.text);
+  cr_expect(strstr(m.text, due) != NULL, "with its link");
+  cr_expect_null(strstr(m.text, "lena"), "not yet due");
+  cr_expect_null(strstr(m.text, "ede"), "done");
+  cr_expect_null(strstr(m.text, "fritz"), "nobody assigned");
 }
