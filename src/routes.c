@@ -14,6 +14,7 @@
 #include "inventory/vehicle_api.h"
 #include "inventory/vehicle_pages.h"
 #include "market/market_pages.h"
+#include "mail/mail_pages.h"
 #include "media/media.h"
 #include "showroom/showroom.h"
 #include "site/site.h"
@@ -68,6 +69,9 @@ const struct route cc24_routes[] = {
     {"GET", "/dashboard/anfragen", crm_leads_page, ROLE_STAFF, 0, RL_NONE},
     {"GET", "/dashboard/anfragen/{id}", crm_lead_page, ROLE_STAFF, 0, RL_NONE},
     {"POST", "/dashboard/anfragen/{id}", crm_lead_post, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    /* the operator: the mail queue of every dealer */
+    {"GET", "/dashboard/post", mail_page_list, ROLE_ADMIN, 0, RL_NONE},
+    {"POST", "/dashboard/post/{id}/erneut", mail_page_retry, ROLE_ADMIN, ROUTE_CSRF, RL_FORM},
     /* the sales pipeline */
     {"GET", "/dashboard/verkauf", crm_deals_page, ROLE_STAFF, 0, RL_NONE},
     {"POST", "/dashboard/verkauf", crm_deal_create, ROLE_STAFF, ROUTE_CSRF, RL_FORM},

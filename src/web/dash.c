@@ -63,6 +63,7 @@ json_t *web_dash_context(struct http_req *req)
                                                            : ""));
   json_object_set_new(ctx, "dealer", json_string(req->tenant_slug ? req->tenant_slug : ""));
   json_object_set_new(ctx, "is_owner", json_boolean(req->role >= ROLE_OWNER));
+  json_object_set_new(ctx, "is_admin", json_boolean(req->role >= ROLE_ADMIN));
   /* the dashboard navigation marks the page the user is on */
   const char *p = req->path ? req->path : "";
   const char *sections[] = {"overview", "vehicles", "finance", "team",    "tokens", "audit",
@@ -78,7 +79,8 @@ json_t *web_dash_context(struct http_req *req)
                             "/dashboard/boerse",
                             "/dashboard/profil",
                             "/dashboard/anfragen",
-                            "/dashboard/verkauf"};
+                            "/dashboard/verkauf",
+                            "/dashboard/post"};
   int best = -1;
   size_t best_len = 0;
   for (int i = 0; i < (int)(sizeof sections / sizeof sections[0]); i++) {

@@ -260,6 +260,45 @@ describe('mail over SMTP', () => {
     await smtp.waitFor((x) => x.envelope.to.includes(addr), 'after the retry', 20000);
   });
 
+  test('the operator sees every mail in the dashboard and sends a dead one again; dealers do not', async () => {
+    const pw = cc24(['admin', 'user', 'add', '--email', 'ops@cc24.example', '--role', 'admin', `--database-url=${srv.databaseUrl}`]).trim();
+    const login = async (email, password) => {
+      const r = await post('/anmelden', { email, password });
+      assert.equal(r.status, 303, `login ${email}`);
+      return r.headers.get('set-cookie').split(';')[0];
+    };
+    // a mail the server refuses until it is dead
+    const addr = 'dead-twice@kunde.example';
+    smtp.fail(100, 'perm');
+    await post('/konto/registrieren', { name: 'Dead Two', email: addr, password: 'Ein-Kaeufer-Passwort-1', privacy: 'on', terms: 'on' });
+    const deadline = Date.now() + 40000;
+    while (sql(`SELECT state FROM outbox WHERE recipient = '${addr}'`) !== 'dead') {
+      assert.ok(Date.now() < deadline, 'dead');
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    smtp.fail(0);
+    const ops = await login('ops@cc24.example', pw);
+    let r = await fetch(srv.url + '/dashboard/post?status=dead', { headers: { cookie: ops } });
+    assert.equal(r.status, 200);
+    const html = await r.text();
+    assert.match(html, /dead-twice@kunde\.example/, 'the dead mail');
+    assert.doesNotMatch(html, /eva@gruen-autos\.example/, 'filtered by state');
+    const csrf = html.match(/name="_csrf" value="([^"]+)"/)[1];
+    const all = await (await fetch(srv.url + '/dashboard/post', { headers: { cookie: ops } })).text();
+    assert.match(all, /eva@gruen-autos\.example/, 'all dealers, all states');
+    // a dealer's owner is no operator
+    const slug = sql("SELECT t.slug FROM tenants t JOIN users u ON u.tenant_id = t.id WHERE u.email LIKE 'owner@%.demo' ORDER BY t.id LIMIT 1");
+    const owner = await login(`owner@${slug}.demo`, PASSWORD);
+    assert.equal((await fetch(srv.url + '/dashboard/post', { headers: { cookie: owner }, redirect: 'manual' })).status, 403);
+    // send again: the server accepts now
+    const id = sql(`SELECT id FROM outbox WHERE recipient = '${addr}'`);
+    r = await fetch(srv.url + `/dashboard/post/${id}/erneut`, { method: 'POST', redirect: 'manual', headers: { cookie: ops }, body: new URLSearchParams({ _csrf: csrf }) });
+    assert.equal(r.status, 303);
+    await smtp.waitFor((x) => x.envelope.to.includes(addr), 'after the operator sent it again', 20000);
+    r = await fetch(srv.url + `/dashboard/post/${id}/erneut`, { method: 'POST', redirect: 'manual', headers: { cookie: ops }, body: new URLSearchParams({ _csrf: csrf }) });
+    assert.equal(r.status, 409, 'a sent mail is not sent twice');
+  });
+
   test('AUTH PLAIN, and a wrong password is an error the operator can read', async () => {
     const plain = await smtpServer({ authMethods: ['PLAIN'] });
     const s2 = await startServer({
