@@ -13,11 +13,14 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "crm/deal.h"
+#include "finance/conditions.h"
+#include "finance/finance.h"
 #include "inventory/vehicle_api.h"
 #include "render/i18n.h"
 #include "web/web.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *euros(struct arena *a, int64_t cents)
@@ -228,8 +231,8 @@ struct one_arg {
   int nmoves;
   /* a change */
   const char *action, *reason, *note;
-  int64_t stage, offer, trade_in, sold_vehicle;
-  int position;
+  int64_t stage, offer, trade_in, sold_vehicle, down;
+  int position, term;
 };
 
 static int load(db_conn *c, struct one_arg *x, struct err *e)
@@ -268,6 +271,34 @@ static int render_deal(struct http_req *req, struct one_arg *x, int status,
   if (d->offer_cents > 0) {
     int64_t balance = d->offer_cents - d->trade_in_cents;
     json_object_set_new(j, "balance", json_string(euros(x->a, balance)));
+  }
+  if (d->finance_json && *d->finance_json) {
+    json_error_t je;
+    json_t *f = json_loads(d->finance_json, 0, &je);
+    if (f) {
+      char apr[32], nominal[32];
+      fin_percent_display(json_real_value(json_object_get(f, "apr_percent")), apr, sizeof apr);
+      fin_percent_display(json_real_value(json_object_get(f, "nominal_rate_percent")), nominal,
+                          sizeof nominal);
+      json_t *fj = json_pack(
+          "{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "monthly",
+          euros(x->a, json_integer_value(json_object_get(f, "monthly_installment_cents"))), "apr",
+          apr, "nominal", nominal, "term", json_integer_value(json_object_get(f, "term_months")),
+          "down", euros(x->a, json_integer_value(json_object_get(f, "down_payment_cents"))),
+          "net_loan", euros(x->a, json_integer_value(json_object_get(f, "net_loan_cents"))),
+          "total", euros(x->a, json_integer_value(json_object_get(f, "total_payable_cents"))),
+          "lender",
+          json_string_value(json_object_get(f, "lender"))
+              ? json_string_value(json_object_get(f, "lender"))
+              : "");
+      json_object_set_new(j, "finance", fj);
+      json_object_set_new(j, "finance_down",
+                          json_string(euros_plain(
+                              x->a, json_integer_value(json_object_get(f, "down_payment_cents")))));
+      json_object_set_new(j, "finance_term",
+                          json_integer(json_integer_value(json_object_get(f, "term_months"))));
+      json_decref(f);
+    }
   }
   json_object_set_new(ctx, "deal", j);
   json_t *h = json_array();
@@ -316,6 +347,44 @@ static int tx_change(db_conn *c, void *arg, struct err *e)
                      &x->sold_vehicle, e);
   if (!strcmp(x->action, "lose"))
     return deal_lose(c, x->tenant_id, &x->d, x->reason, x->user_id, e);
+  if (!strcmp(x->action, "finance")) {
+    /* a quote from the dealer's financing conditions for the offer price less the down
+       payment and the trade-in; kept with the deal as it was computed */
+    struct fin_conditions fc;
+    int64_t version = 0;
+    int rc = fin_conditions_load(c, x->a, x->tenant_id, 0, &fc, &version, e);
+    if (rc <= 0)
+      return rc < 0 ? -1 : err_set(e, CC24_E_VALIDATION, "finance: no financing conditions");
+    int64_t price = x->d.offer_cents > 0 ? x->d.offer_cents : x->d.vehicle_price_cents;
+    double rate = 0;
+    if (fin_conditions_rate(&fc, price, x->down + x->d.trade_in_cents, x->term, &rate, e) < 0)
+      return err_set(e, CC24_E_VALIDATION, "finance: no rate for these figures");
+    struct fin_input in = {.product = FIN_LOAN,
+                           .price_cents = price,
+                           .down_payment_cents = x->down,
+                           .trade_in_cents = x->d.trade_in_cents,
+                           .term_months = x->term,
+                           .nominal_rate_percent = rate,
+                           .fees_cents = fc.fees_cents};
+    struct fin_quote q;
+    if (fin_quote(&in, &q, e) < 0)
+      return err_set(e, CC24_E_VALIDATION, "finance: the figures give no loan");
+    json_t *quote = json_pack(
+        "{s:I,s:I,s:I,s:i,s:f,s:I,s:I,s:i,s:f,s:I,s:I,s:s?,s:I}", "price_cents", (json_int_t)price,
+        "down_payment_cents", (json_int_t)x->down, "trade_in_cents",
+        (json_int_t)x->d.trade_in_cents, "term_months", x->term, "nominal_rate_percent", rate,
+        "monthly_installment_cents", (json_int_t)q.monthly_installment_cents,
+        "final_installment_cents", (json_int_t)q.final_installment_cents, "installments",
+        q.installments, "apr_percent", q.apr_percent, "net_loan_cents",
+        (json_int_t)q.net_loan_cents, "total_payable_cents", (json_int_t)q.total_payable_cents,
+        "lender", fc.lender_name, "conditions_version", (json_int_t)version);
+    char *json = json_dumps(quote, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(quote);
+    const char *stored = arena_strdup(x->a, json);
+    free(json);
+    return deal_update(c, x->tenant_id, x->d.id, x->d.offer_cents, x->d.trade_in_cents,
+                       x->d.trade_in_note, stored, e);
+  }
   return deal_update(c, x->tenant_id, x->d.id, x->offer, x->trade_in, x->note, x->d.finance_json,
                      e);
 }
@@ -357,6 +426,14 @@ int crm_deal_post(struct http_req *req)
     x.note = n ? str_trim(req->a, n) : "";
     if (strlen(x.note) > DEAL_NOTE_MAX || !utf8_valid(x.note, strlen(x.note)))
       field_error_add(&errs, "trade_in_note", "length", "%s", i18n_get(loc, "leads.too_long"));
+  } else if (!strcmp(x.action, "finance")) {
+    const char *dn = http_form(req, "down_payment"), *tm = http_form(req, "term");
+    int64_t term = 0;
+    if (dn && *dn && (money_parse_euros(dn, &x.down) < 0 || x.down < 0 || x.down > DEAL_MONEY_MAX))
+      field_error_add(&errs, "down_payment", "format", "%s", i18n_get(loc, "deals.bad_money"));
+    if (!tm || !str_to_i64(tm, &term) || term < 1 || term > FIN_MAX_TERM)
+      field_error_add(&errs, "term", "range", "%s", i18n_get(loc, "deals.bad_term"));
+    x.term = (int)term;
   } else {
     return http_problem(req, 422, CC24_E_VALIDATION, "unknown action", "action");
   }
@@ -365,7 +442,11 @@ int crm_deal_post(struct http_req *req)
   if (errs.n == 0 && db_tx(d, req->tenant_id, DB_WRITE, tx_change, &x, &e) < 0) {
     if (e.code != CC24_E_VALIDATION && e.code != CC24_E_CONFLICT)
       return http_problem_err(req, &e);
-    field_error_add(&errs, e.code == CC24_E_CONFLICT ? "state" : "stage", "invalid", "%s", e.msg);
+    const char *field = e.code == CC24_E_CONFLICT       ? "state"
+                        : !strncmp(e.msg, "finance", 7) ? "finance"
+                                                        : "stage";
+    field_error_add(&errs, field, "invalid", "%s",
+                    !strcmp(field, "finance") ? i18n_get(loc, "deals.no_finance") : e.msg);
   }
   if (errs.n > 0) {
     struct one_arg y = {.a = req->a, .tenant_id = req->tenant_id, .id = id};

@@ -166,6 +166,23 @@ describe('the sales pipeline', () => {
     assert.equal((await post(A, `/dashboard/verkauf/${deal}`, { action: 'update', offer: '18.500', trade_in: '4000,50', trade_in_note: 'Golf VI, 180.000 km' })).status, 303);
     assert.equal(sql(`SELECT offer_cents || ' ' || trade_in_cents FROM deals WHERE public_id = '${deal}'`), '1850000 400050');
     assert.match(await (await get(A, `/dashboard/verkauf/${deal}`)).text(), /14\.499,50 €/, 'offer less trade-in');
+    // a financing quote from the dealer's conditions for 18.500 € less 4.000,50 € trade-in
+    // and 2.000 € down payment over 48 months
+    for (const [fields, status] of [[{ term: '0' }, 422], [{ term: '48', down_payment: 'viel' }, 422], [{ term: '121' }, 422]]) {
+      assert.equal((await post(A, `/dashboard/verkauf/${deal}`, { action: 'finance', ...fields })).status, status, JSON.stringify(fields));
+    }
+    assert.equal((await post(A, `/dashboard/verkauf/${deal}`, { action: 'finance', down_payment: '2000', term: '48' })).status, 303);
+    const fin = JSON.parse(sql(`SELECT finance_json FROM deals WHERE public_id = '${deal}'`));
+    assert.equal(fin.price_cents, 1850000);
+    assert.equal(fin.net_loan_cents, 1850000 - 200000 - 400050, 'net loan = price − down payment − trade-in');
+    assert.equal(fin.term_months, 48);
+    assert.ok(fin.monthly_installment_cents > 0 && fin.apr_percent >= fin.nominal_rate_percent);
+    const q = await fetch(srv.url + '/api/v1/finance/quote', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ product: 'loan', price_cents: 1850000, down_payment_cents: 200000, trade_in_cents: 400050, term_months: 48, nominal_rate_percent: fin.nominal_rate_percent }) });
+    assert.equal(q.status, 200);
+    const api = await q.json();
+    assert.equal(fin.monthly_installment_cents, api.monthly_installment_cents, 'the same engine as the public calculator (up-front fees do not change the rate)');
+    assert.match(await (await get(A, `/dashboard/verkauf/${deal}`)).text(), /Monatliche Rate/);
     assert.equal((await post(A, `/dashboard/verkauf/${deal}`, { action: 'move', stage: stages[2] })).status, 303);
     assert.equal((await post(A, `/dashboard/verkauf/${deal}`, { action: 'lose', reason: 'Zu teuer' })).status, 303);
     assert.equal((await post(A, `/dashboard/verkauf/${deal}`, { action: 'move', stage: stages[3] })).status, 409, 'a lost deal does not move');
