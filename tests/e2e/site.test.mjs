@@ -265,7 +265,8 @@ describe('site', () => {
       assert.equal(sql("SELECT kind || '|' || name || '|' || email || '|' || message FROM leads"),
         'contact|Erika Mustermann|erika@example.de|Ist der Wagen unfallfrei?');
       assert.equal(sql(`SELECT COUNT(*) FROM leads l JOIN vehicles v ON v.id = l.vehicle_id AND v.tenant_id = l.tenant_id WHERE v.public_id = '${v.id}'`), '1', 'the lead belongs to the vehicle and its dealer');
-      assert.match(sql('SELECT subject FROM outbox ORDER BY id DESC LIMIT 1'), /^Kontaktanfrage: /, 'the dealer is notified');
+      assert.match(sql("SELECT subject FROM outbox WHERE kind = 'lead.dealer' ORDER BY id DESC LIMIT 1"), /^Kontaktanfrage: /, 'the dealer is notified');
+      assert.match(sql("SELECT subject FROM outbox WHERE kind = 'lead.confirm' ORDER BY id DESC LIMIT 1"), /^Ihre Anfrage ist angekommen: /, 'and the buyer gets a receipt');
       // test drive: phone and date required, the date field only for test drives
       await page.check('#kind-test-drive');
       await page.locator('#lead-preferred_date').waitFor({ state: 'visible' });
