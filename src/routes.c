@@ -16,6 +16,7 @@
 #include "market/market_pages.h"
 #include "mail/mail_pages.h"
 #include "media/media.h"
+#include "privacy/privacy.h"
 #include "showroom/showroom.h"
 #include "site/site.h"
 #include "web/web.h"
@@ -54,6 +55,7 @@ const struct route cc24_routes[] = {
      RL_FORM},
 
     {"GET", "/dashboard/finanzierung", finance_page_conditions, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/datenschutz", privacy_dash_page, ROLE_STAFF, 0, RL_NONE},
     {"GET", "/dashboard/team", auth_team_page, ROLE_OWNER, 0, RL_NONE},
     {"POST", "/dashboard/team", auth_team_invite, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
     {"POST", "/dashboard/team/{id}/entfernen", auth_team_remove, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
@@ -134,6 +136,10 @@ const struct route cc24_routes[] = {
     {"POST", "/dashboard/profil", showroom_profile_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
     {"GET", "/impressum", site_imprint, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"GET", "/datenschutz", site_privacy, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"GET", "/datenschutz/anfrage", privacy_form_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
+    {"POST", "/datenschutz/anfrage", privacy_form_post, ROLE_PUBLIC, 0, RL_RESET},
+    {"GET", "/datenschutz/anfrage/bestaetigen", privacy_confirm_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/datenschutz/anfrage/bestaetigen", privacy_confirm_post, ROLE_PUBLIC, 0, RL_RESET},
     {"GET", "/agb", site_terms, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
 
     /* Börse: dealer-to-dealer exchange (market work goes here) */

@@ -71,17 +71,17 @@ static int log_row(db_conn *c, int64_t tenant_id, int64_t now, const char *kind,
              : 0;
 }
 
-int lead_retention_tenant(db_conn *c, int64_t tenant_id, int64_t now, int months,
-                          struct lead_retention_stats *st, struct err *e)
+int lead_anonymise(db_conn *c, int64_t tenant_id, int64_t now, int64_t before, const char *email,
+                   struct err *e)
 {
-  int64_t cutoff = lead_retention_cutoff(now, months);
   /* name is NOT NULL: "" is the marker; the dashboard shows anonymised_at instead */
-  int leads = db_exec(
-      c,
-      "UPDATE leads SET name = '', email = '', phone = '', message = '',"
-      " anonymised_at = $3 WHERE tenant_id = $1 AND created_at < $2"
-      " AND anonymised_at = 0 AND status <> $4",
-      DB_PARAMS(db_i64(tenant_id), db_i64(cutoff), db_i64(now), db_text(LEAD_STATUS_WON)), e);
+  int leads = db_exec(c,
+                      "UPDATE leads SET name = '', email = '', phone = '', message = '',"
+                      " anonymised_at = $3 WHERE tenant_id = $1 AND created_at < $2"
+                      " AND anonymised_at = 0 AND status <> $4 AND ($5 = '' OR lower(email) = $5)",
+                      DB_PARAMS(db_i64(tenant_id), db_i64(before), db_i64(now),
+                                db_text(LEAD_STATUS_WON), db_text(email ? email : "")),
+                      e);
   if (leads < 0)
     return -1;
   /* what lead management holds about those people: the timeline of an anonymised lead
@@ -96,6 +96,16 @@ int lead_retention_tenant(db_conn *c, int64_t tenant_id, int64_t now, int months
               " AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.contact_id = contacts.id"
               " AND l.anonymised_at = 0)",
               DB_PARAMS(db_i64(tenant_id)), e) < 0)
+    return -1;
+  return leads;
+}
+
+int lead_retention_tenant(db_conn *c, int64_t tenant_id, int64_t now, int months,
+                          struct lead_retention_stats *st, struct err *e)
+{
+  int64_t cutoff = lead_retention_cutoff(now, months);
+  int leads = lead_anonymise(c, tenant_id, now, cutoff, NULL, e);
+  if (leads < 0)
     return -1;
   /* the enquiry's mails to the dealer and the buyer's receipt (and the dealer's other
    * mails of that age, sent or dead long ago); never one a worker is sending right now */

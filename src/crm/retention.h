@@ -50,6 +50,16 @@ struct lead_retention_stats {
   int64_t outbox;  /* outbox mails deleted */
 };
 
+/* The one way a lead is anonymised (the retention job and an erasure request, see
+ * privacy/privacy.h), inside the dealer's transaction: every lead of tenant_id created
+ * before `before`, not yet anonymised and not won, of the address email (lower-case;
+ * NULL = any), loses name, e-mail, phone and message (anonymised_at = now); then the
+ * timeline of the dealer's anonymised leads is deleted and every contact of the dealer
+ * left without a lead that is not anonymised is cleared. The number of leads
+ * anonymised, or -1. */
+int lead_anonymise(db_conn *c, int64_t tenant_id, int64_t now, int64_t before, const char *email,
+                   struct err *e);
+
 /* One dealer, inside the caller's transaction (which must be set to that dealer): clear
  * what was created before lead_retention_cutoff(now, months) and write the log rows
  * (ran_at = now). Adds to *st. 0 or -1. */

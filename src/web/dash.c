@@ -66,8 +66,9 @@ json_t *web_dash_context(struct http_req *req)
   json_object_set_new(ctx, "is_admin", json_boolean(req->role >= ROLE_ADMIN));
   /* the dashboard navigation marks the page the user is on */
   const char *p = req->path ? req->path : "";
-  const char *sections[] = {"overview", "vehicles", "finance", "team",    "tokens", "audit",
-                            "account",  "market",   "market",  "profile", "leads",  "deals"};
+  const char *sections[] = {"overview", "vehicles", "finance", "team",   "tokens",
+                            "audit",    "account",  "market",  "market", "profile",
+                            "leads",    "deals",    "outbox",  "privacy"};
   const char *prefixes[] = {"/dashboard",
                             "/dashboard/fahrzeuge",
                             "/dashboard/finanzierung",
@@ -80,7 +81,10 @@ json_t *web_dash_context(struct http_req *req)
                             "/dashboard/profil",
                             "/dashboard/anfragen",
                             "/dashboard/verkauf",
-                            "/dashboard/post"};
+                            "/dashboard/post",
+                            "/dashboard/datenschutz"};
+  _Static_assert(sizeof sections / sizeof sections[0] == sizeof prefixes / sizeof prefixes[0],
+                 "one navigation section per prefix");
   int best = -1;
   size_t best_len = 0;
   for (int i = 0; i < (int)(sizeof sections / sizeof sections[0]); i++) {

@@ -105,6 +105,15 @@ const routes = {
   // accounts (auth work goes here)
   'GET /anmelden/code': [async () => assert.match((await call('/anmelden/code')).headers.get('location') || '', /^\/anmelden$/, 'no pending login'), null],
   'POST /anmelden/code': [async () => assert.equal((await call('/anmelden/code', { method: 'POST', body: new URLSearchParams({ code: '123456' }) })).status, 401), null],
+  'GET /dashboard/datenschutz': [async () => assert.equal((await call('/dashboard/datenschutz')).status, 303),
+    async () => {
+      // a request recorded for B is not on A's list
+      sql(`INSERT INTO privacy_requests (public_id, tenant_id, token_hash, kind, email_hash, received_at, due_at, result)
+           SELECT 'isoprivacyreq01b', id, 'h', 'access', 'x', 1, 2, 'marker-of-dealer-b' FROM tenants WHERE slug = '${slugs[1]}'`);
+      const r = await call('/dashboard/datenschutz', { headers: { cookie: cookieA } });
+      assert.equal(r.status, 200);
+      assert.ok(!(await r.text()).includes('marker-of-dealer-b'), "not another dealer's request");
+    }],
   'GET /dashboard/konto': [async () => assert.equal((await call('/dashboard/konto')).status, 303), null],
   'POST /dashboard/konto': [async () => assert.equal((await call('/dashboard/konto', { method: 'POST', body: new URLSearchParams({ name: 'x' }) })).status, 303), null],
   'POST /dashboard/konto/passwort': [async () => assert.equal((await call('/dashboard/konto/passwort', { method: 'POST' })).status, 303), null],
@@ -298,6 +307,10 @@ const routes = {
     }],
   'GET /impressum': [async () => assert.equal((await call('/impressum')).status, 200), null],
   'GET /datenschutz': [async () => assert.equal((await call('/datenschutz')).status, 200), null],
+  'GET /datenschutz/anfrage': [async () => assert.equal((await call('/datenschutz/anfrage')).status, 200), null],
+  'POST /datenschutz/anfrage': [async () => assert.equal((await call('/datenschutz/anfrage', { method: 'POST', body: new URLSearchParams({ email: 'a@b.de', kind: 'access' }) })).status, 200), null],
+  'GET /datenschutz/anfrage/bestaetigen': [async () => assert.equal((await call('/datenschutz/anfrage/bestaetigen?token=' + 'x'.repeat(43))).status, 404), null],
+  'POST /datenschutz/anfrage/bestaetigen': [async () => assert.equal((await call('/datenschutz/anfrage/bestaetigen', { method: 'POST', body: new URLSearchParams({ token: 'x'.repeat(43) }) })).status, 404), null],
   'GET /agb': [async () => assert.equal((await call('/agb')).status, 200), null],
 
   // Börse (market work goes here)

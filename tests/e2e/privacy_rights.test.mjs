@@ -1,0 +1,276 @@
+// Data subject rights by e-mail link (privacy/): anyone who wrote to a dealer asks at
+// /datenschutz/anfrage for access (a page and a JSON download of everything held about the
+// address, across dealers) or erasure; the link arrives over real SMTP (npm smtp-server),
+// GET only shows a confirmation, the POST acts. Erasure anonymises the leads, deletes the
+// mails to the address and leaves another person's lead alone; a replayed, forged or
+// expired link changes nothing (410/404); an unknown address gets the same answer and no
+// mail; the dealer's dashboard lists the requests with their deadline. SQLite and, with
+// CC24_PG_URL, PostgreSQL (as cc24_app, row-level security on).
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
+import { startServer, freePort, backends, cc24 } from './helpers.mjs';
+
+/* An SMTP server on loopback that keeps what it receives. fail(n, how) makes the next n
+   deliveries fail: 'temp' (451 after DATA), 'perm' (550 at RCPT), 'drop' (connection cut
+   during DATA). */
+async function smtpServer({ authMethods = ['PLAIN', 'LOGIN'] } = {}) {
+  const received = [];
+  const auths = [];
+  let failures = 0;
+  let how = 'temp';
+  const attempts = [];
+  const server = new SMTPServer({
+    authMethods,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    size: 10 * 1024 * 1024,
+    logger: false,
+    onAuth(auth, session, cb) {
+      auths.push(auth.method);
+      if (auth.username === 'cc24' && auth.password === 'p@ss w0rd') return cb(null, { user: 'cc24' });
+      return cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
+    onRcptTo(addr, session, cb) {
+      attempts.push(addr.address);
+      if (failures > 0 && how === 'perm') {
+        failures--;
+        return cb(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      }
+      return cb();
+    },
+    onData(stream, session, cb) {
+      const chunks = [];
+      if (failures > 0 && how === 'drop') {
+        failures--;
+        stream.on('data', () => {});
+        stream.on('end', () => {});
+        session.socket?.destroy?.();
+        // smtp-server exposes no socket on the session in every version; close via the connection
+        return setImmediate(() => cb(Object.assign(new Error('connection lost'), { responseCode: 421 })));
+      }
+      stream.on('data', (c) => chunks.push(c));
+      stream.on('end', async () => {
+        if (failures > 0 && how === 'temp') {
+          failures--;
+          return cb(Object.assign(new Error('try again later'), { responseCode: 451 }));
+        }
+        const raw = Buffer.concat(chunks);
+        const parsed = await simpleParser(raw);
+        received.push({ raw: raw.toString('utf8'), parsed, envelope: { from: session.envelope.mailFrom.address, to: session.envelope.rcptTo.map((r) => r.address) } });
+        cb();
+      });
+    },
+  });
+  const port = await freePort();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    received,
+    auths,
+    attempts,
+    fail(n, kind = 'temp') { failures = n; how = kind; },
+    async waitFor(pred, what, ms = 15000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const hit = received.filter(pred);
+        if (hit.length) return hit;
+        if (Date.now() > deadline) throw new Error(`no mail ${what}; received: ${received.map((m) => `${m.envelope.to} ${m.parsed.subject}`).join(' | ')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+const linkIn = (text) => {
+  const m = text.match(/https?:\/\/[^\s]+\/datenschutz\/anfrage\/bestaetigen\?token=([A-Za-z0-9_-]+)/);
+  assert.ok(m, `a confirmation link in: ${text}`);
+  return { url: m[0], token: m[1] };
+};
+
+for (const backend of backends()) {
+  describe(`privacy rights by e-mail link (${backend})`, () => {
+    let smtp;
+    let srv;
+    let sql;
+    let slugs;
+    // every request from its own address (the server trusts X-Forwarded-For), so the
+    // form limits (lead form, RL_RESET) do not get in the way of the steps
+    let ipn = 0;
+    const ip = () => `10.20.${Math.floor(++ipn / 250)}.${(ipn % 250) + 1}`;
+    const post = (p, fields) => fetch(srv.url + p, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual', headers: { 'X-Forwarded-For': ip() } });
+    const login = async (slug) => {
+      const r = await post('/anmelden', { email: `owner@${slug}.demo`, password: 'cc24-Demo-2026' });
+      return { headers: { cookie: r.headers.get('set-cookie').split(';')[0] } };
+    };
+    const sendLead = async (slug, name, email, message) => {
+      const v = (await (await fetch(srv.url + `/api/v1/vehicles/search?dealer=${slug}&size=1`)).json()).items[0];
+      const r = await post(`/fahrzeuge/x-${v.id}/anfrage`, { kind: 'contact', name, email, phone: '+49 170 1234567', message });
+      assert.equal(r.status, 303);
+    };
+    const ask = async (email, kind) => {
+      const r = await post('/datenschutz/anfrage', { email, kind });
+      assert.equal(r.status, 200);
+      const html = await r.text();
+      assert.match(html, /Wenn wir Daten zu dieser Adresse gespeichert haben, haben wir Ihnen einen Link geschickt/);
+      return html;
+    };
+    const linkFor = async (email, subject) => {
+      const [m] = (await smtp.waitFor((x) => x.envelope.to.includes(email) && x.parsed.subject === subject, `${subject} to ${email}`)).slice(-1);
+      return linkIn(m.parsed.text);
+    };
+
+    before(async () => {
+      smtp = await smtpServer();
+      srv = await startServer({
+        backend,
+        args: ['--trust-proxy'],
+        env: {
+          CC24_SMTP_URL: `smtp://cc24:p%40ss%20w0rd@127.0.0.1:${smtp.port}?starttls=off&auth=LOGIN`,
+          CC24_MAIL_FROM: 'cc24 <noreply@cc24.example>',
+          CC24_MAIL_RETRY_SECONDS: '1',
+          CC24_WORKERS: '2',
+        },
+      });
+      slugs = cc24(['admin', 'tenant', 'list', `--database-url=${srv.databaseUrl}`]).trim().split('\n');
+      sql = (q) => (backend === 'sqlite'
+        ? execFileSync('sqlite3', [srv.databaseUrl.replace(/^sqlite:/, ''), q])
+        : execFileSync('psql', [srv.databaseUrl, '-qAtc', q])).toString().trim();
+    });
+    after(async () => {
+      if (srv) await srv.stop();
+      if (smtp) await smtp.close();
+    });
+
+    test('the privacy page links the form; the form is a page in both languages', async () => {
+      assert.match(await (await fetch(srv.url + '/datenschutz')).text(), /href="\/datenschutz\/anfrage"/);
+      const de = await fetch(srv.url + '/datenschutz/anfrage');
+      assert.equal(de.status, 200);
+      assert.match(await de.text(), /Auskunft oder Löschung Ihrer Daten/);
+      assert.match(await (await fetch(srv.url + '/datenschutz/anfrage?lang=en')).text(), /Access to or erasure of your data/);
+      const bad = await post('/datenschutz/anfrage', { email: 'kein-at', kind: 'access' });
+      assert.equal(bad.status, 422);
+    });
+
+    test('access: the link shows a confirmation, the POST the page and the JSON with the lead', async () => {
+      await sendLead(slugs[0], 'Paula Privat', 'Paula.Privat@example.de', 'Ist der Wagen unfallfrei? Gruß Paula');
+      await sendLead(slugs[1], 'Paula Privat', 'paula.privat@example.de', 'Zweiter Händler, gleiche Person');
+      await ask('PAULA.PRIVAT@example.de', 'access');
+      const link = await linkFor('paula.privat@example.de', 'Ihre Datenauskunft bei cc24');
+      const g = await fetch(link.url);
+      assert.equal(g.status, 200);
+      const gh = await g.text();
+      assert.match(gh, /Als JSON herunterladen/);
+      assert.doesNotMatch(gh, /Ist der Wagen unfallfrei/, 'GET shows no data (mail scanners fetch links)');
+      const page = await post('/datenschutz/anfrage/bestaetigen', { token: link.token, format: 'html' });
+      assert.equal(page.status, 200);
+      const html = await page.text();
+      assert.match(html, /Ist der Wagen unfallfrei\? Gruß Paula/);
+      assert.match(html, /Zweiter Händler, gleiche Person/);
+      const dl = await post('/datenschutz/anfrage/bestaetigen', { token: link.token, format: 'json' });
+      assert.equal(dl.status, 200);
+      assert.match(dl.headers.get('content-disposition'), /^attachment; filename="cc24-daten\.json"$/);
+      assert.match(dl.headers.get('content-type'), /^application\/json/);
+      const doc = await dl.json();
+      assert.equal(doc.email, 'paula.privat@example.de');
+      assert.equal(doc.dealers.length, 2, 'both dealers');
+      const leads = doc.dealers.flatMap((d) => d.leads);
+      assert.ok(leads.some((l) => l.message === 'Ist der Wagen unfallfrei? Gruß Paula' && l.name === 'Paula Privat'));
+      assert.ok(doc.dealers.some((d) => d.mails.some((m) => m.kind === 'lead.confirm')), 'the receipt sent to her');
+      assert.ok(doc.dealers.some((d) => d.mails.some((m) => m.kind === 'lead.dealer')), 'the dealer\'s notice answering to her');
+      assert.ok(doc.platform_mails.some((m) => m.kind === 'privacy.link'), 'the link mail itself');
+      assert.ok(!JSON.stringify(doc).includes('Bernd'), 'nobody else');
+      // the dealers' records: completed, the address only as a hash
+      assert.equal(sql("SELECT COUNT(*) FROM privacy_requests WHERE kind = 'access' AND status = 'completed'"), '2');
+      assert.equal(sql("SELECT COUNT(*) FROM privacy_requests WHERE email_hash LIKE '%@%'"), '0');
+    });
+
+    test('erasure: confirm → leads anonymised, mails gone, another person untouched; replay 410', async () => {
+      await sendLead(slugs[0], 'Erika Weg', 'erika.weg@example.de', 'Bitte rufen Sie mich an');
+      await sendLead(slugs[1], 'Erika Weg', 'erika.weg@example.de', 'Auch bei Ihnen eine Frage');
+      await sendLead(slugs[0], 'Bernd Bleibt', 'bernd.bleibt@example.de', 'Ich bleibe gespeichert');
+      await smtp.waitFor((x) => x.envelope.to.includes('erika.weg@example.de'), 'the receipt to erika');
+      await ask('erika.weg@example.de', 'erasure');
+      const link = await linkFor('erika.weg@example.de', 'Löschung Ihrer Daten bei cc24');
+      const g = await fetch(link.url);
+      assert.equal(g.status, 200);
+      assert.match(await g.text(), /Jetzt endgültig löschen/);
+      assert.equal(sql("SELECT COUNT(*) FROM leads WHERE email = 'erika.weg@example.de'"), '2', 'GET erased nothing');
+      const r = await post('/datenschutz/anfrage/bestaetigen', { token: link.token });
+      assert.equal(r.status, 200);
+      const html = await r.text();
+      assert.match(html, /Ihre Daten wurden gelöscht/);
+      assert.match(html, /Anfragen anonymisiert: 1/);
+      assert.equal(sql("SELECT COUNT(*) FROM leads WHERE email = 'erika.weg@example.de' OR name = 'Erika Weg' OR message LIKE '%Frage%'"), '0');
+      assert.equal(sql('SELECT COUNT(*) FROM leads WHERE anonymised_at > 0'), '2');
+      assert.equal(sql("SELECT COUNT(*) FROM outbox WHERE recipient = 'erika.weg@example.de' OR reply_to = 'erika.weg@example.de'"), '0', 'mails to and about her are gone');
+      assert.equal(sql("SELECT COUNT(*) FROM leads WHERE name = 'Bernd Bleibt' AND email = 'bernd.bleibt@example.de' AND anonymised_at = 0"), '1', 'another person untouched');
+      assert.ok(Number(sql("SELECT COUNT(*) FROM outbox WHERE recipient = 'bernd.bleibt@example.de'")) >= 1, 'his receipt stays');
+      assert.equal(sql("SELECT COUNT(*) FROM privacy_requests WHERE kind = 'erasure' AND status = 'completed' AND completed_at > 0"), '2');
+      assert.equal(sql("SELECT COUNT(*) FROM privacy_tokens WHERE email = 'erika.weg@example.de'"), '0', 'the address left the links too');
+      const again = await post('/datenschutz/anfrage/bestaetigen', { token: link.token });
+      assert.equal(again.status, 410, 'a replayed link');
+      assert.equal((await fetch(link.url)).status, 410);
+    });
+
+    test('a legal hold is kept, restricted, and the answer says so', async () => {
+      await sendLead(slugs[0], 'Rita Rechnung', 'rita@example.de', 'Ich habe gekauft');
+      const t = sql(`SELECT id FROM tenants WHERE slug = '${slugs[0]}'`);
+      const until = Math.floor(Date.now() / 1000) + 10 * 365 * 86400;
+      sql(`INSERT INTO legal_holds (tenant_id, email, kind, reference, keep_until) VALUES (${t}, 'rita@example.de', 'invoice', 'RE-2026-0001', ${until})`);
+      await ask('rita@example.de', 'erasure');
+      const link = await linkFor('rita@example.de', 'Löschung Ihrer Daten bei cc24');
+      const html = await (await post('/datenschutz/anfrage/bestaetigen', { token: link.token })).text();
+      assert.match(html, /Aufbewahrt:/);
+      assert.match(html, /§ 147 AO/);
+      assert.match(html, /invoice RE-2026-0001/);
+      assert.equal(sql("SELECT COUNT(*) FROM legal_holds WHERE email = 'rita@example.de' AND restricted_at > 0"), '1');
+      assert.equal(sql("SELECT COUNT(*) FROM leads WHERE email = 'rita@example.de'"), '0', 'the lead itself is not held');
+    });
+
+    test('forged and expired links change nothing', async () => {
+      const forged = 'A'.repeat(43);
+      assert.equal((await fetch(`${srv.url}/datenschutz/anfrage/bestaetigen?token=${forged}`)).status, 404);
+      assert.equal((await post('/datenschutz/anfrage/bestaetigen', { token: forged })).status, 404);
+      assert.equal((await post('/datenschutz/anfrage/bestaetigen', { token: '' })).status, 404);
+      await sendLead(slugs[0], 'Emil Abgelaufen', 'emil@example.de', 'Frage zum Auto');
+      await ask('emil@example.de', 'erasure');
+      const link = await linkFor('emil@example.de', 'Löschung Ihrer Daten bei cc24');
+      sql("UPDATE privacy_tokens SET expires_at = 1 WHERE email = 'emil@example.de'");
+      assert.equal((await fetch(link.url)).status, 410);
+      assert.equal((await post('/datenschutz/anfrage/bestaetigen', { token: link.token })).status, 410);
+      assert.equal(sql("SELECT COUNT(*) FROM leads WHERE email = 'emil@example.de' AND anonymised_at = 0"), '1', 'nothing erased');
+    });
+
+    test('an unknown address gets the same answer and no mail', async () => {
+      const before = smtp.received.length;
+      await ask('niemand@example.de', 'access');
+      await ask('niemand@example.de', 'erasure');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(smtp.received.filter((m) => m.envelope.to.includes('niemand@example.de')).length, 0);
+      assert.ok(smtp.received.length >= before);
+      assert.equal(sql("SELECT COUNT(*) FROM privacy_tokens WHERE email = 'niemand@example.de'"), '0');
+    });
+
+    test("the dealer's dashboard lists the requests with the deadline; another dealer's are not shown", async () => {
+      await sendLead(slugs[2], 'Dora Dritte', 'dora@example.de', 'Nur beim dritten Händler');
+      await ask('dora@example.de', 'access');
+      const A = await login(slugs[0]);
+      const list = await (await fetch(srv.url + '/dashboard/datenschutz', A)).text();
+      assert.match(list, /Datenschutz-Anfragen/);
+      assert.match(list, /aria-current="page">Datenschutz</);
+      assert.match(list, /<td>Löschung<\/td><td>\d\d\.\d\d\.\d{4}<\/td><td>erledigt \d\d\.\d\d\.\d{4} \d\d:\d\d<\/td>/);
+      assert.match(list, /<td>Auskunft \/ Export<\/td>/);
+      assert.doesNotMatch(list, /@/, 'no address in the list');
+      const C = await login(slugs[2]);
+      const c = await (await fetch(srv.url + '/dashboard/datenschutz', C)).text();
+      assert.match(c, /wartet auf Bestätigung/, 'unconfirmed: waiting, with its deadline');
+      const due = sql(`SELECT due_at - received_at FROM privacy_requests r JOIN tenants t ON t.id = r.tenant_id WHERE t.slug = '${slugs[2]}'`);
+      assert.ok(Number(due) >= 28 * 86400 && Number(due) <= 31 * 86400, `one month: ${due}`);
+      assert.equal(sql(`SELECT COUNT(*) FROM privacy_requests r JOIN tenants t ON t.id = r.tenant_id WHERE t.slug = '${slugs[2]}' AND r.kind = 'erasure'`), '0');
+    });
+  });
+}
