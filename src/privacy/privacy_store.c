@@ -208,6 +208,7 @@ int privacy_request(db *d, struct arena *a, const char *email, const char *kind,
 
 struct link {
   const char *hash, *kind, *email;
+  const char *want; /* with spend: the kind the caller acts on; another kind is unknown */
   int64_t expires_at, used_at, now;
   int state; /* enum privacy_link */
   bool spend, first_use;
@@ -254,6 +255,11 @@ static int tx_link(db_conn *c, void *arg, struct err *e)
     l->email = l->state == PRIVACY_LINK_OK ? strdup(email) : NULL;
   }
   arena_free(a);
+  if (l->state == PRIVACY_LINK_OK && l->spend && strcmp(l->kind, l->want)) {
+    free((void *)l->email);
+    l->email = NULL;
+    l->state = PRIVACY_LINK_UNKNOWN; /* never spent by the other kind's action */
+  }
   if (l->state != PRIVACY_LINK_OK || !l->spend)
     return 0;
   int n = 0;
@@ -271,12 +277,13 @@ static int tx_link(db_conn *c, void *arg, struct err *e)
   return 0;
 }
 
-/* The link's state; with spend, its use. l->email is malloc'ed (the caller frees it)
- * when the state is PRIVACY_LINK_OK. */
-static int link_check(db *d, struct arena *a, const char *secret, int64_t now, bool spend,
+/* The link's state; with spend (the kind acted on), its use. l->email is malloc'ed (the caller
+ * frees it) when the state is PRIVACY_LINK_OK. */
+static int link_check(db *d, struct arena *a, const char *secret, int64_t now, const char *spend,
                       struct link *l, struct err *e)
 {
-  *l = (struct link){.now = now, .spend = spend, .state = PRIVACY_LINK_UNKNOWN};
+  *l = (struct link){
+      .now = now, .spend = spend != NULL, .want = spend, .state = PRIVACY_LINK_UNKNOWN};
   if (!secret || strlen(secret) < 20 || strlen(secret) > 100)
     return 0;
   l->hash = sha_hex(a, secret);
@@ -293,7 +300,7 @@ enum privacy_link privacy_link_peek(db *d, const char *secret, int64_t now, cons
 {
   struct arena *a = arena_new(0);
   struct link l;
-  int rc = link_check(d, a, secret, now, false, &l, e);
+  int rc = link_check(d, a, secret, now, NULL, &l, e);
   arena_free(a);
   free((void *)l.email);
   if (rc < 0)
@@ -719,15 +726,11 @@ static int use_link(db *d, struct arena *a, const char *secret, int64_t now, boo
 {
   *out = NULL;
   struct link l;
-  if (link_check(d, a, secret, now, true, &l, e) < 0)
+  if (link_check(d, a, secret, now, erasure ? PRIVACY_ERASURE : PRIVACY_ACCESS, &l, e) < 0)
     return -1;
   if (l.state != PRIVACY_LINK_OK) {
     free((void *)l.email);
     return l.state;
-  }
-  if (strcmp(l.kind, erasure ? PRIVACY_ERASURE : PRIVACY_ACCESS)) {
-    free((void *)l.email);
-    return PRIVACY_LINK_UNKNOWN; /* the link is for the other kind */
   }
   const char *email = arena_strdup(a, l.email);
   free((void *)l.email);

@@ -179,6 +179,18 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
               " VALUES ($1, 1, 'leads', 0, 0)",
               DB_PARAMS(db_i64(tid)), e) < 0)
       return -1;
+    /* a privacy request recorded for the dealer and a legal hold (privacy/) */
+    char rpub[ID_LEN + 1];
+    id_new(rpub);
+    if (exec1(c,
+              "INSERT INTO privacy_requests (public_id, tenant_id, token_hash, kind, email_hash,"
+              " received_at, due_at) VALUES ($1, $2, 'h', 'access', 'x', 1, 2)",
+              DB_PARAMS(db_text(rpub), db_i64(tid)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO legal_holds (tenant_id, email, kind, keep_until)"
+              " VALUES ($1, 'erika@example.de', 'invoice', 1)",
+              DB_PARAMS(db_i64(tid)), e) < 0)
+      return -1;
   }
   /* the Börse: A lists its published vehicle, B its draft; each offers on the other's
    * listing; one deal each way (seller = tenant_id, buyer = buyer_tenant_id) */

@@ -56,6 +56,8 @@ CREATE INDEX legal_holds_tenant_email ON legal_holds (tenant_id, email);
 DO $$
 BEGIN
   EXECUTE 'GRANT INSERT ON privacy_tokens TO cc24_app';
+  -- default privileges (0007) may have granted more: the links are read by function only
+  EXECUTE 'REVOKE SELECT, UPDATE, DELETE, TRUNCATE ON privacy_tokens FROM cc24_app';
   EXECUTE 'GRANT SELECT, INSERT, UPDATE, DELETE ON privacy_requests, legal_holds TO cc24_app';
   EXECUTE 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO cc24_app';
 EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
