@@ -76,6 +76,22 @@ int time_berlin_offset(int64_t t)
   return (t >= start && t < end) ? 7200 : 3600;
 }
 
+int time_berlin_to_utc(int64_t day, int minute, int64_t *out)
+{
+  int64_t local = day * 86400 + (int64_t)minute * 60;
+  if (time_berlin_offset(local - 7200) == 7200) {
+    *out = local - 7200;
+    return 0;
+  }
+  *out = local - 3600;
+  return time_berlin_offset(local - 3600) == 3600 ? 0 : 1;
+}
+
+int64_t time_berlin_day(int64_t t)
+{
+  return floor_div(t + time_berlin_offset(t), 86400);
+}
+
 static void split(int64_t t, int *y, int *mo, int *d, int *h, int *mi, int *s)
 {
   int64_t days = floor_div(t, 86400);

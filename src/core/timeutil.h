@@ -38,6 +38,17 @@ int time_parse_ym(const char *s);
  * zone is refused as ambiguous. 0 or -1 (malformed or impossible date). */
 int time_parse_iso(const char *s, int64_t *out);
 
+/* The instant of a Berlin wall-clock time: local calendar day `day` (days since
+ * 1970-01-01) at `minute` minutes after local midnight (0..1440; 1440 is the next
+ * midnight). A time that occurs twice (the October change) gives the earlier
+ * instant (summer time). Returns 0, or 1 when the time does not exist (the hour
+ * skipped in March); *out is then the instant read as standard time, which lies
+ * after the gap. */
+int time_berlin_to_utc(int64_t day, int minute, int64_t *out);
+
+/* The Berlin calendar day (days since 1970-01-01) of instant t. */
+int64_t time_berlin_day(int64_t t);
+
 /* Current year/month in Berlin. */
 void time_berlin_ym(int64_t t, int *y, int *m);
 
