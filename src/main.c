@@ -35,6 +35,7 @@
 #include "search/search.h"
 #include "sms/sms.h"
 #include "tenant/tenant.h"
+#include "testdrive/testdrive.h"
 #include "web/web.h"
 
 #include <signal.h>
@@ -259,6 +260,7 @@ static int cmd_serve(void)
      * anonymisation of old leads */
     buyer_alerts_register();
     sms_jobs_register();
+    td_jobs_register();
     if (buyer_alerts_schedule(app.db, &e) < 0)
       log_warn("alerts: cannot queue the alert job: %s", e.msg);
     auth_sweep_register();
@@ -329,6 +331,7 @@ static int cmd_worker(void)
     log_warn("media: cannot queue the media GC: %s", e.msg);
   buyer_alerts_register();
   sms_jobs_register();
+  td_jobs_register();
   if (buyer_alerts_schedule(d, &e) < 0)
     log_warn("alerts: cannot queue the alert job: %s", e.msg);
   auth_sweep_register();

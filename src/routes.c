@@ -19,6 +19,7 @@
 #include "privacy/privacy.h"
 #include "showroom/showroom.h"
 #include "site/site.h"
+#include "testdrive/testdrive.h"
 #include "web/web.h"
 
 const struct route cc24_routes[] = {
@@ -80,6 +81,12 @@ const struct route cc24_routes[] = {
     {"POST", "/dashboard/verkauf/stufen", crm_deal_stages_post, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
     {"GET", "/dashboard/verkauf/{id}", crm_deal_page, ROLE_STAFF, 0, RL_NONE},
     {"POST", "/dashboard/verkauf/{id}", crm_deal_post, ROLE_STAFF, ROUTE_CSRF, RL_FORM},
+    /* test drives booked on the vehicle pages: the day's list, cancel, SMS setting */
+    {"GET", "/dashboard/probefahrten", td_day_page, ROLE_STAFF, 0, RL_NONE},
+    {"POST", "/dashboard/probefahrten/{id}/absagen", td_cancel_post, ROLE_STAFF, ROUTE_CSRF,
+     RL_FORM},
+    {"POST", "/dashboard/probefahrten/einstellungen", td_settings_post, ROLE_OWNER, ROUTE_CSRF,
+     RL_FORM},
 
     /* accounts: two-factor, password, sessions (auth work goes here) */
     {"GET", "/anmelden/code", auth_login_code_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},

@@ -27,6 +27,7 @@
 #include "search/search.h"
 #include "site/site.h"
 #include "tenant/tenant.h"
+#include "testdrive/testdrive.h"
 #include "web/web.h"
 
 #include <stdio.h>
@@ -111,6 +112,7 @@ struct page_arg {
   json_t *card;               /* the dealer card with opening hours (tenant_card_load), or NULL */
   struct media_photo *photos; /* the vehicle's photos by position */
   int nphotos;
+  struct td_offer td; /* test drives: the free slots from the dealer's opening hours */
 };
 
 static int tx_vehicle(db_conn *c, void *arg, struct err *e)
@@ -138,6 +140,8 @@ static int tx_vehicle(db_conn *c, void *arg, struct err *e)
     }
     p->has_fc = fin_conditions_load(c, p->a, p->v.tenant_id, 0, &p->fc, &p->fc_version, e);
     if (p->has_fc < 0)
+      return -1;
+    if (td_offer_load(c, p->a, p->v.tenant_id, p->v.id, time_now(), &p->td, e) < 0)
       return -1;
     return media_photos_of_vehicle(c, p->a, p->v.id, &p->photos, &p->nphotos, e);
   }
@@ -248,18 +252,24 @@ struct lead_form {
   struct lead l;
   struct field_errors *errs;
   bool sent;
-  bool blocked; /* rate limited */
+  bool blocked;        /* rate limited */
+  int64_t slot;        /* the test-drive slot chosen (UTC start), 0 = none */
+  bool sms_consent;    /* the buyer agreed to SMS about the booking */
+  int64_t booked_slot; /* after a booking: its start, for the notice */
 };
 
 static const char *lead_error_text(struct http_req *req, const struct field_error *fe)
 {
   char key[96];
-  snprintf(key, sizeof key, "lead.err_%s_%s", fe->field, fe->code);
+  /* the slot picker's texts live with the test drives */
+  snprintf(key, sizeof key, "%s.err_%s_%s", strcmp(fe->field, "slot") ? "lead" : "testdrive",
+           fe->field, fe->code);
   const char *t = tr(req, key);
   return strcmp(t, key) ? t : tr(req, "lead.err_generic");
 }
 
-static json_t *lead_json(struct http_req *req, const struct vehicle *v, struct lead_form *lf)
+static json_t *lead_json(struct http_req *req, const struct vehicle *v,
+                         const struct td_offer *offer, struct lead_form *lf)
 {
   struct arena *a = req->a;
   json_t *o = json_object();
@@ -285,6 +295,13 @@ static json_t *lead_json(struct http_req *req, const struct vehicle *v, struct l
   snprintf(d, sizeof d, "%04d-%02d-%02d", y, m, dd);
   json_object_set_new(o, "date_max", json_string(d));
   json_object_set_new(o, "sent", json_boolean(lf && lf->sent));
+  /* with opening hours a test drive is booked on a free slot, otherwise asked for by date */
+  json_object_set_new(o, "slots_mode", json_boolean(offer->has_hours));
+  if (offer->has_hours)
+    json_object_set_new(o, "td", td_offer_json(req, offer, lf ? lf->slot : 0));
+  json_object_set_new(o, "sms_consent", json_boolean(lf && lf->sms_consent));
+  if (lf && lf->booked_slot > 0)
+    json_object_set_new(o, "booked", json_string(td_when(a, req->locale, lf->booked_slot)));
   json_object_set_new(o, "blocked", json_boolean(lf && lf->blocked));
   if (lf && lf->errs && lf->errs->n) {
     json_t *errs = json_object(), *list = json_array();
@@ -503,7 +520,7 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
                              buf_cstr(&tenc), buf_cstr(&enc)),
                 "whatsapp",
                 arena_printf(a, "https://wa.me/?text=%s%%20%s", buf_cstr(&tenc), buf_cstr(&enc))));
-  json_object_set_new(ctx, "lead", lead_json(req, v, lf));
+  json_object_set_new(ctx, "lead", lead_json(req, v, &p->td, lf));
   /* the form's Art. 13 notice states the period the retention job enforces */
   json_object_set_new(ctx, "lead_privacy",
                       json_string(lead_retention_text(a, loc, "lead.privacy_2")));
@@ -588,6 +605,17 @@ int site_vehicle_page(struct http_req *req)
     lf.sent = true;
     return render_vehicle(req, &p, &lf, 200);
   }
+  if (sent && !strcmp(sent, "gebucht")) {
+    struct lead_form lf = {0};
+    lead_init(&lf.l);
+    int64_t at;
+    const char *ts = http_query(req, "termin");
+    if (ts && str_to_i64(ts, &at) && at > 0)
+      lf.booked_slot = at;
+    else
+      lf.sent = true;
+    return render_vehicle(req, &p, &lf, 200);
+  }
   return render_vehicle(req, &p, NULL, 200);
 }
 
@@ -597,6 +625,7 @@ struct lead_arg {
   struct page_arg *p;
   struct lead *l;
   const char *title, *url, *locale;
+  struct td_booking *booking; /* a test drive on a slot: booked with the lead */
 };
 
 static int tx_lead(db_conn *c, void *arg, struct err *e)
@@ -610,6 +639,20 @@ static int tx_lead(db_conn *c, void *arg, struct err *e)
     return rc < 0 ? -1 : err_set(e, CC24_E_VEHICLE_NOT_FOUND, "the vehicle is no longer offered");
   x->l->tenant_id = v.tenant_id;
   x->l->vehicle_id = v.id;
+  if (x->booking) {
+    /* the slot: a booking taken a moment ago fails here on the unique index; the
+     * booking's own mails (confirmation with .ics, the dealer's notice) replace the
+     * enquiry's notice and receipt */
+    struct td_booking *b = x->booking;
+    if (lead_store_insert(c, x->l, e) < 0)
+      return -1;
+    b->tenant_id = v.tenant_id;
+    b->vehicle_id = v.id;
+    b->lead_public_id = x->l->public_id;
+    if (td_store_insert(c, b, e) < 0)
+      return -1;
+    return td_booked_notify(c, p->a, b, &p->t, x->url, p->td.sms, e);
+  }
   return crm_lead_submit(c, p->a, x->l, &p->t, x->title, x->url, x->locale, e);
 }
 
@@ -629,6 +672,8 @@ int site_lead_post(struct http_req *req)
   lf.l.phone = http_form(req, "phone");
   lf.l.message = http_form(req, "message");
   lf.l.preferred_date = http_form(req, "preferred_date");
+  /* with opening hours a test drive is a booking of one of the free slots */
+  bool booking = lf.l.kind == LEAD_TEST_DRIVE && p.td.has_hours;
   const char *canonical = site_vehicle_path(a, p.v.make, p.v.model, p.v.variant, p.v.public_id);
   const char *done = arena_printf(a, "%s?anfrage=gesendet#kontakt", canonical);
 
@@ -652,19 +697,68 @@ int site_lead_post(struct http_req *req)
   struct field_errors errs;
   field_errors_init(&errs, a);
   lf.errs = &errs;
-  if (lead_validate(a, &lf.l, time_now(), &errs) < 0) {
+  int64_t slot_end = 0;
+  bool taken = false;
+  if (booking) {
+    const char *ss = http_form(req, "slot"), *sc = http_form(req, "sms_consent");
+    lf.sms_consent = p.td.sms && sc && !strcmp(sc, "1");
+    int64_t st = 0;
+    bool num = ss && str_to_i64(ss, &st);
+    if (!ss || !*ss)
+      field_error_add(&errs, "slot", "required", "choose a slot");
+    else if (num && td_offer_has(&p.td, st, &slot_end))
+      lf.slot = st;
+    else if (num && td_offer_taken(&p.td, st))
+      taken = true, field_error_add(&errs, "slot", "taken", "the slot is booked already");
+    else
+      field_error_add(&errs, "slot", "invalid", "not one of the free slots");
+    /* the lead's date is the slot's Berlin day (or today while none is chosen, so the
+     * slot error stands alone) */
+    int y, m, d;
+    time_civil_from_days(time_berlin_day(lf.slot ? lf.slot : time_now()), &y, &m, &d);
+    lf.l.preferred_date = arena_printf(a, "%04d-%02d-%02d", y, m, d);
+  }
+  if (lead_validate(a, &lf.l, time_now(), &errs) < 0 || errs.n) {
     if (lf.l.kind < 0 || lf.l.kind >= LEAD__COUNT)
       lf.l.kind = LEAD_CONTACT;
-    return render_vehicle(req, &p, &lf, 422);
+    return render_vehicle(req, &p, &lf, taken && errs.n == 1 ? 409 : 422);
   }
   struct lead_arg x = {.p = &p, .l = &lf.l, .locale = req->locale};
   x.title = arena_printf(a, "%s %s %s", p.v.make, p.v.model, p.v.variant);
   x.url = arena_printf(a, "%s%s%s", cfg.base_url, canonical,
                        strcmp(req->locale, "en") ? "" : "?lang=en");
+  struct td_booking b = {0};
+  if (booking) {
+    b.slot_start = lf.slot;
+    b.slot_end = slot_end;
+    b.name = lf.l.name;
+    b.email = lf.l.email;
+    b.phone = lf.l.phone;
+    b.sms_consent = lf.sms_consent;
+    b.locale = strcmp(req->locale, "en") ? "de" : "en";
+    b.vehicle_title = x.title;
+    x.booking = &b;
+  }
   struct err e = {0};
-  if (db_tx(((struct app *)req->app)->db, 0, DB_WRITE, tx_lead, &x, &e) < 0)
-    return http_problem_err(req, &e);
+  if (db_tx(((struct app *)req->app)->db, 0, DB_WRITE, tx_lead, &x, &e) < 0) {
+    if (!booking || e.code != CC24_E_DB_CONSTRAINT)
+      return http_problem_err(req, &e);
+    /* taken a moment ago: the form again with the fresh slots, nothing stored */
+    struct page_arg fresh = {0};
+    if (!load_page(req, &fresh, false))
+      return 0;
+    field_error_add(&errs, "slot", "taken", "the slot was booked a moment ago");
+    lf.slot = 0;
+    return render_vehicle(req, &fresh, &lf, 409);
+  }
   log_info("lead %s stored for tenant %lld", lf.l.public_id, (long long)lf.l.tenant_id);
+  if (booking) {
+    log_info("test drive %s booked for tenant %lld", b.public_id, (long long)lf.l.tenant_id);
+    web_cache_clear(); /* the slot is gone from the vehicle page */
+    return http_redirect(req, 303,
+                         arena_printf(a, "%s?anfrage=gebucht&termin=%lld#kontakt", canonical,
+                                      (long long)b.slot_start));
+  }
   return http_redirect(req, 303, done);
 }
 

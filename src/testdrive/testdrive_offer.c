@@ -230,7 +230,7 @@ int td_booked_notify(db_conn *c, struct arena *a, const struct td_booking *b,
   }
   if (sms_on && b->sms_consent && b->phone && *b->phone) {
     const char *text =
-        arena_printf(a, "%s %s: %s, %s. %s", t->name, tr(loc, "testdrive.sms_confirm"),
+        arena_printf(a, "%s: %s – %s, %s. %s", t->name, tr(loc, "testdrive.sms_confirm"),
                      b->vehicle_title, when, address(a, t));
     struct err se = {0};
     if (sms_queue(c, b->tenant_id, b->phone, text, &se) < 0) {

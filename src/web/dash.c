@@ -66,9 +66,9 @@ json_t *web_dash_context(struct http_req *req)
   json_object_set_new(ctx, "is_admin", json_boolean(req->role >= ROLE_ADMIN));
   /* the dashboard navigation marks the page the user is on */
   const char *p = req->path ? req->path : "";
-  const char *sections[] = {"overview", "vehicles", "finance", "team",   "tokens",
-                            "audit",    "account",  "market",  "market", "profile",
-                            "leads",    "deals",    "outbox",  "privacy"};
+  const char *sections[] = {"overview", "vehicles", "finance", "team",    "tokens",
+                            "audit",    "account",  "market",  "market",  "profile",
+                            "leads",    "deals",    "outbox",  "privacy", "testdrives"};
   const char *prefixes[] = {"/dashboard",
                             "/dashboard/fahrzeuge",
                             "/dashboard/finanzierung",
@@ -82,7 +82,8 @@ json_t *web_dash_context(struct http_req *req)
                             "/dashboard/anfragen",
                             "/dashboard/verkauf",
                             "/dashboard/post",
-                            "/dashboard/datenschutz"};
+                            "/dashboard/datenschutz",
+                            "/dashboard/probefahrten"};
   _Static_assert(sizeof sections / sizeof sections[0] == sizeof prefixes / sizeof prefixes[0],
                  "one navigation section per prefix");
   int best = -1;

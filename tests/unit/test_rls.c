@@ -191,6 +191,20 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
               " VALUES ($1, 'erika@example.de', 'invoice', 1)",
               DB_PARAMS(db_i64(tid)), e) < 0)
       return -1;
+    /* a test drive booked with that lead (the public books, never reads; it learns
+     * the taken times through cc24_test_drive_taken) and the dealer's SMS setting */
+    char bp[ID_LEN + 1];
+    id_new(bp);
+    if (exec1(c,
+              "INSERT INTO test_drives (public_id, tenant_id, vehicle_id, lead_public_id,"
+              " slot_start, slot_end, name, email, created_at) VALUES ($1, $2, $3, $4, 3600,"
+              " 6300, 'Erika', 'erika@example.de', 0)",
+              DB_PARAMS(db_text(bp), db_i64(tid), db_i64(x->vehicle[i][1]), db_text(pub)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO test_drive_settings (tenant_id, sms_enabled, updated_at)"
+              " VALUES ($1, 1, 0)",
+              DB_PARAMS(db_i64(tid)), e) < 0)
+      return -1;
   }
   /* the Börse: A lists its published vehicle, B its draft; each offers on the other's
    * listing; one deal each way (seller = tenant_id, buyer = buyer_tenant_id) */
@@ -245,6 +259,7 @@ static const struct visibility rules[] = {
     {"dealer_profiles", NULL, "true"},
     {"dealer_hours", NULL, "true"},
     {"dealer_team", NULL, "true"},
+    {"test_drive_settings", NULL, "true"},
     {"market_listings",
      "tenant_id = $1 OR status = 'active' OR EXISTS (SELECT 1 FROM market_offers o WHERE"
      " o.listing_id = market_listings.id AND o.buyer_tenant_id = $1)",
