@@ -36,6 +36,19 @@ const apiA = () => ({ Authorization: `Bearer ${demoKey(slugs[0])}`, ...json });
 const form = (fields) => ({ method: 'POST', headers: { cookie: cookieA }, body: new URLSearchParams({ _csrf: csrfA, ...fields }), redirect: 'manual' });
 const call = (p, init = {}) => fetch(srv.url + p, { redirect: 'manual', ...init });
 
+// a test drive booked on B's public vehicle (once)
+let tdB;
+async function testDriveOfB() {
+  if (tdB) return tdB;
+  const page = await (await fetch(srv.url + `/fahrzeuge/x-${publicOfB.id}`)).text();
+  const slot = page.match(/name="slot" value="(\d+)"/)[1];
+  const r = await call(`/fahrzeuge/x-${publicOfB.id}/anfrage`, { method: 'POST', body: new URLSearchParams({ kind: 'test_drive', name: 'Erika Probefahrt', email: 'erika@example.de', phone: '+49 171 1234567', slot }) });
+  assert.equal(r.status, 303);
+  const id = sql(`SELECT public_id FROM test_drives WHERE slot_start = ${slot}`);
+  tdB = { id, day: new Date(Number(slot) * 1000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' }) };
+  return tdB;
+}
+
 // route → [anonymous check, cross-tenant check or null]
 const routes = {
   'GET /healthz': [async () => assert.equal((await call('/healthz')).status, 200), null],
@@ -101,6 +114,20 @@ const routes = {
     async () => assert.equal((await fetch(srv.url + `/dashboard/verkauf/${'0'.repeat(16)}`, form({ action: 'lose', reason: 'x' }))).status, 404)],
   'POST /dashboard/anfragen/{id}': [async () => assert.equal((await call(`/dashboard/anfragen/${'0'.repeat(16)}`, { method: 'POST' })).status, 303),
     async () => assert.equal((await fetch(srv.url + `/dashboard/anfragen/${'0'.repeat(16)}`, form({ action: 'note', text: 'x' }))).status, 404)],
+  // test drives: B's booking is neither listed for A nor can A cancel it
+  'GET /dashboard/probefahrten': [async () => assert.equal((await call('/dashboard/probefahrten')).status, 303),
+    async () => {
+      const { day } = await testDriveOfB();
+      const html = await (await call(`/dashboard/probefahrten?tag=${day}`, { headers: { cookie: cookieA } })).text();
+      assert.doesNotMatch(html, /Erika Probefahrt/);
+    }],
+  'POST /dashboard/probefahrten/{id}/absagen': [async () => assert.equal((await call(`/dashboard/probefahrten/${'0'.repeat(16)}/absagen`, { method: 'POST' })).status, 303),
+    async () => {
+      const { id } = await testDriveOfB();
+      assert.equal((await fetch(srv.url + `/dashboard/probefahrten/${id}/absagen`, form({}))).status, 404);
+      assert.equal(sql(`SELECT status FROM test_drives WHERE public_id = '${id}'`), 'booked');
+    }],
+  'POST /dashboard/probefahrten/einstellungen': [async () => assert.equal((await call('/dashboard/probefahrten/einstellungen', { method: 'POST' })).status, 303), null],
 
   // accounts (auth work goes here)
   'GET /anmelden/code': [async () => assert.match((await call('/anmelden/code')).headers.get('location') || '', /^\/anmelden$/, 'no pending login'), null],

@@ -29,10 +29,11 @@ for (const backend of backends()) {
       const before = await kpi(A);
       const beforeB = await kpi(B);
       const v = (await (await fetch(srv.url + `/api/v1/vehicles/search?dealer=${slugs[0]}&size=1`)).json()).items[0];
+      // a test drive takes a free slot from the vehicle page
+      const slot = (await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text()).match(/name="slot" value="(\d+)"/)[1];
       const r = await fetch(`${srv.url}/fahrzeuge/x-${v.id}/anfrage`, { method: 'POST', redirect: 'manual',
         body: new URLSearchParams({ kind: 'test_drive', name: 'Jana <b>Probe</b>', email: 'jana@example.de',
-          phone: '+49 170 1234567', preferred_date: new Date(Date.now() + 3 * 86400e3).toISOString().slice(0, 10),
-          message: 'Passt Samstag?\nGern vormittags.' }) });
+          phone: '+49 170 1234567', slot, message: 'Passt Samstag?\nGern vormittags.' }) });
       assert.equal(r.status, 303);
 
       const list = await (await get(A, '/dashboard/anfragen')).text();

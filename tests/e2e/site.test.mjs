@@ -267,17 +267,23 @@ describe('site', () => {
       assert.equal(sql(`SELECT COUNT(*) FROM leads l JOIN vehicles v ON v.id = l.vehicle_id AND v.tenant_id = l.tenant_id WHERE v.public_id = '${v.id}'`), '1', 'the lead belongs to the vehicle and its dealer');
       assert.match(sql("SELECT subject FROM outbox WHERE kind = 'lead.dealer' ORDER BY id DESC LIMIT 1"), /^Kontaktanfrage: /, 'the dealer is notified');
       assert.match(sql("SELECT subject FROM outbox WHERE kind = 'lead.confirm' ORDER BY id DESC LIMIT 1"), /^Ihre Anfrage ist angekommen: /, 'and the buyer gets a receipt');
-      // test drive: phone and date required, the date field only for test drives
+      // test drive: phone and a free slot required, the slot picker only for test drives
       await page.check('#kind-test-drive');
-      await page.locator('#lead-preferred_date').waitFor({ state: 'visible' });
+      await page.locator('.slot-picker').waitFor({ state: 'visible' });
       await page.fill('#lead-name', 'Max Mustermann');
       await page.fill('#lead-email', 'max@example.de');
       await page.fill('#lead-phone', '+49 171 1234567');
-      const d = new Date(Date.now() + 3 * 86400e3).toISOString().slice(0, 10);
-      await page.fill('#lead-preferred_date', d);
+      const first = page.locator('.slot-radio').first();
+      const slot = await first.getAttribute('value');
+      await first.focus(); // the chips are radio buttons: Space picks the focused one
+      await page.keyboard.press('Space');
+      assert.ok(await first.isChecked());
       await page.click('.lead-form button[type=submit]');
-      await page.waitForURL(/anfrage=gesendet/);
-      assert.equal(sql("SELECT preferred_date FROM leads WHERE kind = 'test_drive'"), d);
+      await page.waitForURL(/anfrage=gebucht/);
+      assert.match(await page.locator('#kontakt .notice').textContent(), /Probefahrt ist gebucht/);
+      const d = new Date(Number(slot) * 1000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' });
+      assert.equal(sql("SELECT preferred_date FROM leads WHERE kind = 'test_drive'"), d, 'the lead carries the day of the slot');
+      assert.equal(sql('SELECT slot_start FROM test_drives'), slot);
       await page.done();
     }
   });

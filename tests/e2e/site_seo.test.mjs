@@ -338,7 +338,8 @@ for (const backend of backends()) {
       let html = await r.text();
       assert.match(html, /Bitte geben Sie eine gültige E-Mail-Adresse an/);
       assert.match(html, /Für eine Probefahrt brauchen wir Ihre Telefonnummer/);
-      assert.match(html, /Der Wunschtermin muss zwischen heute und in 90 Tagen liegen/);
+      assert.match(html, /Bitte wählen Sie einen Termin für die Probefahrt/, 'a test drive takes one of the free slots');
+      assert.match(html, /href="#lead-slot"/, 'the summary links to the slot picker');
       assert.match(html, /value="max@"/, 'what was typed is kept');
       assert.match(html, /&lt;b&gt;hi&lt;\/b&gt;<\/textarea>/, 'and escaped');
       r = await fetch(`${srv.url}/fahrzeuge/x-${v.id}/anfrage?lang=en`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ kind: 'contact', name: 'A' }) });
