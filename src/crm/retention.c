@@ -95,6 +95,14 @@ int lead_anonymise(db_conn *c, int64_t tenant_id, int64_t now, int64_t before, c
               " WHERE tenant_id = $1 AND (name <> '' OR email <> '' OR phone <> '')"
               " AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.contact_id = contacts.id"
               " AND l.anonymised_at = 0)",
+              DB_PARAMS(db_i64(tenant_id)), e) < 0 ||
+      /* a test drive booked with an anonymised lead (testdrive/, migration 0017) keeps its
+       * time and vehicle for the dealer's statistics, not the person */
+      db_exec(c,
+              "UPDATE test_drives SET name = '', email = '', phone = '', sms_consent = 0"
+              " WHERE tenant_id = $1 AND (name <> '' OR email <> '' OR phone <> '')"
+              " AND lead_public_id IN (SELECT public_id FROM leads WHERE tenant_id = $1"
+              " AND anonymised_at > 0)",
               DB_PARAMS(db_i64(tenant_id)), e) < 0)
     return -1;
   return leads;

@@ -221,9 +221,11 @@ int td_booked_notify(db_conn *c, struct arena *a, const struct td_booking *b,
         .text = arena_printf(a,
                              "Neue Probefahrt über cc24\n\nTermin: %s\nFahrzeug: %s\n%s\n\n"
                              "Name: %s\nE-Mail: %s\nTelefon: %s\n\n"
-                             "Alle Probefahrten des Tages:\n%s/dashboard/probefahrten?tag=%s\n",
+                             "Alle Probefahrten des Tages:\n%s/dashboard/probefahrten?tag=%s\n\n"
+                             "Die Anfrage im Dashboard:\n%s/dashboard/anfragen/%s\n",
                              dwhen, b->vehicle_title, vehicle_url, b->name, b->email,
-                             b->phone && *b->phone ? b->phone : "–", cfg.base_url, day),
+                             b->phone && *b->phone ? b->phone : "–", cfg.base_url, day,
+                             cfg.base_url, b->lead_public_id),
         .reply_to = b->email};
     if (mail_queue(c, &to_dealer, e) < 0)
       return -1;

@@ -77,8 +77,10 @@ for (const backend of backends()) {
       const unreadBefore = await kpi(A, 'Ungelesen');
       assert.equal((await enquire(vs[0].id, { name: 'Karl Kontakt', email: 'Karl@Kunde.example' })).status, 303);
       assert.equal((await enquire(vs[1].id, { name: 'Karl K.', email: 'karl@kunde.example', message: 'Und der zweite?' })).status, 303);
+      // a test drive takes a free slot of the vehicle page (testdrive/)
+      const slot = (await (await fetch(srv.url + `/fahrzeuge/x-${vs[2].id}`)).text()).match(/name="slot" value="(\d+)"/)[1];
       assert.equal((await enquire(vs[2].id, { kind: 'test_drive', name: 'Karl', email: 'anders@kunde.example', phone: '0171 555 1234',
-        preferred_date: new Date(Date.now() + 2 * 86400e3).toISOString().slice(0, 10) })).status, 303);
+        slot })).status, 303);
       assert.equal((await enquire(vs[0].id, { name: 'Karl Telefon', email: 'k3@kunde.example', phone: '+49 (0) 171 5551234' })).status, 303);
       assert.equal(await kpi(A, 'Ungelesen'), unreadBefore + 4);
       const karl = await leadIds(A, '?q=kunde.example');

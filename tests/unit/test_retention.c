@@ -462,3 +462,48 @@ Test(retention, the_job_runs_and_queues_its_successor)
   cr_expect_eq(jobs_run_one(d, "w", time_now() + LEAD_RETENTION_INTERVAL + 5, &e), 1);
   cr_expect_eq(log_rows(0, "leads"), 1, "nothing new the next day");
 }
+
+struct booked {
+  struct ins *lead;
+  int64_t start;
+};
+
+/* a test drive booked with the lead (testdrive/): the dealer's own insert */
+static int tx_drive(db_conn *c, void *arg, struct err *e)
+{
+  struct booked *x = arg;
+  char id[ID_LEN + 1];
+  id_new(id);
+  return db_exec(c,
+                 "INSERT INTO test_drives (public_id, tenant_id, vehicle_id, lead_public_id,"
+                 " slot_start, slot_end, name, email, phone, sms_consent, created_at)"
+                 " VALUES ($1, $2, $3, $4, $5, $7, $6, 'kunde@example.de',"
+                 " '+49 171 1234567', 1, 0)",
+                 DB_PARAMS(db_text(id), db_i64(x->lead->l.tenant_id), db_i64(x->lead->l.vehicle_id),
+                           db_text(x->lead->l.public_id), db_i64(x->start),
+                           db_text(x->lead->l.name), db_i64(x->start + 2700)),
+                 e) == 1
+             ? 0
+             : -1;
+}
+
+Test(retention, a_test_drive_loses_the_person_with_its_lead)
+{
+  int64_t now = time_now();
+  struct ins old = lead_aged(0, now, 13 * MONTH, "Alt A", NULL);
+  struct ins recent = lead_aged(0, now, 1 * MONTH, "Neu A", NULL);
+  struct booked d1 = {&old, now - 13 * MONTH + DAY}, d2 = {&recent, now - MONTH + DAY};
+  struct err e = {0};
+  cr_assert_eq(db_tx(d, t[0].id, DB_WRITE, tx_drive, &d1, &e), 0, "%s", e.msg);
+  cr_assert_eq(db_tx(d, t[0].id, DB_WRITE, tx_drive, &d2, &e), 0, "%s", e.msg);
+  struct lead_retention_stats st;
+  cr_assert_eq(lead_retention_run(d, now, 12, &st, &e), 0, "%s", e.msg);
+  cr_expect_eq(count(0, "SELECT COUNT(*) FROM test_drives WHERE tenant_id = $1 AND name = ''"
+                        " AND email = '' AND phone = '' AND sms_consent = 0"),
+               1, "the old booking is anonymised");
+  cr_expect_eq(count(0, "SELECT COUNT(*) FROM test_drives WHERE tenant_id = $1"
+                        " AND name = 'Neu A'"),
+               1, "the recent one is kept");
+  cr_expect_eq(count(0, "SELECT COUNT(*) FROM test_drives WHERE tenant_id = $1"), 2,
+               "rows stay (time and vehicle)");
+}
