@@ -198,8 +198,8 @@ Test(mime, non_ascii_subject_in_encoded_words_that_decode_back)
       "Ihre Anfrage: Mercedes-Benz E 220 d T-Modell für 34.990 € – Probefahrt am Samstag ✓",
       "Größe ÄÖÜ äöü ß",
       "=?UTF-8?B?ZXZpbA==?= looks encoded but is plain text",
-      "A subject that is plain ASCII but much longer than one header line may be, so it has "
-      "to be folded over several lines without losing a single character of it",
+      ("A subject that is plain ASCII but much longer than one header line may be, so it has "
+       "to be folded over several lines without losing a single character of it"),
       "日本語のテキスト、とても長いテキストがここに続きます。日本語のテキスト、とても長いテキスト",
   };
   for (size_t i = 0; i < sizeof subjects / sizeof *subjects; i++) {
@@ -254,10 +254,11 @@ Test(mime, quoted_printable_round_trip_and_line_length)
   const char *texts[] = {
       "Preis: 34.990 € = netto 29.403,36 €\n",
       "trailing spaces   \nand tabs\t\nend",
-      "a very long line without any break at all "
-      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-      "x"
-      "xxxxxxxxxxxxxxxxxxxxxxxx äöü and more text after it to make it span three lines\n",
+      ("a very long line without any break at all "
+       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+       "x"
+       "x"
+       "xxxxxxxxxxxxxxxxxxxxxxxx äöü and more text after it to make it span three lines\n"),
       "CRLF\r\nline ends\r\n.\r\n.. a dot line\r\n",
       "=\n==\n=3D\n",
       "ÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄ",
