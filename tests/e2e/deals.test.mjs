@@ -7,27 +7,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser } from 'mailparser';
+import { smtpServer } from './smtp_util.mjs';
 import { startServer, launchBrowser, SHOTS, cc24, freePort } from './helpers.mjs';
 
-async function smtpSink() {
-  const received = [];
-  const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
-    onData(stream, session, cb) {
-      const chunks = [];
-      stream.on('data', (c) => chunks.push(c));
-      stream.on('end', async () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), parsed: await simpleParser(Buffer.concat(chunks)) });
-        cb();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  return { port, received, close: () => new Promise((r) => server.close(r)) };
-}
 
 describe('the sales pipeline', () => {
   let srv;
@@ -47,7 +29,7 @@ describe('the sales pipeline', () => {
   };
 
   before(async () => {
-    smtp = await smtpSink();
+    smtp = await smtpServer({ auth: false });
     srv = await startServer({ env: { CC24_SMTP_URL: `smtp://127.0.0.1:${smtp.port}?starttls=off`, CC24_MAIL_FROM: 'cc24 <noreply@cc24.example>' } });
     slugs = cc24(['admin', 'tenant', 'list', `--database-url=${srv.databaseUrl}`]).trim().split('\n');
     ({ browser, close } = await launchBrowser());

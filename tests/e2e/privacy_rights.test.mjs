@@ -9,81 +9,9 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser } from 'mailparser';
+import { smtpServer } from './smtp_util.mjs';
 import { startServer, freePort, backends, cc24 } from './helpers.mjs';
 
-/* An SMTP server on loopback that keeps what it receives. fail(n, how) makes the next n
-   deliveries fail: 'temp' (451 after DATA), 'perm' (550 at RCPT), 'drop' (connection cut
-   during DATA). */
-async function smtpServer({ authMethods = ['PLAIN', 'LOGIN'] } = {}) {
-  const received = [];
-  const auths = [];
-  let failures = 0;
-  let how = 'temp';
-  const attempts = [];
-  const server = new SMTPServer({
-    authMethods,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    size: 10 * 1024 * 1024,
-    logger: false,
-    onAuth(auth, session, cb) {
-      auths.push(auth.method);
-      if (auth.username === 'cc24' && auth.password === 'p@ss w0rd') return cb(null, { user: 'cc24' });
-      return cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
-    },
-    onRcptTo(addr, session, cb) {
-      attempts.push(addr.address);
-      if (failures > 0 && how === 'perm') {
-        failures--;
-        return cb(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
-      }
-      return cb();
-    },
-    onData(stream, session, cb) {
-      const chunks = [];
-      if (failures > 0 && how === 'drop') {
-        failures--;
-        stream.on('data', () => {});
-        stream.on('end', () => {});
-        session.socket?.destroy?.();
-        // smtp-server exposes no socket on the session in every version; close via the connection
-        return setImmediate(() => cb(Object.assign(new Error('connection lost'), { responseCode: 421 })));
-      }
-      stream.on('data', (c) => chunks.push(c));
-      stream.on('end', async () => {
-        if (failures > 0 && how === 'temp') {
-          failures--;
-          return cb(Object.assign(new Error('try again later'), { responseCode: 451 }));
-        }
-        const raw = Buffer.concat(chunks);
-        const parsed = await simpleParser(raw);
-        received.push({ raw: raw.toString('utf8'), parsed, envelope: { from: session.envelope.mailFrom.address, to: session.envelope.rcptTo.map((r) => r.address) } });
-        cb();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port,
-    received,
-    auths,
-    attempts,
-    fail(n, kind = 'temp') { failures = n; how = kind; },
-    async waitFor(pred, what, ms = 15000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const hit = received.filter(pred);
-        if (hit.length) return hit;
-        if (Date.now() > deadline) throw new Error(`no mail ${what}; received: ${received.map((m) => `${m.envelope.to} ${m.parsed.subject}`).join(' | ')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
 
 const linkIn = (text) => {
   const m = text.match(/https?:\/\/[^\s]+\/datenschutz\/anfrage\/bestaetigen\?token=([A-Za-z0-9_-]+)/);

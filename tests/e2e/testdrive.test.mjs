@@ -10,47 +10,12 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser } from 'mailparser';
+import { smtpServer } from './smtp_util.mjs';
 import { startServer, freePort, backends, launchBrowser, SHOTS } from './helpers.mjs';
 import { assertAccessible } from './a11y.mjs';
 
 const PASSWORD = 'cc24-Demo-2026';
 
-// An SMTP server on loopback that keeps what it receives (after mail.test.mjs).
-async function smtpServer() {
-  const received = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, cb) {
-      const chunks = [];
-      stream.on('data', (c) => chunks.push(c));
-      stream.on('end', async () => {
-        const raw = Buffer.concat(chunks);
-        received.push({ raw: raw.toString('utf8'), parsed: await simpleParser(raw), to: session.envelope.rcptTo.map((r) => r.address) });
-        cb();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port,
-    received,
-    async waitFor(pred, what, ms = 20000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const hit = received.filter(pred);
-        if (hit.length) return hit;
-        if (Date.now() > deadline) throw new Error(`no mail ${what}; received: ${received.map((m) => `${m.to} ${m.parsed.subject}`).join(' | ')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
 
 // "20260615T083000Z" of a Unix time
 const icsTime = (s) => new Date(s * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -73,7 +38,7 @@ for (const backend of backends()) {
     const buyer = (slot, extra = {}) => ({ kind: 'test_drive', name: 'Erika Mustermann', email: 'erika@example.de', phone: '+49 171 1234567', slot: String(slot), ...extra });
 
     before(async () => {
-      smtp = await smtpServer();
+      smtp = await smtpServer({ auth: false });
       srv = await startServer({
         backend,
         args: ['--trust-proxy'],
