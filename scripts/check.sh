@@ -8,7 +8,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-export CC24_SHARED="${CC24_SHARED:-$ROOT/../shared}"
 
 bash scripts/deps.sh || { echo "check: dependency installation failed" >&2; exit 1; }
 

@@ -15,8 +15,7 @@ const post = (p, body) => fetch(srv.url + p, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
 });
 
-const shared = process.env.CC24_SHARED || path.join(ROOT, '..', 'shared');
-const vectors = JSON.parse(readFileSync(path.join(shared, 'testdata/apr/vectors.json'), 'utf8'));
+const vectors = JSON.parse(readFileSync(path.join(ROOT, 'tests/data/apr/vectors.json'), 'utf8'));
 
 test('every shared vector through the quote API', async () => {
   for (const v of vectors) {

@@ -1,5 +1,5 @@
-/* Every worked vector in shared/testdata/apr/vectors.json (path: $CC24_SHARED/
- * testdata/apr/vectors.json), through the engine and through the quote API's JSON
+/* Every worked vector in tests/data/apr/vectors.json (copied from the project's shared
+ * test data, so a clone is self-contained), through the engine and through the quote API's JSON
  * layer: net loan and monthly instalment to the cent, final instalment and total
  * payable within ±2 cents (exact expected), APR within 0.01 percentage points. The
  * log line says how many are exact to the cent and to 1e-4 / 1e-6 pp. */
@@ -18,9 +18,9 @@
 
 static json_t *load_vectors(void)
 {
-  const char *shared = getenv("CC24_SHARED");
+  const char *root = getenv("CC24_SOURCE_ROOT");
   char path[4096];
-  snprintf(path, sizeof path, "%s/testdata/apr/vectors.json", shared ? shared : "../shared");
+  snprintf(path, sizeof path, "%s/tests/data/apr/vectors.json", root ? root : ".");
   json_error_t je;
   json_t *doc = json_load_file(path, 0, &je);
   cr_assert_not_null(doc, "%s: %s", path, je.text);

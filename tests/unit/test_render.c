@@ -1,4 +1,4 @@
-/* The Mustache spec (shared/testdata/mustache-spec/ JSON files, read directly) and
+/* The Mustache spec (tests/data/mustache-spec/ JSON files, read directly) and
  * the template-set behaviour cc24 relies on: layouts across files, partial
  * lookup, escaping of hostile strings, dev reload, recursion limits. */
 #include "core/buf.h"
@@ -11,21 +11,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *shared_dir(void)
+/* The test data in the repository (tests/data), found from the source root. */
+static const char *data_dir(void)
 {
   static char path[4096];
-  const char *s = getenv("CC24_SHARED");
-  if (s && *s)
-    return s;
   const char *root = getenv("CC24_SOURCE_ROOT");
-  snprintf(path, sizeof path, "%s/../shared", root ? root : ".");
+  snprintf(path, sizeof path, "%s/tests/data", root ? root : ".");
   return path;
 }
 
 static void run_spec(const char *file, int *passed, int *total)
 {
   char path[8192];
-  snprintf(path, sizeof path, "%s/testdata/mustache-spec/%s", shared_dir(), file);
+  snprintf(path, sizeof path, "%s/mustache-spec/%s", data_dir(), file);
   json_error_t je;
   json_t *doc = json_load_file(path, 0, &je);
   cr_assert_not_null(doc, "cannot read %s: %s", path, je.text);
