@@ -16,6 +16,7 @@
 #include "mail/mail_pages.h"
 #include "market/market_pages.h"
 #include "media/media.h"
+#include "privacy/newsletter.h"
 #include "privacy/privacy.h"
 #include "showroom/showroom.h"
 #include "site/site.h"
@@ -145,6 +146,16 @@ const struct route cc24_routes[] = {
     {"GET", "/datenschutz", site_privacy, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"GET", "/datenschutz/anfrage", privacy_form_page, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},
     {"POST", "/datenschutz/anfrage", privacy_form_post, ROLE_PUBLIC, 0, RL_RESET},
+    {"GET", "/haendler/{slug}/newsletter", newsletter_form_page, ROLE_PUBLIC, ROUTE_LANG_URL,
+     RL_NONE},
+    {"POST", "/haendler/{slug}/newsletter", newsletter_signup_post, ROLE_PUBLIC, 0, RL_RESET},
+    {"GET", "/haendler/{slug}/newsletter/bestaetigen", newsletter_confirm_page, ROLE_PUBLIC, 0,
+     RL_NONE},
+    {"POST", "/haendler/{slug}/newsletter/bestaetigen", newsletter_confirm_post, ROLE_PUBLIC, 0,
+     RL_RESET},
+    {"GET", "/haendler/{slug}/newsletter/abmelden", newsletter_unsub_page, ROLE_PUBLIC, 0, RL_NONE},
+    {"POST", "/haendler/{slug}/newsletter/abmelden", newsletter_unsub_post, ROLE_PUBLIC, 0,
+     RL_RESET},
     {"GET", "/datenschutz/anfrage/bestaetigen", privacy_confirm_page, ROLE_PUBLIC, 0, RL_NONE},
     {"POST", "/datenschutz/anfrage/bestaetigen", privacy_confirm_post, ROLE_PUBLIC, 0, RL_RESET},
     {"GET", "/agb", site_terms, ROLE_PUBLIC, ROUTE_LANG_URL, RL_NONE},

@@ -169,7 +169,7 @@ int lead_validate(struct arena *a, struct lead *l, int64_t now, struct field_err
 
   bool msg_utf8 = utf8_valid(l->message, strlen(l->message));
   if (!*l->message) {
-    if (l->kind == LEAD_CONTACT)
+    if (l->kind == LEAD_CONTACT || l->kind == LEAD_TRADE_IN)
       field_error_add(errs, "message", "required", "message is required");
   } else if (!msg_utf8 || !text_ok(l->message, true) ||
              utf8_len(l->message, strlen(l->message)) > LEAD_MESSAGE_MAX) {

@@ -15,6 +15,8 @@
 #include "crm/crm.h"
 #include "inventory/vehicle.h"
 #include "inventory/vehicle_store.h"
+#include "privacy/consent.h"
+#include "privacy/newsletter.h"
 #include "tenant/tenant.h"
 
 #include <stdio.h>
@@ -22,8 +24,9 @@
 
 struct submit_arg {
   struct arena *a;
-  const char *vehicle, *locale;
+  const char *vehicle, *locale, *ip;
   struct lead *l;
+  struct tenant t;
   int found;
 };
 
@@ -38,13 +41,25 @@ static int tx_submit(db_conn *c, void *arg, struct err *e)
   rc = tenant_store_by_id(c, x->a, v.tenant_id, &t, e);
   if (rc <= 0)
     return rc;
+  x->t = t;
   x->found = 1;
   x->l->tenant_id = v.tenant_id;
   x->l->vehicle_id = v.id;
   const char *title = arena_printf(x->a, "%s %s %s", v.make, v.model, v.variant);
   const char *url = arena_printf(x->a, "%s/fahrzeuge/x-%s%s", cfg.base_url, v.public_id,
                                  strcmp(x->locale, "en") ? "" : "?lang=en");
-  return crm_lead_submit(c, x->a, x->l, &t, title, url, x->locale, e);
+  if (crm_lead_submit(c, x->a, x->l, &t, title, url, x->locale, e) < 0)
+    return -1;
+  /* the processing record, with the notice the dealer's site states (privacy_ack: the
+   * script showed it) */
+  struct consent_notice n;
+  consent_notice(x->a, x->locale, CONSENT_NOTICE_ENQUIRY, &t, &n);
+  struct consent_record r = {.tenant_id = t.id,
+                             .form = enum_value(&lead_enum_kind, x->l->kind),
+                             .email = str_lower(x->a, x->l->email),
+                             .reference = x->l->public_id,
+                             .ip = x->ip};
+  return consent_record(c, &r, &n, time_now(), e);
 }
 
 int crm_api_public_lead(struct http_req *req)
@@ -97,13 +112,17 @@ int crm_api_public_lead(struct http_req *req)
     http_set_header(req, "Retry-After", arena_printf(a, "%d", retry < 1 ? 1 : retry));
     return http_problem(req, 429, CC24_E_RATE_LIMITED, "too many enquiries; try again later", NULL);
   }
-  struct submit_arg x = {.a = a, .vehicle = vehicle, .locale = req->locale, .l = &l};
+  struct submit_arg x = {
+      .a = a, .vehicle = vehicle, .locale = req->locale, .ip = req->client_ip, .l = &l};
   if (db_tx(((struct app *)req->app)->db, 0, DB_WRITE, tx_submit, &x, &e) < 0)
     return http_problem_err(req, &e);
   if (!x.found) {
     field_error_add(&errs, "vehicle_id", "not_found", "no public vehicle with this id");
     return http_problem_fields(req, &errs);
   }
+  if (l.marketing_opt_in)
+    newsletter_optin(((struct app *)req->app)->db, a, &x.t, l.email, req->locale, "api",
+                     req->client_ip);
   json_t *out = json_pack("{s:s,s:s,s:s}", "id", l.public_id, "status", "new", "kind",
                           enum_value(&lead_enum_kind, l.kind));
   return http_reply_json(req, 201, out);

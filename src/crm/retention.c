@@ -103,6 +103,13 @@ int lead_anonymise(db_conn *c, int64_t tenant_id, int64_t now, int64_t before, c
               " WHERE tenant_id = $1 AND (name <> '' OR email <> '' OR phone <> '')"
               " AND lead_public_id IN (SELECT public_id FROM leads WHERE tenant_id = $1"
               " AND anonymised_at > 0)",
+              DB_PARAMS(db_i64(tenant_id)), e) < 0 ||
+      /* the processing records of those leads stay as proof, without the address
+       * (privacy/consent.h, migration 0021) */
+      db_exec(c,
+              "UPDATE processing_records SET email = '' WHERE tenant_id = $1 AND email <> ''"
+              " AND reference IN (SELECT public_id FROM leads WHERE tenant_id = $1"
+              " AND anonymised_at > 0)",
               DB_PARAMS(db_i64(tenant_id)), e) < 0)
     return -1;
   return leads;

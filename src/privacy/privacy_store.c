@@ -12,6 +12,7 @@
 #include "crm/lead.h"
 #include "crm/retention.h"
 #include "mail/mail.h"
+#include "privacy/consent.h"
 #include "render/i18n.h"
 #include "tenant/tenant.h"
 
@@ -73,7 +74,10 @@ static int tx_who(db_conn *c, void *arg, struct err *e)
                                 " UNION SELECT tenant_id FROM contacts WHERE lower(email) = $1"
                                 " UNION SELECT tenant_id FROM outbox WHERE tenant_id IS NOT NULL"
                                 " AND (recipient = $1 OR lower(reply_to) = $1)"
-                                " UNION SELECT tenant_id FROM legal_holds WHERE lower(email) = $1",
+                                " UNION SELECT tenant_id FROM legal_holds WHERE lower(email) = $1"
+                                " UNION SELECT tenant_id FROM newsletter_subscribers"
+                                " WHERE email = $1"
+                                " UNION SELECT tenant_id FROM processing_records WHERE email = $1",
                                 "SELECT t FROM cc24_privacy_tenants($1) AS t"),
                          DB_PARAMS(db_text(x->email)), e);
   if (!st)
@@ -369,6 +373,9 @@ static int tx_collect(db_conn *c, void *arg, struct err *e)
   json_object_set_new(o, "contacts", contacts);
   json_object_set_new(o, "mails", mails);
   json_object_set_new(o, "legal_holds", holds);
+  json_t *newsletter = json_array(), *records = json_array();
+  json_object_set_new(o, "newsletter", newsletter);
+  json_object_set_new(o, "processing_records", records);
   x->out = o;
   const struct db_param *p = DB_PARAMS(db_i64(x->tenant_id), db_text(x->email));
 
@@ -465,6 +472,40 @@ static int tx_collect(db_conn *c, void *arg, struct err *e)
                    DB_ROW(db_out_text(&kind), db_out_text(&ref), db_out_i64(&until),
                           db_out_i64(&restricted)),
                    types, 4, e) < 0)
+      return -1;
+  }
+  {
+    char *status, *locale, *source;
+    int64_t at, confirmed;
+    static const char *const names[] = {"status", "language", "source", "created_at",
+                                        "confirmed_at"};
+    static const int types[] = {'s', 's', 's', 't', 't'};
+    if (query_rows(c, x->a,
+                   "SELECT status, locale, source, created_at, confirmed_at"
+                   " FROM newsletter_subscribers WHERE tenant_id = $1 AND email = $2 ORDER BY id",
+                   p, newsletter, names,
+                   DB_ROW(db_out_text(&status), db_out_text(&locale), db_out_text(&source),
+                          db_out_i64(&at), db_out_i64(&confirmed)),
+                   types, 5, e) < 0)
+      return -1;
+  }
+  {
+    /* the processing records with the notice each form showed */
+    char *form, *purpose, *basis, *ip, *hash, *text;
+    int64_t at;
+    static const char *const names[] = {"form",          "purpose", "legal_basis", "ip_prefix",
+                                        "notice_sha256", "notice",  "at"};
+    static const int types[] = {'s', 's', 's', 's', 's', 's', 't'};
+    if (query_rows(
+            c, x->a,
+            "SELECT r.form, r.purpose, r.legal_basis, r.ip, r.text_hash,"
+            " COALESCE(t.body, ''), r.created_at FROM processing_records r"
+            " LEFT JOIN consent_texts t ON t.tenant_id = r.tenant_id AND t.hash = r.text_hash"
+            " WHERE r.tenant_id = $1 AND r.email = $2 ORDER BY r.created_at, r.id",
+            p, records, names,
+            DB_ROW(db_out_text(&form), db_out_text(&purpose), db_out_text(&basis), db_out_text(&ip),
+                   db_out_text(&hash), db_out_text(&text), db_out_i64(&at)),
+            types, 7, e) < 0)
       return -1;
   }
   return complete_requests(c, x, e);
@@ -624,7 +665,13 @@ static int tx_erase(db_conn *c, void *arg, struct err *e)
                       "DELETE FROM outbox WHERE tenant_id = $1 AND (recipient = $2"
                       " OR lower(reply_to) = $2) AND state <> 'sending'",
                       p, e);
-  if (mails < 0 ||
+  /* the newsletter address goes; its records (and every other) lose the address */
+  int newsletter =
+      mails < 0
+          ? -1
+          : db_exec(c, "DELETE FROM newsletter_subscribers WHERE tenant_id = $1 AND email = $2", p,
+                    e);
+  if (mails < 0 || newsletter < 0 || consent_forget(c, x->tenant_id, x->email, e) < 0 ||
       db_query_one(c, NULL,
                    "SELECT COUNT(*) FROM contacts WHERE tenant_id = $1 AND lower(email) = $2", p,
                    DB_ROW(db_out_i64(&contacts_after)), e) < 0)
@@ -634,6 +681,7 @@ static int tx_erase(db_conn *c, void *arg, struct err *e)
   json_object_set_new(x->out, "leads_anonymised", json_integer(leads));
   json_object_set_new(x->out, "contacts_cleared", json_integer(contacts));
   json_object_set_new(x->out, "mails_deleted", json_integer(mails));
+  json_object_set_new(x->out, "newsletter_deleted", json_integer(newsletter));
   x->result = arena_printf(x->a, "leads=%d contacts=%lld mails=%d kept=%d", leads,
                            (long long)contacts, mails, (int)json_array_size(kept));
   return complete_requests(c, x, e);

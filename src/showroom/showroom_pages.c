@@ -17,6 +17,7 @@
 #include "inventory/vehicle.h"
 #include "inventory/vehicle_store.h"
 #include "media/media.h"
+#include "privacy/newsletter.h"
 #include "render/i18n.h"
 #include "search/search.h"
 #include "showroom/showroom.h"
@@ -395,6 +396,7 @@ int showroom_page(struct http_req *req)
   const char *missing[16];
   json_object_set_new(ctx, "imprint_incomplete",
                       json_boolean(tenant_imprint_missing(&x.t, &x.p, missing, 16) > 0));
+  json_object_set_new(ctx, "nl", newsletter_form_json(req, &x.t, "", NULL));
   seo(req, ctx, &x, json_string_value(json_object_get(dealer, "logo_url")));
   return web_render(req, 200, "showroom", ctx);
 }

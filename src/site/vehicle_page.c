@@ -23,6 +23,8 @@
 #include "inventory/vehicle.h"
 #include "inventory/vehicle_store.h"
 #include "media/media.h"
+#include "privacy/consent.h"
+#include "privacy/newsletter.h"
 #include "render/i18n.h"
 #include "search/search.h"
 #include "site/site.h"
@@ -273,9 +275,12 @@ static json_t *lead_json(struct http_req *req, const struct vehicle *v,
 {
   struct arena *a = req->a;
   json_t *o = json_object();
-  bool td = lf && lf->l.kind == LEAD_TEST_DRIVE;
-  json_object_set_new(o, "kind_contact", json_boolean(!td));
-  json_object_set_new(o, "kind_test_drive", json_boolean(td));
+  int kind = lf ? lf->l.kind : LEAD_CONTACT;
+  json_object_set_new(o, "kind_contact", json_boolean(kind == LEAD_CONTACT));
+  json_object_set_new(o, "kind_test_drive", json_boolean(kind == LEAD_TEST_DRIVE));
+  json_object_set_new(o, "kind_financing", json_boolean(kind == LEAD_FINANCING));
+  json_object_set_new(o, "kind_trade_in", json_boolean(kind == LEAD_TRADE_IN));
+  json_object_set_new(o, "marketing_opt_in", json_boolean(lf && lf->l.marketing_opt_in));
   const char *msg = lf ? lf->l.message : NULL;
   if (!lf)
     msg = arena_printf(a, "%s %s %s %s%s", tr(req, "lead.default_message_1"), v->make, v->model,
@@ -521,9 +526,14 @@ static int render_vehicle(struct http_req *req, struct page_arg *p, struct lead_
                 "whatsapp",
                 arena_printf(a, "https://wa.me/?text=%s%%20%s", buf_cstr(&tenc), buf_cstr(&enc))));
   json_object_set_new(ctx, "lead", lead_json(req, v, &p->td, lf));
-  /* the form's Art. 13 notice states the period the retention job enforces */
-  json_object_set_new(ctx, "lead_privacy",
-                      json_string(lead_retention_text(a, loc, "lead.privacy_2")));
+  /* the form's Art. 13 notice (it states the period the retention job enforces) and its
+   * hash, which the form sends back; the opt-in box's text */
+  struct consent_notice notice, optin;
+  consent_notice(a, loc, CONSENT_NOTICE_ENQUIRY, &p->t, &notice);
+  consent_notice(a, loc, CONSENT_NOTICE_OPTIN, &p->t, &optin);
+  json_object_set_new(ctx, "lead_notice", json_string(notice.text));
+  json_object_set_new(ctx, "lead_notice_hash", json_string(notice.hash));
+  json_object_set_new(ctx, "lead_optin", json_string(optin.text));
   json_object_set_new(ctx, "similar", similar(req, v->public_id, v->make, v->body, v->price_cents));
   json_object_set_new(ctx, "jsonld",
                       json_string(site_vehicle_jsonld(a, v, abs, &p->t, images, nimages)));
@@ -624,8 +634,9 @@ int site_vehicle_page(struct http_req *req)
 struct lead_arg {
   struct page_arg *p;
   struct lead *l;
-  const char *title, *url, *locale;
-  struct td_booking *booking; /* a test drive on a slot: booked with the lead */
+  const char *title, *url, *locale, *ip;
+  const struct consent_notice *notice; /* the Art. 13 notice shown (its hash was sent) */
+  struct td_booking *booking;          /* a test drive on a slot: booked with the lead */
 };
 
 static int tx_lead(db_conn *c, void *arg, struct err *e)
@@ -639,12 +650,18 @@ static int tx_lead(db_conn *c, void *arg, struct err *e)
     return rc < 0 ? -1 : err_set(e, CC24_E_VEHICLE_NOT_FOUND, "the vehicle is no longer offered");
   x->l->tenant_id = v.tenant_id;
   x->l->vehicle_id = v.id;
+  /* the processing record: what was processed, why, and what the buyer was told */
+  struct consent_record r = {.tenant_id = v.tenant_id,
+                             .form = enum_value(&lead_enum_kind, x->l->kind),
+                             .email = str_lower(p->a, x->l->email),
+                             .reference = x->l->public_id,
+                             .ip = x->ip};
   if (x->booking) {
     /* the slot: a booking taken a moment ago fails here on the unique index; the
      * booking's own mails (confirmation with .ics, the dealer's notice) replace the
      * enquiry's notice and receipt */
     struct td_booking *b = x->booking;
-    if (lead_store_insert(c, x->l, e) < 0)
+    if (lead_store_insert(c, x->l, e) < 0 || consent_record(c, &r, x->notice, time_now(), e) < 0)
       return -1;
     b->tenant_id = v.tenant_id;
     b->vehicle_id = v.id;
@@ -653,7 +670,9 @@ static int tx_lead(db_conn *c, void *arg, struct err *e)
       return -1;
     return td_booked_notify(c, p->a, b, &p->t, x->url, p->td.sms, e);
   }
-  return crm_lead_submit(c, p->a, x->l, &p->t, x->title, x->url, x->locale, e);
+  if (crm_lead_submit(c, p->a, x->l, &p->t, x->title, x->url, x->locale, e) < 0)
+    return -1;
+  return consent_record(c, &r, x->notice, time_now(), e);
 }
 
 int site_lead_post(struct http_req *req)
@@ -672,6 +691,8 @@ int site_lead_post(struct http_req *req)
   lf.l.phone = http_form(req, "phone");
   lf.l.message = http_form(req, "message");
   lf.l.preferred_date = http_form(req, "preferred_date");
+  const char *optin = http_form(req, "marketing_opt_in"), *hash = http_form(req, "notice");
+  lf.l.marketing_opt_in = optin && !strcmp(optin, "1");
   /* with opening hours a test drive is a booking of one of the free slots */
   bool booking = lf.l.kind == LEAD_TEST_DRIVE && p.td.has_hours;
   const char *canonical = site_vehicle_path(a, p.v.make, p.v.model, p.v.variant, p.v.public_id);
@@ -718,12 +739,20 @@ int site_lead_post(struct http_req *req)
     time_civil_from_days(time_berlin_day(lf.slot ? lf.slot : time_now()), &y, &m, &d);
     lf.l.preferred_date = arena_printf(a, "%04d-%02d-%02d", y, m, d);
   }
+  /* the notice the buyer read must be the one in force (it names the dealer and the
+   * retention period): a changed one is shown again before anything is stored. A post
+   * without the hidden field (a script, not the page) is recorded with the text in force */
+  struct consent_notice notice;
+  consent_notice(a, req->locale, CONSENT_NOTICE_ENQUIRY, &p.t, &notice);
+  if (hash && *hash && strcmp(hash, notice.hash))
+    field_error_add(&errs, "notice", "changed", "the privacy notice has changed");
   if (lead_validate(a, &lf.l, time_now(), &errs) < 0 || errs.n) {
     if (lf.l.kind < 0 || lf.l.kind >= LEAD__COUNT)
       lf.l.kind = LEAD_CONTACT;
     return render_vehicle(req, &p, &lf, taken && errs.n == 1 ? 409 : 422);
   }
-  struct lead_arg x = {.p = &p, .l = &lf.l, .locale = req->locale};
+  struct lead_arg x = {
+      .p = &p, .l = &lf.l, .locale = req->locale, .ip = req->client_ip, .notice = &notice};
   x.title = arena_printf(a, "%s %s %s", p.v.make, p.v.model, p.v.variant);
   x.url = arena_printf(a, "%s%s%s", cfg.base_url, canonical,
                        strcmp(req->locale, "en") ? "" : "?lang=en");
@@ -752,6 +781,9 @@ int site_lead_post(struct http_req *req)
     return render_vehicle(req, &fresh, &lf, 409);
   }
   log_info("lead %s stored for tenant %lld", lf.l.public_id, (long long)lf.l.tenant_id);
+  if (lf.l.marketing_opt_in)
+    newsletter_optin(((struct app *)req->app)->db, a, &p.t, lf.l.email, req->locale, "lead",
+                     req->client_ip);
   if (booking) {
     log_info("test drive %s booked for tenant %lld", b.public_id, (long long)lf.l.tenant_id);
     web_cache_clear(); /* the slot is gone from the vehicle page */

@@ -339,6 +339,24 @@ const routes = {
   'GET /datenschutz/anfrage/bestaetigen': [async () => assert.equal((await call('/datenschutz/anfrage/bestaetigen?token=' + 'x'.repeat(43))).status, 404), null],
   'POST /datenschutz/anfrage/bestaetigen': [async () => assert.equal((await call('/datenschutz/anfrage/bestaetigen', { method: 'POST', body: new URLSearchParams({ token: 'x'.repeat(43) }) })).status, 404), null],
   'GET /agb': [async () => assert.equal((await call('/agb')).status, 200), null],
+  'GET /haendler/{slug}/newsletter': [async () => {
+    assert.equal((await call(`/haendler/${slugs[1]}/newsletter`)).status, 200);
+    assert.equal((await call('/haendler/kein-haendler-xyz/newsletter')).status, 404);
+  }, null],
+  'POST /haendler/{slug}/newsletter': [async () => {
+    const bad = await call(`/haendler/${slugs[1]}/newsletter`, { method: 'POST', body: new URLSearchParams({ email: 'iso@example.de' }) });
+    assert.equal(bad.status, 422, 'no consent, no sign-up');
+    const ok = await call(`/haendler/${slugs[1]}/newsletter`, { method: 'POST', body: new URLSearchParams({ email: 'iso@example.de', consent: '1' }) });
+    assert.equal(ok.status, 200);
+  }, null],
+  'GET /haendler/{slug}/newsletter/bestaetigen': [async () => assert.equal((await call(`/haendler/${slugs[1]}/newsletter/bestaetigen?t=${'x'.repeat(32)}`)).status, 410), null],
+  'POST /haendler/{slug}/newsletter/bestaetigen': [async () => assert.equal((await call(`/haendler/${slugs[1]}/newsletter/bestaetigen`, { method: 'POST', body: new URLSearchParams({ t: 'x'.repeat(32) }) })).status, 410), null],
+  'GET /haendler/{slug}/newsletter/abmelden': [async () => assert.equal((await call(`/haendler/${slugs[1]}/newsletter/abmelden?t=x`)).status, 200), null],
+  'POST /haendler/{slug}/newsletter/abmelden': [async () => {
+    const r = await call(`/haendler/${slugs[1]}/newsletter/abmelden`, { method: 'POST', body: new URLSearchParams({ t: `${'0'.repeat(16)}.${'0'.repeat(32)}` }) });
+    assert.equal(r.status, 200);
+    assert.match(await r.text(), /nicht \(mehr\) angemeldet/);
+  }, null],
 
   // Börse (market work goes here)
   // fixtures from the demo data: B's live listing, the open offer and the deal between B and C

@@ -205,6 +205,24 @@ static int tx_seed(db_conn *c, void *arg, struct err *e)
               " VALUES ($1, 1, 0)",
               DB_PARAMS(db_i64(tid)), e) < 0)
       return -1;
+    /* the processing record of that lead with its notice, and a newsletter sign-up
+     * (privacy/consent.h, privacy/newsletter.h) */
+    char np[ID_LEN + 1];
+    id_new(np);
+    if (exec1(c,
+              "INSERT INTO consent_texts (tenant_id, hash, form, locale, body, first_used_at)"
+              " VALUES ($1, 'h', 'enquiry', 'de', 'Hinweis', 0)",
+              DB_PARAMS(db_i64(tid)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO processing_records (tenant_id, form, purpose, legal_basis, text_hash,"
+              " email, reference, created_at) VALUES ($1, 'contact', 'p', 'b', 'h',"
+              " 'erika@example.de', $2, 0)",
+              DB_PARAMS(db_i64(tid), db_text(pub)), e) < 0 ||
+        exec1(c,
+              "INSERT INTO newsletter_subscribers (public_id, tenant_id, email, status,"
+              " created_at) VALUES ($1, $2, 'erika@example.de', 'pending', 0)",
+              DB_PARAMS(db_text(np), db_i64(tid)), e) < 0)
+      return -1;
   }
   /* the Börse: A lists its published vehicle, B its draft; each offers on the other's
    * listing; one deal each way (seller = tenant_id, buyer = buyer_tenant_id) */
