@@ -16,6 +16,7 @@
 #include "mail/mail_pages.h"
 #include "market/market_pages.h"
 #include "media/media.h"
+#include "privacy/consent.h"
 #include "privacy/newsletter.h"
 #include "privacy/privacy.h"
 #include "showroom/showroom.h"
@@ -58,6 +59,7 @@ const struct route cc24_routes[] = {
 
     {"GET", "/dashboard/finanzierung", finance_page_conditions, ROLE_STAFF, 0, RL_NONE},
     {"GET", "/dashboard/datenschutz", privacy_dash_page, ROLE_STAFF, 0, RL_NONE},
+    {"GET", "/dashboard/datenschutz/nachweise", consent_dash_page, ROLE_STAFF, 0, RL_NONE},
     {"GET", "/dashboard/team", auth_team_page, ROLE_OWNER, 0, RL_NONE},
     {"POST", "/dashboard/team", auth_team_invite, ROLE_OWNER, ROUTE_CSRF, RL_FORM},
     {"POST", "/dashboard/team/{id}/entfernen", auth_team_remove, ROLE_OWNER, ROUTE_CSRF, RL_FORM},

@@ -144,3 +144,46 @@ int consent_forget(db_conn *c, int64_t tenant_id, const char *email, struct err 
                  " AND email <> ''",
                  DB_PARAMS(db_i64(tenant_id), db_text(email ? email : "")), e);
 }
+
+int consent_list(db_conn *c, struct arena *a, int64_t tenant_id, const char *email, int page,
+                 int size, struct consent_row **out, int *n, int64_t *total, struct err *e)
+{
+  *out = NULL;
+  *n = 0;
+  *total = 0;
+  const char *em = email ? email : "";
+  if (db_query_one(c, a,
+                   "SELECT COUNT(*) FROM processing_records WHERE tenant_id = $1"
+                   " AND ($2 = '' OR email = $2)",
+                   DB_PARAMS(db_i64(tenant_id), db_text(em)), DB_ROW(db_out_i64(total)), e) < 0)
+    return -1;
+  if (page < 1)
+    page = 1;
+  db_stmt *st = db_query(
+      c,
+      "SELECT r.form, r.purpose, r.legal_basis, r.ip, r.email, r.reference,"
+      " r.text_hash, COALESCE(t.body, ''), r.created_at"
+      " FROM processing_records r LEFT JOIN consent_texts t"
+      " ON t.tenant_id = r.tenant_id AND t.hash = r.text_hash"
+      " WHERE r.tenant_id = $1 AND ($2 = '' OR r.email = $2)"
+      " ORDER BY r.created_at DESC, r.id DESC LIMIT $3 OFFSET $4",
+      DB_PARAMS(db_i64(tenant_id), db_text(em), db_i64(size), db_i64((int64_t)(page - 1) * size)),
+      e);
+  if (!st)
+    return -1;
+  struct consent_row *rows = arena_calloc(a, (size_t)size + 1, sizeof *rows);
+  struct consent_row r;
+  int rc;
+  while ((rc = db_next(st, a,
+                       DB_ROW(db_out_text((char **)&r.form), db_out_text((char **)&r.purpose),
+                              db_out_text((char **)&r.legal_basis), db_out_text((char **)&r.ip),
+                              db_out_text((char **)&r.email), db_out_text((char **)&r.reference),
+                              db_out_text((char **)&r.hash), db_out_text((char **)&r.text),
+                              db_out_i64(&r.at)),
+                       e)) > 0)
+    if (*n < size)
+      rows[(*n)++] = r;
+  db_finish(st);
+  *out = rows;
+  return rc < 0 ? -1 : 0;
+}

@@ -75,4 +75,20 @@ int consent_record(db_conn *c, const struct consent_record *r, const struct cons
  * is cleared, form, time, hash and IP prefix stay as proof. Rows changed or -1. */
 int consent_forget(db_conn *c, int64_t tenant_id, const char *email, struct err *e);
 
+/* One record as the dealer sees it (with the notice text shown). */
+struct consent_row {
+  const char *form, *purpose, *legal_basis, *ip, *email, *reference, *hash, *text;
+  int64_t at;
+};
+
+/* The dealer's records, newest first, of the address email (lower-case; "" = all),
+ * page from 1 of `size`; *total counts all that match. In a. 0 or -1. */
+int consent_list(db_conn *c, struct arena *a, int64_t tenant_id, const char *email, int page,
+                 int size, struct consent_row **out, int *n, int64_t *total, struct err *e);
+
+struct http_req;
+/* GET /dashboard/datenschutz/nachweise: the records (?email= filters, ?page=), the
+ * newsletter's counts. */
+int consent_dash_page(struct http_req *req);
+
 #endif

@@ -162,6 +162,7 @@ test('every page type passes the W3C Nu HTML Checker without errors, in German a
     ['dash-vehicle-new-errors', '/dashboard/fahrzeuge', 422, dealerB, { make: 'Volvo', model: '', mileage_km: 'viel', price: 'x' }],
     ['dash-vehicle-edit', `/dashboard/fahrzeuge/${editId}`, 200, dealerB],
     ['dash-leads', '/dashboard/anfragen', 200, dealerB],
+    ['dash-consent', '/dashboard/datenschutz/nachweise', 200, dealerB],
     ['dash-lead', `/dashboard/anfragen/${leadId}`, 200, dealerB],
     ['dash-deals', '/dashboard/verkauf', 200, dealerB],
     ['dash-deal', `/dashboard/verkauf/${salesDeal}`, 200, dealerB],

@@ -141,6 +141,18 @@ const routes = {
       assert.equal(r.status, 200);
       assert.ok(!(await r.text()).includes('marker-of-dealer-b'), "not another dealer's request");
     }],
+  'GET /dashboard/datenschutz/nachweise': [async () => assert.equal((await call('/dashboard/datenschutz/nachweise')).status, 303),
+    async () => {
+      // a record of B's is not on A's page, not even when searched for
+      sql(`INSERT INTO processing_records (tenant_id, form, purpose, legal_basis, text_hash, email, reference, created_at)
+           SELECT id, 'contact', 'marker-record-of-dealer-b', 'b', 'h', 'iso-record@example.de', '', 1 FROM tenants WHERE slug = '${slugs[1]}'`);
+      for (const q of ['', '?email=iso-record@example.de']) {
+        const r = await call('/dashboard/datenschutz/nachweise' + q, { headers: { cookie: cookieA } });
+        assert.equal(r.status, 200);
+        assert.ok(!(await r.text()).includes('marker-record-of-dealer-b'), "not another dealer's record");
+      }
+      assert.equal((await call('/dashboard/datenschutz/nachweise?email=kein-at', { headers: { cookie: cookieA } })).status, 422);
+    }],
   'GET /dashboard/konto': [async () => assert.equal((await call('/dashboard/konto')).status, 303), null],
   'POST /dashboard/konto': [async () => assert.equal((await call('/dashboard/konto', { method: 'POST', body: new URLSearchParams({ name: 'x' }) })).status, 303), null],
   'POST /dashboard/konto/passwort': [async () => assert.equal((await call('/dashboard/konto/passwort', { method: 'POST' })).status, 303), null],

@@ -183,6 +183,24 @@ for (const backend of backends()) {
       assert.equal(sql('SELECT COUNT(*) FROM newsletter_subscribers'), before);
     });
 
+    test('the dealer sees its records with the notice, searchable by address', async () => {
+      const login = await post('/anmelden', { email: `owner@${slugs[1]}.demo`, password: 'cc24-Demo-2026' });
+      const cookie = login.headers.get('set-cookie').split(';')[0];
+      const get = (p) => fetch(srv.url + p, { headers: { cookie } });
+      const all = await (await get('/dashboard/datenschutz/nachweise')).text();
+      assert.match(all, /Finanzierungsanfrage/);
+      assert.match(all, /fritz@example\.de/);
+      assert.ok(!all.includes('nora.news@example.de'), 'a sign-up at another dealer is not listed');
+      const one = await get('/dashboard/datenschutz/nachweise?email=FRITZ@example.de');
+      assert.equal(one.status, 200);
+      const html = await one.text();
+      assert.match(html, /<td>198\.51\.100\.0<\/td>/);
+      assert.match(html, /Newsletter-Anmeldung/);
+      assert.ok(!html.includes('paul.plain@example.de'), 'the search filters');
+      assert.match(html, /Datenschutzhinweis \(Art\. 13 DSGVO\)/);
+      assert.match(html, /<strong>\d+<\/strong> bestätigte Empfänger/);
+    });
+
     test('access request: the export lists the newsletter and the records with the notice', async () => {
       const r = await post('/datenschutz/anfrage', { email: 'nora.news@example.de', kind: 'access' });
       assert.equal(r.status, 200);
