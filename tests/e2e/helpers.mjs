@@ -2,6 +2,7 @@
 // loopback port with a fresh database (SQLite by default, PostgreSQL when
 // CC24_PG_URL is set and the caller asks for it), wait until it is ready, and
 // stop it afterwards. Also a Chromium launcher for browser tests.
+import { test } from 'node:test';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,16 @@ export function freePort(host = '127.0.0.1') {
   });
 }
 
-export const backends = () => (process.env.CC24_PG_URL ? ['sqlite', 'postgresql'] : ['sqlite']);
+// The backends a test runs on: SQLite, and PostgreSQL when CC24_PG_URL names a server.
+// Never a quiet drop: under `make check` (CC24_CHECK=1, where PostgreSQL is started) a
+// missing URL is an error; run by hand without it, the calling file reports one skipped
+// test for its PostgreSQL variants, so node's "# skipped" count shows them.
+export const backends = () => {
+  if (process.env.CC24_PG_URL) return ['sqlite', 'postgresql'];
+  if (process.env.CC24_CHECK === '1') throw new Error('make check: CC24_PG_URL is empty, the PostgreSQL variants cannot run');
+  test('the PostgreSQL variants of this file', { skip: 'CC24_PG_URL not set (scripts/pg-test.sh)' }, () => {});
+  return ['sqlite'];
+};
 
 // A fresh PostgreSQL database on the harness server; returns its URL.
 export function freshPgDatabase() {

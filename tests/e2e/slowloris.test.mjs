@@ -4,8 +4,8 @@
 // closed at once, and idle connections die after the connection timeout.
 //
 // Runs against `cc24 serve` (helpers.startServer) with a small per-IP limit
-// and timeout. Until `serve` exists, or with CC24_SLOWLORIS_BENCH=1, it uses
-// the HTTP-only stand-in build/bench/bench_http (same settings via BENCH_*).
+// and timeout. With CC24_SLOWLORIS_BENCH=1 (only then) it uses the HTTP-only stand-in
+// build/bench/bench_http (same settings via BENCH_*); a missing cc24 binary fails.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -84,7 +84,9 @@ function slowClient(port) {
 describe('slowloris', () => {
   let srv;
   before(async () => {
-    const useBench = process.env.CC24_SLOWLORIS_BENCH === '1' || !existsSync(BIN);
+    // the stand-in only on request: a missing cc24 is a failure, not a quiet test of another binary
+    const useBench = process.env.CC24_SLOWLORIS_BENCH === '1';
+    assert.ok(useBench || existsSync(BIN), `the cc24 binary is missing: ${BIN}`);
     srv = useBench
       ? await startBench()
       : await startServer({

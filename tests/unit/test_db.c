@@ -277,7 +277,7 @@ Test(db, notify_reaches_listeners_after_commit)
   cr_assert_eq(db_listen(d, "cc24_test", on_note, NULL, &e), 0, "%s", e.msg);
   if (db_backend(d) != DB_PG) {
     cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_notify, NULL, &e), 0, "a no-op on SQLite");
-    return;
+    cr_skip_test("LISTEN/NOTIFY exists on PostgreSQL only (a no-op on SQLite, checked)");
   }
   usleep(300000); /* the listener connects */
   cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_notify, NULL, &e), 0, "%s", e.msg);
