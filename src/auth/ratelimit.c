@@ -27,6 +27,7 @@ struct bucket {
 
 static struct bucket table[RL_SLOTS];
 static int used;
+static int64_t (*clock_ms)(void) = time_mono_ms;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t hash(const char *s)
@@ -56,7 +57,7 @@ static struct bucket *find(const char *key, double burst)
   if (!table[i].key) {
     table[i].key = xstrdup(key);
     table[i].tokens = burst;
-    table[i].at_ms = time_mono_ms();
+    table[i].at_ms = clock_ms();
     used++;
   }
   return &table[i];
@@ -64,7 +65,7 @@ static struct bucket *find(const char *key, double burst)
 
 static void refill(struct bucket *b, double burst, double per_minute)
 {
-  int64_t now = time_mono_ms();
+  int64_t now = clock_ms();
   b->tokens = fmin(burst, b->tokens + (double)(now - b->at_ms) * per_minute / 60000.0);
   b->at_ms = now;
 }
@@ -155,5 +156,20 @@ void rl_reset(void)
 {
   pthread_mutex_lock(&mu);
   clear_all();
+  pthread_mutex_unlock(&mu);
+}
+
+int rl_local_count(void)
+{
+  pthread_mutex_lock(&mu);
+  int n = used;
+  pthread_mutex_unlock(&mu);
+  return n;
+}
+
+void rl_set_clock(int64_t (*now_ms)(void))
+{
+  pthread_mutex_lock(&mu);
+  clock_ms = now_ms ? now_ms : time_mono_ms;
   pthread_mutex_unlock(&mu);
 }

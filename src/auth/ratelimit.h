@@ -8,6 +8,7 @@
 #define CC24_AUTH_RATELIMIT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Take one token from the bucket `key` (capacity `burst`, refilled at
  * `per_minute` tokens a minute). true when allowed; otherwise *retry_after gets
@@ -19,5 +20,12 @@ double rl_peek(const char *key, double burst, double per_minute);
 
 /* Forget every local bucket (tests; Redis buckets expire by themselves). */
 void rl_reset(void);
+
+/* Local buckets in the table now (tests: the table stays bounded). */
+int rl_local_count(void);
+
+/* The clock of the local buckets, in milliseconds (tests: a fake clock instead of
+ * sleeping; NULL restores the monotonic clock). */
+void rl_set_clock(int64_t (*now_ms)(void));
 
 #endif

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { startServer } from './helpers.mjs';
 
 let srv;
@@ -23,7 +24,9 @@ test('a new dealer signs up, verifies the address and logs in', async () => {
   assert.equal(sql("SELECT slug FROM tenants WHERE name = 'Autohaus Müller & Söhne'"), 'autohaus-mueller-soehne');
   const mail = sql("SELECT body FROM outbox WHERE recipient = 'eva@mueller-autos.example'");
   const token = mail.match(/token=([A-Za-z0-9_-]+)/)[1];
-  assert.equal(sql(`SELECT COUNT(*) FROM auth_tokens WHERE token_hash = '${token}'`), '0', 'only the hash is stored');
+  assert.equal(sql(`SELECT COUNT(*) FROM auth_tokens WHERE token_hash = '${token}'`), '0', 'the token itself is not stored');
+  const hash = createHash('sha256').update(token).digest('hex');
+  assert.equal(sql(`SELECT COUNT(*) FROM auth_tokens WHERE token_hash = '${hash}' AND used_at = 0`), '1', 'its SHA-256 is, unused');
   r = await fetch(srv.url + '/bestaetigen?token=' + token);
   assert.equal(r.status, 200);
   assert.notEqual(sql("SELECT email_verified_at FROM users WHERE email = 'eva@mueller-autos.example'"), '0');

@@ -518,8 +518,13 @@ const routes = {
   'GET /api/v1/openapi.yaml': [async () => assert.equal((await call('/api/v1/openapi.yaml')).status, 200), null],
   'GET /api/v1/vehicles': [async () => assert.equal((await call('/api/v1/vehicles')).status, 200),
     async () => {
-      const j = await (await call('/api/v1/vehicles?size=100&status=draft', { headers: apiA() })).json();
+      const j = await (await call('/api/v1/vehicles?size=100', { headers: apiA() })).json();
+      const own = Number(sql(`SELECT COUNT(*) FROM vehicles v JOIN tenants t ON t.id = v.tenant_id WHERE t.slug = '${slugs[0]}'`));
+      assert.ok(own > 0, 'A has stock in the demo data');
+      assert.equal(j.total, own, "A's list counts exactly A's vehicles (SQL over the same data)");
+      assert.equal(j.items.length, Math.min(own, 100));
       assert.ok(j.items.every((v) => v.dealer === slugs[0]), 'only the own stock');
+      assert.ok(!j.items.some((v) => v.id === draftOfB), "not B's draft");
     }],
   'POST /api/v1/vehicles': [async () => assert.equal((await call('/api/v1/vehicles', { method: 'POST', headers: json, body: '{}' })).status, 401),
     async () => {
@@ -549,7 +554,9 @@ const routes = {
   'GET /api/v1/finance/conditions': [async () => assert.equal((await call('/api/v1/finance/conditions')).status, 401),
     async () => {
       const mine = await (await call('/api/v1/finance/conditions', { headers: apiA() })).json();
-      assert.notEqual(mine.lender_name, undefined);
+      const body = sql(`SELECT c.body FROM finance_conditions c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = '${slugs[0]}' ORDER BY c.valid_from DESC, c.id DESC LIMIT 1`);
+      assert.ok(body, "A's conditions are stored (demo data)");
+      assert.equal(mine.lender_name, JSON.parse(body).lender_name, "A's own lender, from A's stored conditions");
     }],
   'PUT /api/v1/finance/conditions': [async () => assert.equal((await call('/api/v1/finance/conditions', { method: 'PUT', headers: json, body: '{}' })).status, 401), null],
   'GET /api/v1/vehicles/{id}/finance-example': [

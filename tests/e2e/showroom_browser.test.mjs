@@ -165,15 +165,31 @@ describe('showroom in the browser', () => {
     }
   });
 
-  test('legal pages and a dealer Impressum render cleanly (screenshots)', async () => {
+  test('legal pages and a dealer Impressum render cleanly: heading, content, no overflow, no errors', async () => {
+    // [path, screenshot, status, heading, a text the page must carry]
+    const pages = [
+      ['/impressum', 'impressum', 200, /Impressum/, /Angaben gemäß § 5 (TMG|DDG)|Verantwortlich/],
+      ['/datenschutz', 'datenschutz', 200, /Datenschutz/, /\d+ Monaten/],
+      ['/agb?lang=en', 'agb-en', 200, /terms and conditions/, /cc24/],
+      ['/haendler/rheinland-automobile/impressum', 'dealer-impressum', 200, /Impressum|Legal notice/, /Rheinland/],
+      ['/haendler/gibt-es-nicht', 'showroom-404', 404, /.+/, /.+/],
+    ];
     for (const [name, viewport] of VIEWPORTS) {
       const page = await browser.newPage({ viewport, locale: 'de-DE' });
-      for (const [p, shot] of [['/impressum', 'impressum'], ['/datenschutz', 'datenschutz'], ['/agb?lang=en', 'agb-en'],
-        ['/haendler/rheinland-automobile/impressum', 'dealer-impressum'], ['/haendler/gibt-es-nicht', 'showroom-404']]) {
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      for (const [p, shot, status, heading, text] of pages) {
         const r = await page.goto(srv.url + p);
-        assert.equal(r.status(), shot === 'showroom-404' ? 404 : 200, p);
+        assert.equal(r.status(), status, p);
+        const h1 = (await page.locator('h1').first().textContent()).trim();
+        assert.match(h1, heading, `${p}: the heading`);
+        assert.match(await page.locator('main').innerText(), text, `${p}: the content`);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `${p} (${name}): ${overflow}px wider than the viewport`);
         await page.screenshot({ path: path.join(SHOTS, `${shot}-${name}.png`), fullPage: true });
       }
+      assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), [], `${name}: no script errors`);
       await page.close();
     }
   });

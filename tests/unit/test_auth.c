@@ -158,23 +158,42 @@ Test(auth_store, tokens_users_and_audit)
 #include "auth/ratelimit.h"
 #include <unistd.h>
 
+static int64_t fake_ms = 1000000;
+static int64_t fake_clock(void)
+{
+  return fake_ms;
+}
+
 Test(ratelimit, buckets_drain_refill_and_say_when)
 {
   rl_reset();
+  rl_set_clock(fake_clock);
   int retry = 0;
   for (int i = 0; i < 5; i++)
     cr_assert(rl_take("t:a", 5, 60, &retry), "burst of 5");
   cr_assert_not(rl_take("t:a", 5, 60, &retry));
-  cr_assert(retry >= 1 && retry <= 2, "one token a second: retry %d", retry);
+  cr_assert_eq(retry, 1, "one token a second: retry %d", retry);
   cr_assert(rl_take("t:b", 5, 60, &retry), "keys are independent");
-  usleep(1100000);
+  fake_ms += 999;
+  cr_assert_not(rl_take("t:a", 5, 60, &retry), "not yet refilled after 999 ms");
+  fake_ms += 1;
   cr_assert(rl_take("t:a", 5, 60, &retry), "refilled after a second");
+  cr_assert_not(rl_take("t:a", 5, 60, &retry), "one token, not more");
+  fake_ms += 10 * 60000;
+  cr_assert_float_eq(rl_peek("t:a", 5, 60), 5.0, 1e-9, "refilled up to the burst, never beyond");
   cr_assert_float_eq(rl_peek("t:new", 3, 60), 3.0, 1e-9);
+  /* a flood of new keys: the table stays bounded */
+  int most = 0;
   for (int i = 0; i < 100000; i++) {
     char k[32];
     snprintf(k, sizeof k, "flood:%d", i);
-    rl_take(k, 1, 1, &retry); /* the table stays bounded */
+    rl_take(k, 1, 1, &retry);
+    int n = rl_local_count();
+    most = n > most ? n : most;
   }
+  cr_assert_gt(most, 1000, "the flood filled the table");
+  cr_assert_leq(most, 65536 * 3 / 4, "bounded: %d buckets", most);
+  rl_set_clock(NULL);
   rl_reset();
 }
 

@@ -1307,14 +1307,19 @@ Test(http, graceful_stop_refuses_new_connections_during_grace)
   /* The listen socket is still open during the grace period but nobody accepts:
    * a new request gets no answer. */
   int fd = tcp_connect(port, NULL);
+  /* either outcome means "not served": the connection is refused, or it is accepted by
+   * the kernel's backlog and never answered (the port is the right one: the slow
+   * request on it is answered below) */
+  bool served = false;
   if (fd >= 0) {
     struct conn *c = calloc(1, sizeof *c);
     c->fd = fd;
     const char *rq = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
     send_all(fd, rq, strlen(rq));
-    cr_assert_leq(fill(c, 300), 0, "served a new connection while stopping");
+    served = fill(c, 300) > 0;
     conn_close(c);
   }
+  cr_assert_not(served, "served a new connection while stopping");
   pthread_join(t, NULL);
   pthread_join(stopper, NULL);
   cr_assert_eq(arg.r.status, 200);

@@ -238,7 +238,10 @@ Test(search, updates_move_vehicles_between_facets)
 
 static struct search_index *shared;
 static volatile int stop_flag;
+static _Atomic int reads, bad_reads;
 
+/* Each answer read while the writer runs must be a consistent one: only BMWs, in price
+ * order, at most a page, a total between the page and the index size. */
 static void *reader(void *arg)
 {
   (void)arg;
@@ -246,8 +249,15 @@ static void *reader(void *arg)
     struct arena *a = arena_new(0);
     int rc;
     struct search_result r = run(shared, a, "make=BMW&sort=price_asc&size=5", &rc);
-    if (r.total < 0)
-      abort();
+    bool ok = rc == 0 && r.total >= r.nhits && r.total <= 57 && r.nhits <= 5 && r.nhits > 0;
+    for (int i = 0; ok && i < r.nhits; i++) {
+      ok = strcmp(r.hits[i].make, "BMW") == 0;
+      if (ok && i > 0)
+        ok = r.hits[i - 1].price_cents <= r.hits[i].price_cents;
+    }
+    reads++;
+    if (!ok)
+      bad_reads++;
     arena_free(a);
   }
   return NULL;
@@ -257,6 +267,7 @@ Test(search, concurrent_queries_while_writing)
 {
   shared = sample();
   stop_flag = 0;
+  reads = bad_reads = 0;
   pthread_t th[3];
   for (int i = 0; i < 3; i++)
     pthread_create(&th[i], NULL, reader, NULL);
@@ -269,6 +280,8 @@ Test(search, concurrent_queries_while_writing)
   for (int i = 0; i < 3; i++)
     pthread_join(th[i], NULL);
   cr_assert_eq(search_count(shared), 57);
+  cr_assert_gt(reads, 0, "the readers ran while the writer did");
+  cr_assert_eq(bad_reads, 0, "%d of %d answers were inconsistent", (int)bad_reads, (int)reads);
   search_free(shared);
 }
 
