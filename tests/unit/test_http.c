@@ -1273,14 +1273,16 @@ Test(http, graceful_stop_lets_in_flight_finish)
     usleep(1000);
   int64_t t0 = now_ms();
   int old_port = port;
-  http_server_stop(srv, 5);
+  http_server_stop(srv, 30);
   srv = NULL;
   int64_t took = now_ms() - t0;
   pthread_join(t, NULL);
   cr_assert_eq(arg.rc, 0);
   cr_assert_eq(arg.r.status, 200);
   cr_assert_str_eq(arg.r.body, "done");
-  cr_assert_lt(took, 4000);
+  /* the stop returns when the in-flight request is done, not when the 30 s grace ends
+   * (a generous bound, not a speed claim) */
+  cr_assert_lt(took, 20000, "the stop waited for the grace period: %lld ms", (long long)took);
   resp_free(&arg.r);
   cr_assert_lt(tcp_connect(old_port, NULL), 0, "still accepting after stop");
 }
@@ -1366,7 +1368,9 @@ Test(http, idle_flood_from_one_address_does_not_starve_others, .timeout = 120)
   cr_assert_eq(read_resp(c, &r, false), 0);
   int64_t took = now_ms() - t0;
   cr_assert_eq(r.status, 200);
-  cr_assert_lt(took, 1000, "127.0.0.2 waited %lld ms", (long long)took);
+  /* served while the flood holds its connections (they only end at the 60 s timeout):
+   * a generous bound against starvation, not a speed claim */
+  cr_assert_lt(took, 20000, "127.0.0.2 waited %lld ms", (long long)took);
   resp_free(&r);
   conn_close(c);
 
