@@ -19,6 +19,8 @@ int td_slots(const struct tenant_hours *h, int64_t now, int slot_minutes, int le
     return 0;
   int64_t today = time_berlin_day(now);
   for (int64_t day = today; day < today + days; day++) {
+    if (time_de_holiday(day))
+      continue;                              /* nationwide public holiday: the showroom is closed */
     int wd = (int)(((day + 3) % 7 + 7) % 7); /* 1970-01-01 was a Thursday; 0 = Monday */
     for (int k = 0; k < h->n[wd] && k < TENANT_HOURS_PER_DAY; k++) {
       const struct tenant_interval *iv = &h->iv[wd][k];

@@ -52,7 +52,8 @@ struct td_slot {
  * for `days` days, in each opening interval, slots of slot_minutes from the
  * interval's start on the wall clock, each wholly inside the interval (a slot that
  * would run past closing is not offered), starting at least lead_seconds after
- * now, and not in taken[0..ntaken-1] (slot starts, any order). A wall-clock start
+ * now, and not in taken[0..ntaken-1] (slot starts, any order). Nationwide German
+ * public holidays (time_de_holiday) have no slots. A wall-clock start
  * that does not exist (the hour skipped in March) is left out; one that exists
  * twice (October) is the first; a slot that would overlap the one before (around
  * the October change) is left out. Sorted by start; at most max into out. Returns

@@ -322,3 +322,59 @@ Test(ics, the_invitation)
   cr_expect_not_null(strstr(u, "\r\nSTATUS:CANCELLED\r\n"));
   cr_expect_not_null(strstr(u, "\r\nSEQUENCE:1\r\n"));
 }
+
+Test(holidays, easter_by_the_gregorian_computus)
+{
+  /* Ostermontag is Easter Sunday + 1 */
+  cr_expect_eq(time_easter_day(2024) + 1, time_days_from_civil(2024, 4, 1));
+  cr_expect_eq(time_easter_day(2025) + 1, time_days_from_civil(2025, 4, 21));
+  cr_expect_eq(time_easter_day(2026) + 1, time_days_from_civil(2026, 4, 6));
+  cr_expect_eq(time_easter_day(2027) + 1, time_days_from_civil(2027, 3, 29));
+  /* the extremes: 2285-03-22 is the earliest possible, 1943-04-25 the latest */
+  cr_expect_eq(time_easter_day(2285), time_days_from_civil(2285, 3, 22));
+  cr_expect_eq(time_easter_day(1943), time_days_from_civil(1943, 4, 25));
+  cr_expect_eq(time_easter_day(2000), time_days_from_civil(2000, 4, 23));
+}
+
+Test(holidays, the_nationwide_german_holidays)
+{
+  static const int yes[][3] = {
+      {2026, 1, 1},  {2026, 4, 3},  {2026, 4, 6},   {2026, 5, 1},   {2026, 5, 14},
+      {2026, 5, 25}, {2026, 10, 3}, {2026, 12, 25}, {2026, 12, 26}, {2025, 4, 18},
+      {2025, 5, 29}, {2025, 6, 9},  {2027, 3, 26},  {2027, 5, 6},   {2027, 5, 17},
+  };
+  for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+    cr_expect(time_de_holiday(time_days_from_civil(yes[i][0], yes[i][1], yes[i][2])),
+              "%d-%02d-%02d is a holiday", yes[i][0], yes[i][1], yes[i][2]);
+  static const int no[][3] = {
+      {2026, 4, 5},   /* Easter Sunday: a Sunday, not a listed holiday */
+      {2026, 6, 4},   /* Fronleichnam: only some states */
+      {2026, 10, 31}, /* Reformationstag: only some states */
+      {2026, 12, 24}, {2026, 12, 31}, {2026, 4, 2}, {2026, 4, 7}, {2026, 1, 6},
+  };
+  for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+    cr_expect(!time_de_holiday(time_days_from_civil(no[i][0], no[i][1], no[i][2])),
+              "%d-%02d-%02d is no nationwide holiday", no[i][0], no[i][1], no[i][2]);
+}
+
+Test(holidays, no_slot_is_offered_on_a_holiday)
+{
+  struct tenant_hours h;
+  memset(&h, 0, sizeof h);
+  for (int d = 0; d < 7; d++)
+    set_day(&h, d, 10 * 60, 10 * 60 + 45);
+  /* from Wednesday 2026-12-23: 23, 24, (25, 26 holidays), 27, 28 */
+  int n = td_slots(&h, utc(2026, 12, 22, 23, 0), 45, 0, 6, NULL, 0, out, TD_SLOTS_MAX);
+  cr_assert_eq(n, 4, "got %d", n);
+  int64_t xmas = time_days_from_civil(2026, 12, 25);
+  for (int i = 0; i < n; i++) {
+    int64_t day = time_berlin_day(out[i].start);
+    cr_expect(day != xmas && day != xmas + 1, "slot %d on Christmas", i);
+  }
+  cr_expect_eq(out[1].start, utc(2026, 12, 24, 9, 0));
+  cr_expect_eq(out[2].start, utc(2026, 12, 27, 9, 0));
+  /* office hours around Easter 2026: Karfreitag 3 and Ostermontag 6 April give none */
+  struct tenant_hours o = office();
+  n = td_slots(&o, utc(2026, 4, 1, 22, 0), 45, 0, 6, NULL, 0, out, TD_SLOTS_MAX);
+  cr_expect_eq(n, 9 + 9, "Thursday 2 and Tuesday 7 April only; got %d", n);
+}
