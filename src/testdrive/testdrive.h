@@ -175,6 +175,19 @@ bool td_offer_taken(const struct td_offer *o, int64_t start);
 int td_booked_notify(db_conn *c, struct arena *a, const struct td_booking *b,
                      const struct tenant *t, const char *vehicle_url, bool sms_on, struct err *e);
 
+struct lead;
+
+/* Book slot b->slot_start..b->slot_end of vehicle l->vehicle_id for l's buyer: the
+ * lead of kind test_drive (l, inserted here) and the booking (b: slot, name, e-mail,
+ * phone, consent, locale, vehicle title filled by the caller; tenant, vehicle and
+ * lead set here), then the confirmation, the dealer's notice and the reminder
+ * (td_booked_notify) — in the caller's write transaction c. The one booking path of
+ * the vehicle page and the public API. The caller checked the slot against the free
+ * slots (td_offer_has); a slot booked since fails on the unique index: -1 with
+ * CC24_E_DB_CONSTRAINT, and the transaction must be rolled back. 0 or -1. */
+int td_book(db_conn *c, struct arena *a, struct lead *l, struct td_booking *b,
+            const struct tenant *t, const char *vehicle_url, bool sms_on, struct err *e);
+
 /* The booking's .ics (REQUEST, or CANCEL when cancel), in the buyer's language, in a. */
 const char *td_event_ics(struct arena *a, const struct td_booking *b, const struct tenant *t,
                          bool cancel);

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "crm/lead.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "render/i18n.h"
@@ -251,4 +252,17 @@ int td_booked_notify(db_conn *c, struct arena *a, const struct td_booking *b,
       return -1;
   }
   return 0;
+}
+
+int td_book(db_conn *c, struct arena *a, struct lead *l, struct td_booking *b,
+            const struct tenant *t, const char *vehicle_url, bool sms_on, struct err *e)
+{
+  if (lead_store_insert(c, l, e) < 0)
+    return -1;
+  b->tenant_id = l->tenant_id;
+  b->vehicle_id = l->vehicle_id;
+  b->lead_public_id = l->public_id;
+  if (td_store_insert(c, b, e) < 0)
+    return -1;
+  return td_booked_notify(c, a, b, t, vehicle_url, sms_on, e);
 }
