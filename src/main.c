@@ -29,6 +29,7 @@
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "media/media.h"
+#include "privacy/privacy.h"
 #include "render/i18n.h"
 #include "render/render.h"
 #include "routes.h"
@@ -272,6 +273,9 @@ static int cmd_serve(void)
     lead_retention_register();
     if (lead_retention_schedule(app.db, &e) < 0)
       log_warn("retention: cannot queue the retention job: %s", e.msg);
+    privacy_sweep_register();
+    if (privacy_sweep_schedule(app.db, &e) < 0)
+      log_warn("privacy: cannot queue the sweep job: %s", e.msg);
     if (media_gc_start(app.db, &e) < 0)
       log_warn("media: cannot queue the media GC: %s", e.msg);
     jobs = jobs_start(app.db, cfg.workers, wid, &e);
@@ -343,6 +347,9 @@ static int cmd_worker(void)
   lead_retention_register();
   if (lead_retention_schedule(d, &e) < 0)
     log_warn("retention: cannot queue the retention job: %s", e.msg);
+  privacy_sweep_register();
+  if (privacy_sweep_schedule(d, &e) < 0)
+    log_warn("privacy: cannot queue the sweep job: %s", e.msg);
   char wid[64];
   snprintf(wid, sizeof wid, "worker-%d", (int)getpid());
   int n = cfg.workers > 0 ? cfg.workers : 2;
