@@ -223,6 +223,48 @@ for (const backend of backends()) {
       assert.equal(rs.filter((x) => x.status === 409).length, 9);
       assert.equal(sql(`SELECT COUNT(*) FROM test_drives WHERE slot_start = ${race} AND status = 'booked'`), '1');
     });
+
+    test('closed days from the settings: no slots that day, bad dates refused inline', async () => {
+      const dealer = sql(`SELECT t.slug FROM tenants t JOIN vehicles v ON v.tenant_id = t.id WHERE v.public_id = '${v.id}'`);
+      const login = await fetch(srv.url + '/anmelden', { method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: `owner@${dealer}.demo`, password: PASSWORD }) });
+      const cookie = login.headers.get('set-cookie').split(';')[0];
+      let list = await (await fetch(`${srv.url}/dashboard/probefahrten`, { headers: { cookie } })).text();
+      const csrf = list.match(/name="_csrf" value="([^"]+)"/)[1];
+      assert.match(list, /<textarea id="td-closed" name="closed_days"/);
+      const settings = (fields) => fetch(`${srv.url}/dashboard/probefahrten/einstellungen`, { method: 'POST', redirect: 'manual', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, ...fields }) });
+      const slots = slotsOf(await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text());
+      const day = berlinDay(slots[slots.length - 1]);
+      const before = slots.filter((x) => berlinDay(x) === day).length;
+      assert.ok(before > 0);
+      const [y, m, d] = day.split('-');
+      let r = await settings({ closed_days: `${d}.${m}.${y}\n2030-01-02` });
+      assert.equal(r.status, 303);
+      assert.equal(sql(`SELECT closed_days FROM test_drive_settings t JOIN tenants n ON n.id = t.tenant_id WHERE n.slug = '${dealer}'`), `${day},2030-01-02`);
+      const after = slotsOf(await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text());
+      assert.equal(after.filter((x) => berlinDay(x) === day).length, 0, 'no slot on the closed day');
+      assert.equal(after.length, slots.length - before, 'the other days keep theirs');
+      // the API cannot book it either
+      r = await fetch(`${srv.url}/api/v1/public/leads`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'X-Forwarded-For': `198.51.100.${++ip % 250}` },
+        body: JSON.stringify({ vehicle_id: v.id, kind: 'test_drive', name: 'Zu Spät', email: 'spaet@example.de', phone: '+49 30 999999', privacy_ack: true, slot: new Date(slots[slots.length - 1] * 1000).toISOString() }),
+      });
+      assert.equal(r.status, 422);
+      // the settings page shows them; a bad date is refused inline and changes nothing
+      list = await (await fetch(`${srv.url}/dashboard/probefahrten`, { headers: { cookie } })).text();
+      assert.match(list, new RegExp(`>${d}\\.${m}\\.${y}\n02\\.01\\.2030</textarea>`));
+      r = await settings({ closed_days: '24.12.2026\n31.02.2027' });
+      assert.equal(r.status, 422);
+      const html = await r.text();
+      assert.match(html, /<span class="field-error" id="td-closed-err">Bitte gültige Daten angeben \(TT\.MM\.JJJJ oder JJJJ-MM-TT, höchstens 100\)\. \(31\.02\.2027\)<\/span>/);
+      assert.match(html, /aria-invalid="true">24\.12\.2026\n31\.02\.2027<\/textarea>/, 'the text as typed');
+      r = await fetch(`${srv.url}/dashboard/probefahrten/einstellungen?lang=en`, { method: 'POST', redirect: 'manual', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, closed_days: 'bald' }) });
+      assert.equal(r.status, 422);
+      assert.match(await r.text(), /Please enter valid dates/);
+      assert.equal(sql(`SELECT closed_days FROM test_drive_settings t JOIN tenants n ON n.id = t.tenant_id WHERE n.slug = '${dealer}'`), `${day},2030-01-02`);
+      // cleared: the day is offered again
+      assert.equal((await settings({ closed_days: '' })).status, 303);
+      assert.equal(slotsOf(await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text()).filter((x) => berlinDay(x) === day).length, before);
+    });
   });
 }
 
