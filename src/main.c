@@ -30,6 +30,7 @@
 #include "mail/mail.h"
 #include "media/media.h"
 #include "privacy/newsletter.h"
+#include "privacy/privacy.h"
 #include "render/i18n.h"
 #include "render/render.h"
 #include "routes.h"
@@ -276,6 +277,9 @@ static int cmd_serve(void)
     newsletter_register();
     if (newsletter_schedule(app.db, &e) < 0)
       log_warn("newsletter: cannot queue the newsletter job: %s", e.msg);
+    privacy_sweep_register();
+    if (privacy_sweep_schedule(app.db, &e) < 0)
+      log_warn("privacy: cannot queue the sweep job: %s", e.msg);
     if (media_gc_start(app.db, &e) < 0)
       log_warn("media: cannot queue the media GC: %s", e.msg);
     jobs = jobs_start(app.db, cfg.workers, wid, &e);
@@ -350,6 +354,9 @@ static int cmd_worker(void)
   newsletter_register();
   if (newsletter_schedule(d, &e) < 0)
     log_warn("newsletter: cannot queue the newsletter job: %s", e.msg);
+  privacy_sweep_register();
+  if (privacy_sweep_schedule(d, &e) < 0)
+    log_warn("privacy: cannot queue the sweep job: %s", e.msg);
   char wid[64];
   snprintf(wid, sizeof wid, "worker-%d", (int)getpid());
   int n = cfg.workers > 0 ? cfg.workers : 2;

@@ -50,6 +50,32 @@ void time_civil_from_days(int64_t z, int *y, int *m, int *d)
   *y = (int)(yy + (*m <= 2));
 }
 
+int64_t time_easter_day(int y)
+{
+  int a = y % 19, b = y / 100, c = y % 100;
+  int d = b / 4, e = b % 4;
+  int f = (b + 8) / 25, g = (b - f + 1) / 3;
+  int h = (19 * a + b - d - g + 15) % 30;
+  int i = c / 4, k = c % 4;
+  int l = (32 + 2 * e + 2 * i - h - k) % 7;
+  int m = (a + 11 * h + 22 * l) / 451;
+  int month = (h + l - 7 * m + 114) / 31;
+  int day = (h + l - 7 * m + 114) % 31 + 1;
+  return time_days_from_civil(y, month, day);
+}
+
+bool time_de_holiday(int64_t day)
+{
+  int y, m, d;
+  time_civil_from_days(day, &y, &m, &d);
+  if ((m == 1 && d == 1) || (m == 5 && d == 1) || (m == 10 && d == 3) ||
+      (m == 12 && (d == 25 || d == 26)))
+    return true;
+  /* Karfreitag −2, Ostermontag +1, Christi Himmelfahrt +39, Pfingstmontag +50 */
+  int64_t off = day - time_easter_day(y);
+  return off == -2 || off == 1 || off == 39 || off == 50;
+}
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
   int64_t q = a / b;

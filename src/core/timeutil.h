@@ -30,6 +30,16 @@ void time_berlin_date(int64_t t, char *out, size_t n);
 int64_t time_days_from_civil(int y, int m, int d);
 void time_civil_from_days(int64_t days, int *y, int *m, int *d);
 
+/* Easter Sunday of Gregorian year y (1583..9999) as days since 1970-01-01 — the
+ * anonymous Gregorian computus (Meeus/Jones/Butcher), pure integer arithmetic. */
+int64_t time_easter_day(int y);
+
+/* True when calendar day `day` (days since 1970-01-01) is a public holiday in all
+ * German states: Neujahr, Karfreitag, Ostermontag, 1. Mai, Christi Himmelfahrt,
+ * Pfingstmontag, Tag der Deutschen Einheit, 1. and 2. Weihnachtstag. State-only
+ * holidays (Fronleichnam, Reformationstag, …) are not included. */
+bool time_de_holiday(int64_t day);
+
 /* Parse "YYYY-MM" (month 1..12, year 1900..2100) into year*12+month-1; -1 when malformed. */
 int time_parse_ym(const char *s);
 

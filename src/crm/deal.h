@@ -46,6 +46,31 @@ int deal_stages(db_conn *c, struct arena *a, int64_t tenant_id, struct deal_stag
 int deal_stages_rename(db_conn *c, int64_t tenant_id, const char *const *names, int n,
                        struct err *e);
 
+/* The pipeline's configuration beyond names. The sale stage (won) stays last and
+ * cannot be removed; "lost" is a deal's state, not a stage. Errors are
+ * CC24_E_VALIDATION (CC24_E_NOT_FOUND for a stage that is not the dealer's) with
+ * e->field naming the reason: "name" (1 to 60 characters on one line), "position",
+ * "full" (DEAL_STAGES_MAX reached), "won" (the sale stage), "last" (the only stage
+ * before the sale), "target" (deals on the stage need another stage to go to). */
+
+/* Add a stage named name before the stage at index `before` (0 = first; the number
+ * of stages less one = just before the sale). *id receives its id. 0 or -1. */
+int deal_stage_add(db_conn *c, int64_t tenant_id, const char *name, int before, int64_t *id,
+                   struct err *e);
+
+/* Remove stage stage_id. Its open deals go to target_id (another stage of the
+ * dealer, not the sale stage — a removal never sells; 0 when the stage holds none), at
+ * the end of that column, each move written to deal_history by deal_move as the
+ * board's moves are. The stage is only marked removed (removed_at), so the history
+ * keeps its name and lost deals that ended on it keep it. *moved (may be NULL)
+ * receives the number of deals moved. 0 or -1. */
+int deal_stage_remove(db_conn *c, struct arena *a, int64_t tenant_id, int64_t stage_id,
+                      int64_t target_id, int64_t user_id, int *moved, struct err *e);
+
+/* Swap stage_id with its neighbour before (dir < 0) or after (dir > 0). The sale stage
+ * does not move and no stage moves past it. 0 or -1. */
+int deal_stage_move(db_conn *c, int64_t tenant_id, int64_t stage_id, int dir, struct err *e);
+
 /* A deal from the dealer's lead lead_public_id on the first stage (or the open deal the
  * lead already has). public_id receives its id. 1 created, 0 existed, -1 (not found:
  * CC24_E_NOT_FOUND). */

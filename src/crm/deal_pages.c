@@ -96,7 +96,15 @@ static json_t *card_json(struct http_req *req, const struct deal *d, const struc
   return j;
 }
 
-int crm_deals_page(struct http_req *req)
+/* An error of the stage settings, shown inline in the stages section. */
+struct stage_form {
+  const char *error; /* the message (already translated), NULL = none */
+  const char *scope; /* which form it belongs to: "names", "add", "remove", "order" */
+  int64_t stage;     /* the stage of a row form it belongs to */
+  const char *name;  /* the add form's name as typed */
+};
+
+static int render_board(struct http_req *req, int status, const struct stage_form *sf)
 {
   struct board_arg x = {.a = req->a, .tenant_id = req->tenant_id};
   struct err e = {0};
@@ -150,14 +158,48 @@ int crm_deals_page(struct http_req *req)
   json_object_set_new(ctx, "sortable_js",
                       json_string(http_static_url("js/vendor/sortable.min.js")));
   json_object_set_new(ctx, "board_js", json_string(http_static_url("js/board.js")));
-  json_t *names = json_array();
-  for (int i = 0; i < x.nst; i++)
-    json_array_append_new(names,
-                          json_pack("{s:i,s:i,s:s}", "i", i, "n", i + 1, "name", x.st[i].name));
+  /* the stage settings: names, order (up/down), removal with a target for the deals
+     on the stage, and a new stage before a chosen one (the sale stays last) */
+  json_t *names = json_array(), *before = json_array();
+  int last = x.nst > 0 && x.st[x.nst - 1].won ? x.nst - 1 : x.nst;
+  for (int i = 0; i < x.nst; i++) {
+    json_t *cards = json_object_get(json_array_get(cols, (size_t)i), "cards");
+    size_t held = json_array_size(cards);
+    json_t *row = json_pack("{s:i,s:i,s:I,s:s,s:b,s:b,s:b,s:I}", "i", i, "n", i + 1, "id",
+                            (json_int_t)x.st[i].id, "name", x.st[i].name, "won", x.st[i].won, "up",
+                            i > 0 && !x.st[i].won, "down", i + 1 < last, "held", (json_int_t)held);
+    json_object_set_new(row, "sid", json_integer(x.st[i].id)); /* inside the targets */
+    json_object_set_new(row, "removable", json_boolean(!x.st[i].won && last > 1));
+    if (held > 0 && !x.st[i].won) {
+      json_t *targets = json_array();
+      for (int k = 0; k < x.nst; k++)
+        if (k != i && !x.st[k].won)
+          json_array_append_new(
+              targets, json_pack("{s:I,s:s}", "id", (json_int_t)x.st[k].id, "name", x.st[k].name));
+      json_object_set_new(row, "targets", targets);
+    }
+    if (sf && sf->error && sf->stage == x.st[i].id)
+      json_object_set_new(row, "error", json_string(sf->error));
+    json_array_append_new(names, row);
+    if (i <= last && x.nst < DEAL_STAGES_MAX)
+      json_array_append_new(
+          before, json_pack("{s:i,s:s,s:b}", "i", i, "name", x.st[i].name, "selected", i == last));
+  }
   json_object_set_new(ctx, "stage_names", names);
+  json_object_set_new(ctx, "stage_before", before);
+  json_object_set_new(ctx, "stages_full", json_boolean(x.nst >= DEAL_STAGES_MAX));
+  if (sf && sf->error && !sf->stage)
+    json_object_set_new(ctx, arena_printf(req->a, "stage_err_%s", sf->scope),
+                        json_string(sf->error));
+  json_object_set_new(ctx, "stage_add_name", json_string(sf && sf->name ? sf->name : ""));
   if (http_query(req, "gespeichert"))
     json_object_set_new(ctx, "flash", json_string(i18n_get(req->locale, "deals.saved")));
-  return web_render(req, 200, "dash_deals", ctx);
+  return web_render(req, status, "dash_deals", ctx);
+}
+
+int crm_deals_page(struct http_req *req)
+{
+  return render_board(req, 200, NULL);
 }
 
 /* POST /dashboard/verkauf: a deal from a lead */
@@ -187,33 +229,81 @@ int crm_deal_create(struct http_req *req)
   return http_redirect(req, 303, arena_printf(req->a, "/dashboard/verkauf/%s", x.id));
 }
 
-/* POST /dashboard/verkauf/stufen: the stage names */
-struct names_arg {
-  int64_t tenant_id;
+/* POST /dashboard/verkauf/stufen: the stage settings. `op` picks what: "" the names
+   (stage_0 …), "add" (name, before), "remove" (stage, target), "up" / "down" (stage). */
+struct stages_arg {
+  struct arena *a;
+  int64_t tenant_id, user_id;
+  const char *op;
   const char **names;
   int n;
+  const char *name;
+  int64_t stage, target, id;
+  int before;
 };
 
-static int tx_names(db_conn *c, void *arg, struct err *e)
+static int tx_stages(db_conn *c, void *arg, struct err *e)
 {
-  struct names_arg *x = arg;
+  struct stages_arg *x = arg;
+  if (!strcmp(x->op, "add"))
+    return deal_stage_add(c, x->tenant_id, x->name, x->before, &x->id, e);
+  if (!strcmp(x->op, "remove"))
+    return deal_stage_remove(c, x->a, x->tenant_id, x->stage, x->target, x->user_id, NULL, e);
+  if (!strcmp(x->op, "up") || !strcmp(x->op, "down"))
+    return deal_stage_move(c, x->tenant_id, x->stage, !strcmp(x->op, "up") ? -1 : 1, e);
   return deal_stages_rename(c, x->tenant_id, x->names, x->n, e);
+}
+
+static int64_t form_id(struct http_req *req, const char *name)
+{
+  const char *v = http_form(req, name);
+  int64_t id = 0;
+  return v && str_to_i64(v, &id) && id > 0 ? id : 0;
 }
 
 int crm_deal_stages_post(struct http_req *req)
 {
-  const char **names = arena_calloc(req->a, DEAL_STAGES_MAX, sizeof *names);
-  int n = 0;
-  for (int i = 0; i < DEAL_STAGES_MAX; i++) {
-    const char *v = http_form(req, arena_printf(req->a, "stage_%d", i));
-    if (!v)
-      break;
-    names[n++] = v;
+  struct stages_arg x = {.a = req->a, .tenant_id = req->tenant_id, .user_id = req->user_id};
+  x.op = http_form(req, "op");
+  if (!x.op)
+    x.op = "";
+  struct stage_form sf = {.scope = "names"};
+  if (!strcmp(x.op, "add")) {
+    sf.scope = "add";
+    x.name = http_form(req, "name");
+    sf.name = x.name;
+    const char *b = http_form(req, "before");
+    int64_t before = -1;
+    if (!b || !str_to_i64(b, &before) || before < 0 || before > DEAL_STAGES_MAX)
+      before = -1;
+    x.before = (int)before;
+  } else if (!strcmp(x.op, "remove") || !strcmp(x.op, "up") || !strcmp(x.op, "down")) {
+    sf.scope = strcmp(x.op, "remove") ? "order" : "remove";
+    x.stage = form_id(req, "stage");
+    x.target = form_id(req, "target");
+    sf.stage = x.stage;
+  } else if (!*x.op) {
+    x.names = arena_calloc(req->a, DEAL_STAGES_MAX, sizeof *x.names);
+    for (int i = 0; i < DEAL_STAGES_MAX; i++) {
+      const char *v = http_form(req, arena_printf(req->a, "stage_%d", i));
+      if (!v)
+        break;
+      x.names[x.n++] = v;
+    }
+  } else {
+    return http_problem(req, 422, CC24_E_VALIDATION, "unknown op", "op");
   }
-  struct names_arg x = {.tenant_id = req->tenant_id, .names = names, .n = n};
   struct err e = {0};
-  if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_names, &x, &e) < 0)
-    return http_problem_err(req, &e);
+  if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_stages, &x, &e) < 0) {
+    if (e.code != CC24_E_VALIDATION && e.code != CC24_E_NOT_FOUND)
+      return http_problem_err(req, &e);
+    /* the reason names a text: deals.stage_err_name, …_target, …_won, … */
+    const char *why = e.code == CC24_E_NOT_FOUND ? "stage" : e.field[0] ? e.field : "name";
+    sf.error = i18n_get(req->locale, arena_printf(req->a, "deals.stage_err_%s", why));
+    if (!strcmp(why, "stage"))
+      sf.stage = 0; /* not a row on this board: the message goes to the form's top */
+    return render_board(req, e.code == CC24_E_NOT_FOUND ? 404 : 422, &sf);
+  }
   return http_redirect(req, 303, "/dashboard/verkauf?gespeichert=1#stufen");
 }
 

@@ -26,7 +26,7 @@ int deal_stages(db_conn *c, struct arena *a, int64_t tenant_id, struct deal_stag
   for (int round = 0; round < 2; round++) {
     db_stmt *st = db_query(c,
                            "SELECT id, position, name, won FROM deal_stages WHERE tenant_id = $1"
-                           " ORDER BY position, id",
+                           " AND removed_at = 0 ORDER BY position, id",
                            DB_PARAMS(db_i64(tenant_id)), e);
     if (!st)
       return -1;
@@ -56,6 +56,16 @@ int deal_stages(db_conn *c, struct arena *a, int64_t tenant_id, struct deal_stag
   return 0;
 }
 
+/* A stage name: 1 to 60 characters of UTF-8 on one line (trimmed copy in a, or NULL). */
+static const char *stage_name(struct arena *a, const char *name)
+{
+  const char *nm = name ? str_trim(a, name) : "";
+  size_t len = strlen(nm);
+  if (len == 0 || len > 60 || !utf8_valid(nm, len) || strpbrk(nm, "\r\n\t"))
+    return NULL;
+  return nm;
+}
+
 int deal_stages_rename(db_conn *c, int64_t tenant_id, const char *const *names, int n,
                        struct err *e)
 {
@@ -69,10 +79,9 @@ int deal_stages_rename(db_conn *c, int64_t tenant_id, const char *const *names, 
     goto out;
   }
   for (int i = 0; i < n; i++) {
-    const char *nm = names[i] ? str_trim(a, names[i]) : "";
-    size_t len = strlen(nm);
-    if (len == 0 || len > 60 || !utf8_valid(nm, len) || strpbrk(nm, "\r\n\t")) {
-      err_set(e, CC24_E_VALIDATION, "stage_%d: 1 to 60 characters on one line", i);
+    const char *nm = stage_name(a, names[i]);
+    if (!nm) {
+      err_set_field(e, CC24_E_VALIDATION, "name", "stage_%d: 1 to 60 characters on one line", i);
       goto out;
     }
     if (db_exec(c, "UPDATE deal_stages SET name = $3 WHERE id = $1 AND tenant_id = $2",
@@ -97,6 +106,154 @@ static int history(db_conn *c, int64_t tenant_id, int64_t deal_id, int64_t from,
                  e) < 0
              ? -1
              : 0;
+}
+
+/* Rewrite the positions of the stages in order[0..n-1] as 0..n-1. */
+static int stage_positions(db_conn *c, int64_t tenant_id, const int64_t *order, int n,
+                           struct err *e)
+{
+  for (int i = 0; i < n; i++)
+    if (db_exec(c, "UPDATE deal_stages SET position = $3 WHERE id = $1 AND tenant_id = $2",
+                DB_PARAMS(db_i64(order[i]), db_i64(tenant_id), db_i64(i)), e) < 0)
+      return -1;
+  return 0;
+}
+
+int deal_stage_add(db_conn *c, int64_t tenant_id, const char *name, int before, int64_t *id,
+                   struct err *e)
+{
+  struct arena *a = arena_new(0);
+  struct deal_stage *st;
+  int ns, rc = -1;
+  if (deal_stages(c, a, tenant_id, &st, &ns, e) < 0)
+    goto out;
+  const char *nm = stage_name(a, name);
+  if (!nm) {
+    err_set_field(e, CC24_E_VALIDATION, "name", "name: 1 to 60 characters on one line");
+    goto out;
+  }
+  if (ns >= DEAL_STAGES_MAX) {
+    err_set_field(e, CC24_E_VALIDATION, "full", "stages: at most %d", DEAL_STAGES_MAX);
+    goto out;
+  }
+  /* the sale stays last: a new stage goes before it at the latest */
+  int last = ns > 0 && st[ns - 1].won ? ns - 1 : ns;
+  if (before < 0 || before > last) {
+    err_set_field(e, CC24_E_VALIDATION, "position", "position: 0 to %d", last);
+    goto out;
+  }
+  if (db_query_one(c, a,
+                   "INSERT INTO deal_stages (tenant_id, position, name, won) VALUES ($1, $2, $3, 0)"
+                   " RETURNING id",
+                   DB_PARAMS(db_i64(tenant_id), db_i64(before), db_text(nm)),
+                   DB_ROW(db_out_i64(id)), e) != 1)
+    goto out;
+  int64_t *order = arena_calloc(a, (size_t)ns + 1, sizeof *order);
+  for (int i = 0, k = 0; i <= ns; i++)
+    order[i] = i == before ? *id : st[k++].id;
+  rc = stage_positions(c, tenant_id, order, ns + 1, e);
+out:
+  arena_free(a);
+  return rc;
+}
+
+int deal_stage_remove(db_conn *c, struct arena *a, int64_t tenant_id, int64_t stage_id,
+                      int64_t target_id, int64_t user_id, int *moved, struct err *e)
+{
+  if (moved)
+    *moved = 0;
+  struct deal_stage *st;
+  int ns;
+  if (deal_stages(c, a, tenant_id, &st, &ns, e) < 0)
+    return -1;
+  int ix = -1, tx = -1, open_stages = 0;
+  for (int i = 0; i < ns; i++) {
+    if (st[i].id == stage_id)
+      ix = i;
+    if (st[i].id == target_id)
+      tx = i;
+    open_stages += !st[i].won;
+  }
+  if (ix < 0)
+    return err_set_field(e, CC24_E_NOT_FOUND, "stage", "stage: not a stage of this pipeline");
+  if (st[ix].won)
+    return err_set_field(e, CC24_E_VALIDATION, "won", "stage: the sale stage cannot be removed");
+  if (open_stages <= 1)
+    return err_set_field(e, CC24_E_VALIDATION, "last",
+                         "stage: the only stage before the sale cannot be removed");
+  /* its open deals go to the target, in their order, each move in the history */
+  db_stmt *q = db_query(c,
+                        "SELECT public_id FROM deals WHERE tenant_id = $1 AND stage_id = $2"
+                        " AND state = 'open' ORDER BY position, id",
+                        DB_PARAMS(db_i64(tenant_id), db_i64(stage_id)), e);
+  if (!q)
+    return -1;
+  char **ids = arena_calloc(a, 1000, sizeof *ids);
+  int n = 0, rc;
+  char *pid;
+  while (n < 1000 && (rc = db_next(q, a, DB_ROW(db_out_text(&pid)), e)) == 1)
+    ids[n++] = pid;
+  db_finish(q);
+  if (rc < 0)
+    return -1;
+  /* not onto the sale stage: a removal must not sell vehicles in bulk */
+  if (n > 0 && (tx < 0 || tx == ix || st[tx].won))
+    return err_set_field(e, CC24_E_VALIDATION, "target",
+                         "target: %d deals on the stage need another stage to go to", n);
+  for (int i = 0; i < n; i++) {
+    struct deal d;
+    int64_t sold = 0;
+    if (deal_get(c, a, tenant_id, ids[i], &d, e) != 1 ||
+        deal_move(c, a, tenant_id, &d, target_id, -1, user_id, &sold, e) < 0)
+      return -1;
+  }
+  if (db_exec(c, "UPDATE deal_stages SET removed_at = $3 WHERE id = $1 AND tenant_id = $2",
+              DB_PARAMS(db_i64(stage_id), db_i64(tenant_id), db_i64(time_now())), e) < 0)
+    return -1;
+  int64_t *order = arena_calloc(a, (size_t)ns, sizeof *order);
+  for (int i = 0, k = 0; i < ns; i++)
+    if (i != ix)
+      order[k++] = st[i].id;
+  if (stage_positions(c, tenant_id, order, ns - 1, e) < 0)
+    return -1;
+  if (moved)
+    *moved = n;
+  return 0;
+}
+
+int deal_stage_move(db_conn *c, int64_t tenant_id, int64_t stage_id, int dir, struct err *e)
+{
+  struct arena *a = arena_new(0);
+  struct deal_stage *st;
+  int ns, rc = -1;
+  if (deal_stages(c, a, tenant_id, &st, &ns, e) < 0)
+    goto out;
+  int ix = -1;
+  for (int i = 0; i < ns; i++)
+    if (st[i].id == stage_id)
+      ix = i;
+  if (ix < 0) {
+    err_set_field(e, CC24_E_NOT_FOUND, "stage", "stage: not a stage of this pipeline");
+    goto out;
+  }
+  int other = dir < 0 ? ix - 1 : ix + 1;
+  if (st[ix].won) {
+    err_set_field(e, CC24_E_VALIDATION, "won", "stage: the sale stage stays last");
+    goto out;
+  }
+  if (dir == 0 || other < 0 || other >= ns || st[other].won) {
+    err_set_field(e, CC24_E_VALIDATION, "position", "stage: cannot move further");
+    goto out;
+  }
+  int64_t *order = arena_calloc(a, (size_t)ns, sizeof *order);
+  for (int i = 0; i < ns; i++)
+    order[i] = st[i].id;
+  order[ix] = st[other].id;
+  order[other] = st[ix].id;
+  rc = stage_positions(c, tenant_id, order, ns, e);
+out:
+  arena_free(a);
+  return rc;
 }
 
 int deal_from_lead(db_conn *c, struct arena *a, int64_t tenant_id, const char *lead_public_id,

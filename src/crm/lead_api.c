@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "crm/crm.h"
@@ -18,9 +19,14 @@
 #include "privacy/consent.h"
 #include "privacy/newsletter.h"
 #include "tenant/tenant.h"
+#include "testdrive/testdrive.h"
+#include "web/web.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* What became of a requested slot. */
+enum slot_state { SLOT_NONE, SLOT_BOOKED, SLOT_TAKEN, SLOT_INVALID };
 
 struct submit_arg {
   struct arena *a;
@@ -28,6 +34,9 @@ struct submit_arg {
   struct lead *l;
   struct tenant t;
   int found;
+  int64_t slot;         /* test drive: the slot's start (UTC), 0 = a free date */
+  int slot_state;       /* enum slot_state */
+  struct td_booking *b; /* the booking when slot_state is SLOT_BOOKED */
 };
 
 static int tx_submit(db_conn *c, void *arg, struct err *e)
@@ -48,10 +57,6 @@ static int tx_submit(db_conn *c, void *arg, struct err *e)
   const char *title = arena_printf(x->a, "%s %s %s", v.make, v.model, v.variant);
   const char *url = arena_printf(x->a, "%s/fahrzeuge/x-%s%s", cfg.base_url, v.public_id,
                                  strcmp(x->locale, "en") ? "" : "?lang=en");
-  if (crm_lead_submit(c, x->a, x->l, &t, title, url, x->locale, e) < 0)
-    return -1;
-  /* the processing record, with the notice the dealer's site states (privacy_ack: the
-   * script showed it) */
   struct consent_notice n;
   consent_notice(x->a, x->locale, CONSENT_NOTICE_ENQUIRY, &t, &n);
   struct consent_record r = {.tenant_id = t.id,
@@ -59,7 +64,45 @@ static int tx_submit(db_conn *c, void *arg, struct err *e)
                              .email = str_lower(x->a, x->l->email),
                              .reference = x->l->public_id,
                              .ip = x->ip};
-  return consent_record(c, &r, &n, time_now(), e);
+  if (!x->slot) {
+    if (crm_lead_submit(c, x->a, x->l, &t, title, url, x->locale, e) < 0)
+      return -1;
+    /* the processing record, with the notice the dealer's site states (privacy_ack:
+     * the script showed it) */
+    return consent_record(c, &r, &n, time_now(), e);
+  }
+  /* a slot is checked against the free slots the vehicle page offers and booked
+   * the way it books (td_book): the unique index makes a double booking fail */
+  struct td_offer o;
+  if (td_offer_load(c, x->a, v.tenant_id, v.id, time_now(), &o, e) < 0)
+    return -1;
+  int64_t end;
+  if (!td_offer_has(&o, x->slot, &end)) {
+    x->slot_state = td_offer_taken(&o, x->slot) ? SLOT_TAKEN : SLOT_INVALID;
+    return 0;
+  }
+  struct td_booking *b = x->b;
+  b->slot_start = x->slot;
+  b->slot_end = end;
+  b->name = x->l->name;
+  b->email = x->l->email;
+  b->phone = x->l->phone;
+  b->locale = strcmp(x->locale, "en") ? "de" : "en";
+  b->vehicle_title = title;
+  if (td_book(c, x->a, x->l, b, &t, url, o.sms, e) < 0 ||
+      consent_record(c, &r, &n, time_now(), e) < 0)
+    return -1;
+  x->slot_state = SLOT_BOOKED;
+  return 0;
+}
+
+static json_t *iso(int64_t t)
+{
+  if (t <= 0)
+    return json_null();
+  char s[32];
+  time_iso_utc(t, s, sizeof s);
+  return json_string(s);
 }
 
 int crm_api_public_lead(struct http_req *req)
@@ -71,7 +114,8 @@ int crm_api_public_lead(struct http_req *req)
     return http_problem_err(req, &e);
   struct lead l;
   lead_init(&l);
-  char *vehicle = NULL, *name = "", *email = "", *phone = "", *message = "", *date = "";
+  char *vehicle = NULL, *name = "", *email = "", *phone = "", *message = "", *date = "",
+       *slot = NULL;
   bool ack = false, ack_present = false, optin = false;
   struct json_field spec[] = {
       JF_STRING("vehicle_id", &vehicle, JF_REQUIRED, 1, 32),
@@ -81,6 +125,7 @@ int crm_api_public_lead(struct http_req *req)
       JF_STRING("phone", &phone, 0, 0, LEAD_PHONE_MAX),
       JF_STRING("message", &message, 0, 0, LEAD_MESSAGE_MAX),
       JF_STRING("preferred_date", &date, 0, 0, 10),
+      JF_STRING("slot", &slot, 0, 1, 40),
       {"privacy_ack", JF_T_BOOL, &ack, JF_REQUIRED, 0, 0, NULL, &ack_present},
       JF_BOOL("marketing_opt_in", &optin, 0),
       JF_END,
@@ -93,6 +138,23 @@ int crm_api_public_lead(struct http_req *req)
                     "privacy_ack must be true: the buyer has seen the privacy notice");
   if (errs.n > 0)
     return http_problem_fields(req, &errs);
+  /* a slot (ISO 8601, e.g. "2026-12-09T09:00:00Z") books it; the lead's date is then
+   * the slot's Berlin day */
+  int64_t slot_start = 0;
+  if (slot && l.kind != LEAD_TEST_DRIVE) {
+    field_error_add(&errs, "slot", "invalid", "a slot is only booked with kind test_drive");
+    return http_problem_fields(req, &errs);
+  }
+  if (slot && (time_parse_iso(slot, &slot_start) < 0 || slot_start <= 0)) {
+    field_error_add(&errs, "slot", "invalid",
+                    "slot must be a slot start in ISO 8601, e.g. 2026-12-09T09:00:00Z");
+    return http_problem_fields(req, &errs);
+  }
+  if (slot_start) {
+    int y, m, d;
+    time_civil_from_days(time_berlin_day(slot_start), &y, &m, &d);
+    date = arena_printf(a, "%04d-%02d-%02d", y, m, d);
+  }
   l.name = name;
   l.email = email;
   l.phone = phone;
@@ -112,12 +174,27 @@ int crm_api_public_lead(struct http_req *req)
     http_set_header(req, "Retry-After", arena_printf(a, "%d", retry < 1 ? 1 : retry));
     return http_problem(req, 429, CC24_E_RATE_LIMITED, "too many enquiries; try again later", NULL);
   }
-  struct submit_arg x = {
-      .a = a, .vehicle = vehicle, .locale = req->locale, .ip = req->client_ip, .l = &l};
-  if (db_tx(((struct app *)req->app)->db, 0, DB_WRITE, tx_submit, &x, &e) < 0)
+  struct td_booking b = {0};
+  struct submit_arg x = {.a = a,
+                         .vehicle = vehicle,
+                         .locale = req->locale,
+                         .ip = req->client_ip,
+                         .l = &l,
+                         .slot = slot_start,
+                         .b = &b};
+  if (db_tx(((struct app *)req->app)->db, 0, DB_WRITE, tx_submit, &x, &e) < 0) {
+    if (slot_start && e.code == CC24_E_DB_CONSTRAINT) /* booked a moment ago */
+      return http_problem(req, 409, CC24_E_CONFLICT, "the slot is booked already", "slot");
     return http_problem_err(req, &e);
+  }
   if (!x.found) {
     field_error_add(&errs, "vehicle_id", "not_found", "no public vehicle with this id");
+    return http_problem_fields(req, &errs);
+  }
+  if (x.slot_state == SLOT_TAKEN)
+    return http_problem(req, 409, CC24_E_CONFLICT, "the slot is booked already", "slot");
+  if (x.slot_state == SLOT_INVALID) {
+    field_error_add(&errs, "slot", "invalid", "not one of the vehicle's free slots");
     return http_problem_fields(req, &errs);
   }
   if (l.marketing_opt_in)
@@ -125,6 +202,14 @@ int crm_api_public_lead(struct http_req *req)
                      req->client_ip);
   json_t *out = json_pack("{s:s,s:s,s:s}", "id", l.public_id, "status", "new", "kind",
                           enum_value(&lead_enum_kind, l.kind));
+  if (x.slot_state == SLOT_BOOKED) {
+    log_info("test drive %s booked through the API for tenant %lld", b.public_id,
+             (long long)l.tenant_id);
+    web_cache_clear(); /* the slot is gone from the vehicle page */
+    json_object_set_new(out, "test_drive",
+                        json_pack("{s:s,s:o,s:o}", "id", b.public_id, "slot_start",
+                                  iso(b.slot_start), "slot_end", iso(b.slot_end)));
+  }
   return http_reply_json(req, 201, out);
 }
 
@@ -147,15 +232,6 @@ static int tx_list(db_conn *c, void *arg, struct err *e)
     return -1;
   return crm_lead_list(c, x->a, x->tenant_id, &x->f, time_now(), x->page, x->size, &x->rows, &x->n,
                        &x->total, e);
-}
-
-static json_t *iso(int64_t t)
-{
-  if (t <= 0)
-    return json_null();
-  char s[32];
-  time_iso_utc(t, s, sizeof s);
-  return json_string(s);
 }
 
 int crm_api_leads(struct http_req *req)

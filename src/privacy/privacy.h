@@ -15,6 +15,8 @@
  *   3. Erasure anonymises the address's leads (lead_anonymise, the retention job's
  *      statement), clears its contacts and deletes their timelines, deletes the mails to
  *      or answering to the address, and erases a buyer account (buyer_account_erase).
+ *      Test drives booked with the address are part of the export and are anonymised
+ *      with their leads (lead_anonymise).
  *      What a legal duty keeps is restricted instead (legal_holds: restricted_at; a won
  *      lead, which the sale's retention duties keep) and the answer says so.
  *
@@ -35,6 +37,13 @@ struct http_req;
 
 #define PRIVACY_TOKEN_TTL     86400 /* a link is valid 24 h */
 #define PRIVACY_ACCESS_WINDOW 3600  /* an access link works for an hour after its first use */
+
+/* Expired links are deleted this long after their expiry (until then the page can
+ * still say "expired" rather than "unknown"). */
+#define PRIVACY_TOKEN_GRACE 86400
+
+#define PRIVACY_SWEEP_KIND     "privacy.sweep"
+#define PRIVACY_SWEEP_INTERVAL 3600
 
 /* The kind of a request: "access" (Art. 15/20) or "erasure" (Art. 17). */
 #define PRIVACY_ACCESS  "access"
@@ -83,6 +92,21 @@ struct privacy_request_row {
 /* The dealer's requests, newest first, at most max (inside its transaction). 0 or -1. */
 int privacy_request_list(db_conn *c, struct arena *a, int64_t tenant_id, int max,
                          struct privacy_request_row **out, int *n, struct err *e);
+
+/* Requests that were never confirmed expire: delete, inside the caller's transaction
+ * (no dealer set; PostgreSQL through the SECURITY DEFINER function cc24_privacy_sweep),
+ * every link PRIVACY_TOKEN_GRACE past its expiry and every dealer's request still
+ * waiting PRIVACY_TOKEN_TTL after it was received — a confirmation completes the
+ * requests at once, so these are the ones whose link ran out unused. 0 or -1. */
+struct privacy_sweep_stats {
+  int64_t tokens, requests; /* rows deleted */
+};
+int privacy_sweep(db_conn *c, int64_t now, struct privacy_sweep_stats *st, struct err *e);
+
+/* The job ("privacy.sweep", hourly, in `serve` and `cc24 worker`): register the handler
+ * (before the workers start) and queue the first run unless one is queued or running. */
+void privacy_sweep_register(void);
+int privacy_sweep_schedule(db *d, struct err *e);
 
 /* Pages (routes.c). */
 int privacy_form_page(struct http_req *req);    /* GET /datenschutz/anfrage */

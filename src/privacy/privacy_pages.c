@@ -159,7 +159,7 @@ int privacy_dash_page(struct http_req *req)
   json_t *ctx = web_dash_context(req);
   json_t *rows = json_array();
   int64_t now = time_now();
-  int open = 0;
+  int open = 0, overdue = 0;
   for (int i = 0; i < x.n; i++) {
     const struct privacy_request_row *r = &x.rows[i];
     char received[32], due[32], done[32] = "";
@@ -169,6 +169,7 @@ int privacy_dash_page(struct http_req *req)
       time_berlin_datetime(r->completed_at, done, sizeof done);
     bool completed = !strcmp(r->status, "completed");
     open += !completed;
+    overdue += !completed && r->due_at < now;
     json_array_append_new(
         rows,
         json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b}", "id", r->public_id, "kind",
@@ -181,5 +182,6 @@ int privacy_dash_page(struct http_req *req)
   json_object_set_new(ctx, "requests", rows);
   json_object_set_new(ctx, "empty", json_boolean(x.n == 0));
   json_object_set_new(ctx, "open", json_integer(open));
+  json_object_set_new(ctx, "overdue", json_integer(overdue));
   return web_render(req, 200, "dash_privacy", ctx);
 }

@@ -8,9 +8,11 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/ids.h"
+#include "core/log.h"
 #include "core/timeutil.h"
 #include "crm/lead.h"
 #include "crm/retention.h"
+#include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "privacy/consent.h"
 #include "render/i18n.h"
@@ -368,8 +370,9 @@ static int tx_collect(db_conn *c, void *arg, struct err *e)
   json_decref(x->out); /* a retried transaction starts again */
   json_t *o = json_object();
   json_t *leads = json_array(), *contacts = json_array(), *mails = json_array(),
-         *holds = json_array();
+         *holds = json_array(), *drives = json_array();
   json_object_set_new(o, "leads", leads);
+  json_object_set_new(o, "test_drives", drives);
   json_object_set_new(o, "contacts", contacts);
   json_object_set_new(o, "mails", mails);
   json_object_set_new(o, "legal_holds", holds);
@@ -430,6 +433,37 @@ static int tx_collect(db_conn *c, void *arg, struct err *e)
                    DB_ROW(db_out_text(&kind), db_out_text(&body), db_out_i64(&at)), types, 3,
                    e) < 0)
       return -1;
+  }
+  {
+    /* test drives booked with the address (testdrive/), cancelled ones too */
+    char *pid, *vehicle, *name, *email, *phone, *status, *locale, *lead;
+    int64_t start, end, sms, reminded, cancelled, at;
+    static const char *const names[] = {"id",       "vehicle",   "slot_start",  "slot_end",
+                                        "name",     "email",     "phone",       "sms_consent",
+                                        "language", "status",    "reminded_at", "cancelled_at",
+                                        "lead",     "created_at"};
+    static const int types[] = {'s', 's', 't', 't', 's', 's', 's',
+                                'i', 's', 's', 't', 't', 's', 't'};
+    if (query_rows(c, x->a,
+                   "SELECT d.public_id, COALESCE((SELECT v.make || ' ' || v.model FROM vehicles v"
+                   " WHERE v.id = d.vehicle_id AND v.tenant_id = d.tenant_id), ''),"
+                   " d.slot_start, d.slot_end, d.name, d.email, d.phone, d.sms_consent, d.locale,"
+                   " d.status, d.reminded_at, d.cancelled_at, d.lead_public_id, d.created_at"
+                   " FROM test_drives d WHERE d.tenant_id = $1 AND lower(d.email) = $2"
+                   " ORDER BY d.slot_start, d.id",
+                   p, drives, names,
+                   DB_ROW(db_out_text(&pid), db_out_text(&vehicle), db_out_i64(&start),
+                          db_out_i64(&end), db_out_text(&name), db_out_text(&email),
+                          db_out_text(&phone), db_out_i64(&sms), db_out_text(&locale),
+                          db_out_text(&status), db_out_i64(&reminded), db_out_i64(&cancelled),
+                          db_out_text(&lead), db_out_i64(&at)),
+                   types, 14, e) < 0)
+      return -1;
+    for (size_t i = 0; i < json_array_size(drives); i++) {
+      json_t *dr = json_array_get(drives, i);
+      json_object_set_new(dr, "sms_consent",
+                          json_boolean(json_integer_value(json_object_get(dr, "sms_consent"))));
+    }
   }
   {
     char *pid, *name, *email, *phone;
@@ -620,7 +654,7 @@ static int tx_erase(db_conn *c, void *arg, struct err *e)
   json_decref(x->out); /* a retried transaction starts again */
   x->out = NULL;
   const struct db_param *p = DB_PARAMS(db_i64(x->tenant_id), db_text(x->email));
-  int64_t won = 0, contacts_before = 0, contacts_after = 0;
+  int64_t won = 0, contacts_before = 0, contacts_after = 0, drives_before = 0, drives_after = 0;
   /* what a legal duty keeps: restricted (Art. 18), listed in the answer */
   if (db_exec(c,
               "UPDATE legal_holds SET restricted_at = $3 WHERE tenant_id = $1"
@@ -637,7 +671,10 @@ static int tx_erase(db_conn *c, void *arg, struct err *e)
                    DB_ROW(db_out_i64(&won)), e) < 0 ||
       db_query_one(c, NULL,
                    "SELECT COUNT(*) FROM contacts WHERE tenant_id = $1 AND lower(email) = $2", p,
-                   DB_ROW(db_out_i64(&contacts_before)), e) < 0)
+                   DB_ROW(db_out_i64(&contacts_before)), e) < 0 ||
+      db_query_one(c, NULL,
+                   "SELECT COUNT(*) FROM test_drives WHERE tenant_id = $1 AND lower(email) = $2", p,
+                   DB_ROW(db_out_i64(&drives_before)), e) < 0)
     return -1;
   json_t *kept = json_array();
   x->out = json_pack("{s:o,s:o}", "dealer", json_string(""), "kept", kept);
@@ -674,16 +711,23 @@ static int tx_erase(db_conn *c, void *arg, struct err *e)
   if (mails < 0 || newsletter < 0 || consent_forget(c, x->tenant_id, x->email, e) < 0 ||
       db_query_one(c, NULL,
                    "SELECT COUNT(*) FROM contacts WHERE tenant_id = $1 AND lower(email) = $2", p,
-                   DB_ROW(db_out_i64(&contacts_after)), e) < 0)
+                   DB_ROW(db_out_i64(&contacts_after)), e) < 0 ||
+      db_query_one(c, NULL,
+                   "SELECT COUNT(*) FROM test_drives WHERE tenant_id = $1 AND lower(email) = $2", p,
+                   DB_ROW(db_out_i64(&drives_after)), e) < 0)
     return -1;
   int64_t contacts = contacts_before - contacts_after;
+  /* lead_anonymise cleared the test drives booked with the anonymised leads */
+  json_object_set_new(x->out, "test_drives_anonymised", json_integer(drives_before - drives_after));
   json_object_set_new(x->out, "has_kept", json_boolean(json_array_size(kept) > 0));
   json_object_set_new(x->out, "leads_anonymised", json_integer(leads));
   json_object_set_new(x->out, "contacts_cleared", json_integer(contacts));
   json_object_set_new(x->out, "mails_deleted", json_integer(mails));
   json_object_set_new(x->out, "newsletter_deleted", json_integer(newsletter));
-  x->result = arena_printf(x->a, "leads=%d contacts=%lld mails=%d kept=%d", leads,
-                           (long long)contacts, mails, (int)json_array_size(kept));
+  x->result =
+      arena_printf(x->a, "leads=%d contacts=%lld test_drives=%lld mails=%d newsletter=%d kept=%d",
+                   leads, (long long)contacts, (long long)(drives_before - drives_after), mails,
+                   newsletter, (int)json_array_size(kept));
   return complete_requests(c, x, e);
 }
 
@@ -828,4 +872,74 @@ int privacy_request_list(db_conn *c, struct arena *a, int64_t tenant_id, int max
     (*out)[(*n)++] = r;
   db_finish(st);
   return rc < 0 ? -1 : 0;
+}
+
+/* ---- the sweep of unconfirmed requests ---- */
+
+int privacy_sweep(db_conn *c, int64_t now, struct privacy_sweep_stats *st, struct err *e)
+{
+  *st = (struct privacy_sweep_stats){0};
+  if (db_conn_backend(c) == DB_PG)
+    return db_query_one(
+               c, NULL, "SELECT tokens, requests FROM cc24_privacy_sweep($1, $2, $3)",
+               DB_PARAMS(db_i64(now), db_i64(PRIVACY_TOKEN_TTL), db_i64(PRIVACY_TOKEN_GRACE)),
+               DB_ROW(db_out_i64(&st->tokens), db_out_i64(&st->requests)), e) == 1
+               ? 0
+               : -1;
+  int rc = db_exec(c, "DELETE FROM privacy_tokens WHERE expires_at <= $1",
+                   DB_PARAMS(db_i64(now - PRIVACY_TOKEN_GRACE)), e);
+  if (rc < 0)
+    return -1;
+  st->tokens = rc;
+  /* a confirmed request is completed at once (the first use of its link), so one still
+   * waiting when its link has run out was never confirmed */
+  rc = db_exec(c, "DELETE FROM privacy_requests WHERE status = 'waiting' AND received_at <= $1",
+               DB_PARAMS(db_i64(now - PRIVACY_TOKEN_TTL)), e);
+  if (rc < 0)
+    return -1;
+  st->requests = rc;
+  return 0;
+}
+
+struct sweep_arg {
+  int64_t now, run_at, except;
+  struct privacy_sweep_stats st;
+};
+
+static int tx_sweep(db_conn *c, void *arg, struct err *e)
+{
+  struct sweep_arg *x = arg;
+  return privacy_sweep(c, x->now, &x->st, e);
+}
+
+static int tx_sweep_next(db_conn *c, void *arg, struct err *e)
+{
+  struct sweep_arg *x = arg;
+  return jobs_schedule_single(c, PRIVACY_SWEEP_KIND, x->run_at, x->except, e) < 0 ? -1 : 0;
+}
+
+static int job_sweep(struct job_ctx *job, struct err *e)
+{
+  struct sweep_arg x = {.now = time_now(), .except = job->id};
+  /* the successor first, as the retention job does: a failing run keeps the chain */
+  x.run_at = x.now + PRIVACY_SWEEP_INTERVAL;
+  if (db_tx(job->db, 0, DB_WRITE, tx_sweep_next, &x, e) < 0)
+    return -1;
+  if (db_tx(job->db, 0, DB_WRITE, tx_sweep, &x, e) < 0)
+    return -1;
+  if (x.st.tokens || x.st.requests)
+    log_info("privacy sweep: %lld expired links, %lld unconfirmed requests removed",
+             (long long)x.st.tokens, (long long)x.st.requests);
+  return 0;
+}
+
+void privacy_sweep_register(void)
+{
+  jobs_register(PRIVACY_SWEEP_KIND, job_sweep);
+}
+
+int privacy_sweep_schedule(db *d, struct err *e)
+{
+  struct sweep_arg x = {.run_at = 0, .except = 0};
+  return db_tx(d, 0, DB_WRITE, tx_sweep_next, &x, e);
 }

@@ -660,15 +660,9 @@ static int tx_lead(db_conn *c, void *arg, struct err *e)
     /* the slot: a booking taken a moment ago fails here on the unique index; the
      * booking's own mails (confirmation with .ics, the dealer's notice) replace the
      * enquiry's notice and receipt */
-    struct td_booking *b = x->booking;
-    if (lead_store_insert(c, x->l, e) < 0 || consent_record(c, &r, x->notice, time_now(), e) < 0)
+    if (td_book(c, p->a, x->l, x->booking, &p->t, x->url, p->td.sms, e) < 0)
       return -1;
-    b->tenant_id = v.tenant_id;
-    b->vehicle_id = v.id;
-    b->lead_public_id = x->l->public_id;
-    if (td_store_insert(c, b, e) < 0)
-      return -1;
-    return td_booked_notify(c, p->a, b, &p->t, x->url, p->td.sms, e);
+    return consent_record(c, &r, x->notice, time_now(), e);
   }
   if (crm_lead_submit(c, p->a, x->l, &p->t, x->title, x->url, x->locale, e) < 0)
     return -1;

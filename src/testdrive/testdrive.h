@@ -52,13 +52,29 @@ struct td_slot {
  * for `days` days, in each opening interval, slots of slot_minutes from the
  * interval's start on the wall clock, each wholly inside the interval (a slot that
  * would run past closing is not offered), starting at least lead_seconds after
- * now, and not in taken[0..ntaken-1] (slot starts, any order). A wall-clock start
+ * now, and not in taken[0..ntaken-1] (slot starts, any order). Nationwide German
+ * public holidays (time_de_holiday) and the dealer's closed days closed[0..nclosed-1]
+ * (Berlin days, any order) have no slots. A wall-clock start
  * that does not exist (the hour skipped in March) is left out; one that exists
  * twice (October) is the first; a slot that would overlap the one before (around
  * the October change) is left out. Sorted by start; at most max into out. Returns
  * the number written. */
 int td_slots(const struct tenant_hours *h, int64_t now, int slot_minutes, int lead_seconds,
-             int days, const int64_t *taken, int ntaken, struct td_slot *out, int max);
+             int days, const int64_t *taken, int ntaken, const int64_t *closed, int nclosed,
+             struct td_slot *out, int max);
+
+/* At most this many closed days a dealer enters. */
+#define TD_CLOSED_MAX 100
+
+/* Parse the closed days a dealer typed: dates "YYYY-MM-DD" or "DD.MM.YYYY" separated by
+ * commas, semicolons or white space, years 2000..2100. Into out (Berlin days since
+ * 1970-01-01, sorted, duplicates dropped; at most max). Returns the count, or -1 when
+ * a date is malformed or impossible (*bad, when not NULL, points at it) or there are
+ * more than max. */
+int td_closed_parse(const char *text, int64_t *out, int max, const char **bad);
+
+/* The canonical text of closed days ("2026-12-24,2026-12-31"; "" for none), in a. */
+const char *td_closed_format(struct arena *a, const int64_t *days, int n);
 
 /* ---- iCalendar (RFC 5545, pure) ---- */
 
@@ -143,6 +159,15 @@ int td_store_mark_reminded(db_conn *c, int64_t tenant_id, const char *public_id,
 int td_store_sms_enabled(db_conn *c, int64_t tenant_id, struct err *e);
 int td_store_set_sms_enabled(db_conn *c, int64_t tenant_id, bool on, struct err *e);
 
+/* The dealer's closed days (test_drive_settings.closed_days) into *out (arena array of
+ * *n Berlin days; a stored value that does not parse counts as none). Works for the
+ * public. 0 or -1. */
+int td_store_closed_days(db_conn *c, struct arena *a, int64_t tenant_id, int64_t **out, int *n,
+                         struct err *e);
+/* Store the closed days days[0..n-1] (sorted, no duplicates). 0 or -1. */
+int td_store_set_closed_days(db_conn *c, struct arena *a, int64_t tenant_id, const int64_t *days,
+                             int n, struct err *e);
+
 /* ---- the vehicle page (site/) ---- */
 
 /* What the vehicle page needs about test drives, loaded in its read transaction. */
@@ -173,6 +198,19 @@ bool td_offer_taken(const struct td_offer *o, int64_t start);
  * queued in c after the booking was inserted. 0 or -1. */
 int td_booked_notify(db_conn *c, struct arena *a, const struct td_booking *b,
                      const struct tenant *t, const char *vehicle_url, bool sms_on, struct err *e);
+
+struct lead;
+
+/* Book slot b->slot_start..b->slot_end of vehicle l->vehicle_id for l's buyer: the
+ * lead of kind test_drive (l, inserted here) and the booking (b: slot, name, e-mail,
+ * phone, consent, locale, vehicle title filled by the caller; tenant, vehicle and
+ * lead set here), then the confirmation, the dealer's notice and the reminder
+ * (td_booked_notify) — in the caller's write transaction c. The one booking path of
+ * the vehicle page and the public API. The caller checked the slot against the free
+ * slots (td_offer_has); a slot booked since fails on the unique index: -1 with
+ * CC24_E_DB_CONSTRAINT, and the transaction must be rolled back. 0 or -1. */
+int td_book(db_conn *c, struct arena *a, struct lead *l, struct td_booking *b,
+            const struct tenant *t, const char *vehicle_url, bool sms_on, struct err *e);
 
 /* The booking's .ics (REQUEST, or CANCEL when cancel), in the buyer's language, in a. */
 const char *td_event_ics(struct arena *a, const struct td_booking *b, const struct tenant *t,

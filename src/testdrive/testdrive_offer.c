@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "crm/lead.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "render/i18n.h"
@@ -30,9 +31,13 @@ int td_offer_load(db_conn *c, struct arena *a, int64_t tenant_id, int64_t vehicl
   int64_t until = now + (int64_t)(TD_DAYS_AHEAD + 1) * 86400;
   if (td_store_taken(c, a, vehicle_id, now, until, &o->taken, &o->ntaken, e) < 0)
     return -1;
+  int64_t *closed;
+  int nclosed;
+  if (td_store_closed_days(c, a, tenant_id, &closed, &nclosed, e) < 0)
+    return -1;
   o->slots = arena_alloc(a, sizeof *o->slots * TD_SLOTS_MAX);
   o->nslots = td_slots(&p.hours, now, TD_SLOT_MINUTES, TD_LEAD_SECONDS, TD_DAYS_AHEAD, o->taken,
-                       o->ntaken, o->slots, TD_SLOTS_MAX);
+                       o->ntaken, closed, nclosed, o->slots, TD_SLOTS_MAX);
   if (cfg.sms_url && *cfg.sms_url) {
     int on = td_store_sms_enabled(c, tenant_id, e);
     if (on < 0)
@@ -251,4 +256,17 @@ int td_booked_notify(db_conn *c, struct arena *a, const struct td_booking *b,
       return -1;
   }
   return 0;
+}
+
+int td_book(db_conn *c, struct arena *a, struct lead *l, struct td_booking *b,
+            const struct tenant *t, const char *vehicle_url, bool sms_on, struct err *e)
+{
+  if (lead_store_insert(c, l, e) < 0)
+    return -1;
+  b->tenant_id = l->tenant_id;
+  b->vehicle_id = l->vehicle_id;
+  b->lead_public_id = l->public_id;
+  if (td_store_insert(c, b, e) < 0)
+    return -1;
+  return td_booked_notify(c, a, b, t, vehicle_url, sms_on, e);
 }

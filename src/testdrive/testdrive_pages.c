@@ -61,6 +61,8 @@ struct day_arg {
   struct td_booking *rows;
   int n;
   int sms;
+  int64_t *closed; /* the dealer's closed days */
+  int nclosed;
 };
 
 static int tx_day(db_conn *c, void *arg, struct err *e)
@@ -69,10 +71,14 @@ static int tx_day(db_conn *c, void *arg, struct err *e)
   if (td_store_list(c, x->a, x->tenant_id, x->from, x->until, &x->rows, &x->n, e) < 0)
     return -1;
   x->sms = td_store_sms_enabled(c, x->tenant_id, e);
-  return x->sms < 0 ? -1 : 0;
+  if (x->sms < 0)
+    return -1;
+  return td_store_closed_days(c, x->a, x->tenant_id, &x->closed, &x->nclosed, e);
 }
 
-int td_day_page(struct http_req *req)
+/* The day list; with closed_err the settings form again with the text as typed. */
+static int render_day(struct http_req *req, int status, const char *closed_err,
+                      const char *closed_text)
 {
   struct arena *a = req->a;
   int64_t now = time_now(), today = time_berlin_day(now);
@@ -129,7 +135,23 @@ int td_day_page(struct http_req *req)
   const char *done = http_query(req, "erledigt");
   json_object_set_new(ctx, "cancelled_notice", json_boolean(done && !strcmp(done, "abgesagt")));
   json_object_set_new(ctx, "saved_notice", json_boolean(done && !strcmp(done, "gespeichert")));
-  return web_render(req, 200, "dash_testdrives", ctx);
+  /* the closed days, one a line in the dealer's own notation (German dates) */
+  struct buf b;
+  buf_init(&b, a);
+  for (int i = 0; i < x.nclosed; i++) {
+    int y, m, dd;
+    time_civil_from_days(x.closed[i], &y, &m, &dd);
+    buf_printf(&b, "%s%02d.%02d.%04d", i ? "\n" : "", dd, m, y);
+  }
+  json_object_set_new(ctx, "closed_days", json_string(closed_text ? closed_text : buf_cstr(&b)));
+  if (closed_err)
+    json_object_set_new(ctx, "closed_err", json_string(closed_err));
+  return web_render(req, status, "dash_testdrives", ctx);
+}
+
+int td_day_page(struct http_req *req)
+{
+  return render_day(req, 200, NULL, NULL);
 }
 
 /* ---- POST /dashboard/probefahrten/{id}/absagen ---- */
@@ -221,24 +243,42 @@ int td_cancel_post(struct http_req *req)
 /* ---- POST /dashboard/probefahrten/einstellungen ---- */
 
 struct settings_arg {
+  struct arena *a;
   int64_t tenant_id;
   bool on;
+  int64_t *closed; /* NULL: the form did not send the closed days (left as they are) */
+  int nclosed;
 };
 
 static int tx_settings(db_conn *c, void *arg, struct err *e)
 {
   struct settings_arg *x = arg;
-  return td_store_set_sms_enabled(c, x->tenant_id, x->on, e);
+  if (td_store_set_sms_enabled(c, x->tenant_id, x->on, e) < 0)
+    return -1;
+  return x->closed ? td_store_set_closed_days(c, x->a, x->tenant_id, x->closed, x->nclosed, e) : 0;
 }
 
 int td_settings_post(struct http_req *req)
 {
-  const char *sms = http_form(req, "sms");
-  struct settings_arg x = {.tenant_id = req->tenant_id, .on = sms && !strcmp(sms, "1")};
+  const char *sms = http_form(req, "sms"), *closed = http_form(req, "closed_days");
+  struct settings_arg x = {
+      .a = req->a, .tenant_id = req->tenant_id, .on = sms && !strcmp(sms, "1")};
+  if (closed) {
+    x.closed = arena_calloc(req->a, TD_CLOSED_MAX, sizeof *x.closed);
+    const char *bad = NULL;
+    x.nclosed = td_closed_parse(closed, x.closed, TD_CLOSED_MAX, &bad);
+    if (x.nclosed < 0) {
+      size_t len = bad ? strcspn(bad, ",; \t\r\n") : 0;
+      const char *msg =
+          arena_printf(req->a, "%s%s%.*s%s", tr(req->locale, "testdrive.err_closed_days"),
+                       len ? " (" : "", (int)(len > 40 ? 40 : len), bad ? bad : "", len ? ")" : "");
+      return render_day(req, 422, msg, closed);
+    }
+  }
   struct err e = {0};
   if (db_tx(((struct app *)req->app)->db, req->tenant_id, DB_WRITE, tx_settings, &x, &e) < 0)
     return http_problem_err(req, &e);
-  web_cache_clear(); /* the consent box on the vehicle pages */
+  web_cache_clear(); /* the consent box and the slots on the vehicle pages */
   return http_redirect(req, 303, "/dashboard/probefahrten?erledigt=gespeichert");
 }
 

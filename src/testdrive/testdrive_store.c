@@ -164,3 +164,33 @@ int td_store_set_sms_enabled(db_conn *c, int64_t tenant_id, bool on, struct err 
               DB_PARAMS(db_i64(tenant_id), db_bool(on), db_i64(time_now())), e);
   return rc < 0 ? -1 : 0;
 }
+
+int td_store_closed_days(db_conn *c, struct arena *a, int64_t tenant_id, int64_t **out, int *n,
+                         struct err *e)
+{
+  char *text = NULL;
+  *out = arena_calloc(a, TD_CLOSED_MAX, sizeof **out);
+  *n = 0;
+  int rc = db_query_one(c, a, "SELECT closed_days FROM test_drive_settings WHERE tenant_id = $1",
+                        DB_PARAMS(db_i64(tenant_id)), DB_ROW(db_out_text(&text)), e);
+  if (rc < 0)
+    return -1;
+  if (rc == 1 && text) {
+    int k = td_closed_parse(text, *out, TD_CLOSED_MAX, NULL);
+    *n = k < 0 ? 0 : k;
+  }
+  return 0;
+}
+
+int td_store_set_closed_days(db_conn *c, struct arena *a, int64_t tenant_id, const int64_t *days,
+                             int n, struct err *e)
+{
+  int rc = db_exec(
+      c,
+      "INSERT INTO test_drive_settings (tenant_id, closed_days, updated_at)"
+      " VALUES ($1, $2, $3) ON CONFLICT (tenant_id)"
+      " DO UPDATE SET closed_days = excluded.closed_days,"
+      " updated_at = excluded.updated_at",
+      DB_PARAMS(db_i64(tenant_id), db_text(td_closed_format(a, days, n)), db_i64(time_now())), e);
+  return rc < 0 ? -1 : 0;
+}

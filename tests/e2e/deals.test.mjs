@@ -185,4 +185,95 @@ describe('the sales pipeline', () => {
     assert.match(await (await get(A, '/dashboard/verkauf')).text(), /<h2 id="col-\d+">Eingang/);
     assert.equal((await post(A, '/dashboard/verkauf/stufen', { stage_0: '', stage_1: 'x' })).status, 422);
   });
+
+  test('stages: add before a chosen stage, reorder, remove with a target for the deals, never the sale', async () => {
+    const login = async (slug) => {
+      const r = await fetch(srv.url + '/anmelden', { method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: `owner@${slug}.demo`, password: 'cc24-Demo-2026' }) });
+      const cookie = r.headers.get('set-cookie').split(';')[0];
+      const html = await (await fetch(srv.url + '/dashboard', { headers: { cookie } })).text();
+      return { cookie, csrf: html.match(/name="_csrf" value="([^"]+)"/)[1] };
+    };
+    const A = await login(slugs[0]);
+    const B = await login(slugs[1]);
+    const post = (who, p, fields) => fetch(srv.url + p, { method: 'POST', redirect: 'manual', headers: { cookie: who.cookie }, body: new URLSearchParams({ _csrf: who.csrf, ...fields }) });
+    const stagesOf = (slug) => sql(`SELECT s.id || '|' || s.name || '|' || s.won FROM deal_stages s JOIN tenants t ON t.id = s.tenant_id WHERE t.slug = '${slug}' AND s.removed_at = 0 ORDER BY s.position`)
+      .split('\n').map((l) => { const [id, name, won] = l.split('|'); return { id, name, won: won === '1' }; });
+    const names = () => stagesOf(slugs[0]).map((x) => x.name).join(',');
+    const stageOf = (deal) => sql(`SELECT s.name FROM deals d JOIN deal_stages s ON s.id = d.stage_id WHERE d.public_id = '${deal}'`);
+    // a fresh deal on "Kontakt"
+    const v = (await (await fetch(srv.url + `/api/v1/vehicles/search?dealer=${slugs[0]}&size=3`)).json()).items[2];
+    await fetch(`${srv.url}/fahrzeuge/x-${v.id}/anfrage`, { method: 'POST', body: new URLSearchParams({ kind: 'contact', name: 'Stefan Stufe', email: 'stefan@kunde.example', message: 'Noch da?' }) });
+    const lead = sql("SELECT public_id FROM leads WHERE email = 'stefan@kunde.example'");
+    let r = await post(A, '/dashboard/verkauf', { lead });
+    const deal = r.headers.get('location').match(/verkauf\/([0-9a-z]{16})/)[1];
+    let st = stagesOf(slugs[0]);
+    const before = names();
+    assert.equal(st.length, 6);
+    assert.ok(st[5].won, 'the sale is last');
+    const kontakt = st[1];
+    assert.equal((await post(A, `/dashboard/verkauf/${deal}`, { action: 'move', stage: kontakt.id })).status, 303);
+    assert.equal(stageOf(deal), kontakt.name);
+
+    // the board offers the forms (no JavaScript needed)
+    let html = await (await fetch(srv.url + '/dashboard/verkauf', { headers: { cookie: A.cookie } })).text();
+    assert.match(html, /<input type="hidden" name="op" value="add">/);
+    assert.match(html, new RegExp(`<select id="rm-${kontakt.id}" name="target"`), 'a stage with deals asks for a target');
+    assert.doesNotMatch(html, new RegExp(`name="stage" value="${st[5].id}">`), 'the sale has no remove or move form');
+
+    // add before Vertrag (index 4)
+    r = await post(A, '/dashboard/verkauf/stufen', { op: 'add', name: 'Finanzierung', before: '4' });
+    assert.equal(r.status, 303);
+    st = stagesOf(slugs[0]);
+    assert.equal(st[4].name, 'Finanzierung');
+    assert.equal(st.length, 7);
+    assert.ok(st[6].won, 'the sale stays last');
+    // bad input: inline errors in German and English, nothing stored
+    r = await post(A, '/dashboard/verkauf/stufen', { op: 'add', name: '  ', before: '0' });
+    assert.equal(r.status, 422);
+    html = await r.text();
+    assert.match(html, /<p class="form-error" role="alert" id="st-add-err">Bitte einen Namen mit 1 bis 60 Zeichen/);
+    assert.match(html, /id="st-add-name" name="name" maxlength="60" value="  " aria-invalid="true"/);
+    r = await post(A, '/dashboard/verkauf/stufen?lang=en', { op: 'add', name: 'Danach', before: '7' });
+    assert.equal(r.status, 422);
+    assert.match(await r.text(), /The stage cannot move further; the sale stays the last stage/);
+    assert.equal(stagesOf(slugs[0]).length, 7);
+
+    // reorder: Finanzierung up, then the stage before the sale cannot go down
+    const fin = st[4];
+    assert.equal((await post(A, '/dashboard/verkauf/stufen', { op: 'up', stage: fin.id })).status, 303);
+    assert.deepEqual(stagesOf(slugs[0]).map((x) => x.name).slice(3, 5), ['Finanzierung', st[3].name]);
+    st = stagesOf(slugs[0]);
+    r = await post(A, '/dashboard/verkauf/stufen', { op: 'down', stage: st[5].id });
+    assert.equal(r.status, 422);
+    assert.match(await r.text(), new RegExp(`id="stufe-${st[5].id}-err">Die Stufe kann nicht weiter verschoben werden`));
+
+    // the sale stage is never removed
+    r = await post(A, '/dashboard/verkauf/stufen', { op: 'remove', stage: st[6].id, target: st[0].id });
+    assert.equal(r.status, 422);
+    assert.match(await r.text(), /Die Verkaufsstufe kann weder entfernt noch verschoben werden/);
+    // a stage with deals needs a target (not the sale)
+    for (const target of [undefined, st[6].id, kontakt.id]) {
+      r = await post(A, '/dashboard/verkauf/stufen', { op: 'remove', stage: kontakt.id, ...(target ? { target } : {}) });
+      assert.equal(r.status, 422, `target ${target}`);
+      assert.match(await r.text(), /Auf dieser Stufe liegen noch Verkaufschancen/);
+    }
+    assert.equal(stageOf(deal), kontakt.name, 'nothing moved');
+    // another dealer cannot remove it
+    r = await post(B, '/dashboard/verkauf/stufen', { op: 'remove', stage: kontakt.id, target: st[0].id });
+    assert.equal(r.status, 404);
+    assert.equal(stagesOf(slugs[0]).length, 7);
+    // with a target: the deals move, the move is in the history, the column is gone
+    r = await post(A, '/dashboard/verkauf/stufen', { op: 'remove', stage: kontakt.id, target: st[2].id });
+    assert.equal(r.status, 303);
+    assert.equal(stageOf(deal), st[2].name);
+    assert.equal(sql(`SELECT COUNT(*) FROM deal_history h JOIN deals d ON d.id = h.deal_id WHERE d.public_id = '${deal}' AND h.from_stage_id = ${kontakt.id} AND h.to_stage_id = ${st[2].id} AND h.state = 'open'`), '1');
+    assert.equal(stagesOf(slugs[0]).length, 6);
+    html = await (await fetch(srv.url + '/dashboard/verkauf', { headers: { cookie: A.cookie } })).text();
+    assert.doesNotMatch(html, new RegExp(`id="col-${kontakt.id}"`));
+    const detail = await (await fetch(`${srv.url}/dashboard/verkauf/${deal}`, { headers: { cookie: A.cookie } })).text();
+    assert.match(detail, new RegExp(`${kontakt.name} → ${st[2].name}`), 'the history keeps the removed stage\'s name');
+    // an empty stage goes without a target; back to the names we started with
+    assert.equal((await post(A, '/dashboard/verkauf/stufen', { op: 'remove', stage: fin.id })).status, 303);
+    assert.equal(names(), before.split(',').filter((n) => n !== kontakt.name).join(','));
+  });
 });

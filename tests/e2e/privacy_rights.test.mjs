@@ -200,5 +200,56 @@ for (const backend of backends()) {
       assert.ok(Number(due) >= 28 * 86400 && Number(due) <= 31 * 86400, `one month: ${due}`);
       assert.equal(sql(`SELECT COUNT(*) FROM privacy_requests r JOIN tenants t ON t.id = r.tenant_id WHERE t.slug = '${slugs[2]}' AND r.kind = 'erasure'`), '0');
     });
+
+    test('test drives: in the export (page and JSON), anonymised by erasure, the answer counts them', async () => {
+      // a slot booked on a vehicle page (the dealer with opening hours; the first free slot)
+      const v = (await (await fetch(srv.url + '/api/v1/vehicles/search?size=1&sort=price_desc')).json()).items[0];
+      const page = await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text();
+      const slot = Number(page.match(/name="slot" value="(\d+)"/)[1]);
+      const r = await post(`/fahrzeuge/x-${v.id}/anfrage`, { kind: 'test_drive', name: 'Tina Testfahrt', email: 'tina@example.de', phone: '+49 171 7654321', slot: String(slot) });
+      assert.equal(r.status, 303);
+      assert.equal(sql("SELECT COUNT(*) FROM test_drives WHERE email = 'tina@example.de' AND status = 'booked'"), '1');
+      const start = new Date(slot * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await ask('tina@example.de', 'access');
+      let link = await linkFor('tina@example.de', 'Ihre Datenauskunft bei cc24');
+      const html = await (await post('/datenschutz/anfrage/bestaetigen', { token: link.token, format: 'html' })).text();
+      assert.match(html, /<h3>Probefahrten<\/h3>/);
+      assert.match(html, new RegExp(`<dt>Termin</dt><dd>${start} – `));
+      assert.match(html, /<dd>\+49 171 7654321<\/dd>/);
+      const doc = await (await post('/datenschutz/anfrage/bestaetigen', { token: link.token, format: 'json' })).json();
+      const drives = doc.dealers.flatMap((d) => d.test_drives);
+      assert.equal(drives.length, 1);
+      assert.equal(drives[0].slot_start, start);
+      assert.equal(drives[0].email, 'tina@example.de');
+      assert.equal(drives[0].phone, '+49 171 7654321');
+      assert.equal(drives[0].status, 'booked');
+      assert.equal(drives[0].id, sql("SELECT public_id FROM test_drives WHERE email = 'tina@example.de'"));
+
+      await ask('tina@example.de', 'erasure');
+      link = await linkFor('tina@example.de', 'Löschung Ihrer Daten bei cc24');
+      const done = await (await post('/datenschutz/anfrage/bestaetigen', { token: link.token })).text();
+      assert.match(done, /Probefahrten anonymisiert: 1/);
+      assert.equal(sql("SELECT COUNT(*) FROM test_drives WHERE email = 'tina@example.de' OR name = 'Tina Testfahrt' OR phone = '+49 171 7654321'"), '0');
+      assert.equal(sql(`SELECT COUNT(*) FROM test_drives WHERE slot_start = ${slot} AND email = '' AND name = ''`), '1', 'the booking stays, without the person');
+    });
+
+    test('unconfirmed requests expire: the sweep job is queued; overdue requests stand out on the dashboard', async () => {
+      assert.ok(Number(sql("SELECT COUNT(*) FROM jobs WHERE kind = 'privacy.sweep'")) >= 1, 'the sweep is scheduled');
+      await sendLead(slugs[1], 'Olga Overdue', 'olga@example.de', 'Alte Anfrage');
+      await ask('olga@example.de', 'access');
+      const B = await login(slugs[1]);
+      let list = await (await fetch(srv.url + '/dashboard/datenschutz', B)).text();
+      assert.match(list, /Frist: ein Monat ab Eingang/);
+      assert.doesNotMatch(list, /class="is-overdue"/);
+      // a request received long ago and still open is overdue
+      const now = Math.floor(Date.now() / 1000);
+      sql(`UPDATE privacy_requests SET received_at = ${now - 40 * 86400}, due_at = ${now - 9 * 86400} WHERE tenant_id = (SELECT id FROM tenants WHERE slug = '${slugs[1]}') AND status = 'waiting'`);
+      list = await (await fetch(srv.url + '/dashboard/datenschutz', B)).text();
+      assert.match(list, /<tr class="is-overdue">/);
+      assert.match(list, /<strong class="overdue-flag">überfällig<\/strong>/);
+      assert.match(list, /id="privacy-overdue"><strong>1 überfällig<\/strong>/);
+      const en = await (await fetch(srv.url + '/dashboard/datenschutz?lang=en', B)).text();
+      assert.match(en, /1 overdue/);
+    });
   });
 }

@@ -164,6 +164,107 @@ for (const backend of backends()) {
       assert.equal(sql(`SELECT COUNT(*) FROM test_drives WHERE slot_start = ${slot} AND status = 'booked'`), '1');
       assert.equal(Number(sql('SELECT COUNT(*) FROM leads')), Number(before) + 1, 'one lead, no orphans');
     });
+
+    test('POST /api/v1/public/leads books a slot the way the page does: 201, then 409/422 naming slot', async () => {
+      const api = (body) => fetch(`${srv.url}/api/v1/public/leads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-Forwarded-For': `198.51.100.${++ip % 250}` },
+        body: JSON.stringify({ vehicle_id: v.id, kind: 'test_drive', name: 'Jana API', email: 'jana@example.de', phone: '+49 30 123456', privacy_ack: true, ...body }),
+      });
+      const iso = (s) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const slots = slotsOf(await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text());
+      const slot = slots[3];
+      const leadsBefore = Number(sql('SELECT COUNT(*) FROM leads'));
+      let r = await api({ slot: iso(slot) });
+      assert.equal(r.status, 201, await r.clone().text());
+      const body = await r.json();
+      assert.equal(body.kind, 'test_drive');
+      assert.equal(body.test_drive.slot_start, iso(slot));
+      assert.equal(body.test_drive.slot_end, iso(slot + 2700));
+      assert.equal(sql(`SELECT status || '|' || email || '|' || (slot_end - slot_start) FROM test_drives WHERE public_id = '${body.test_drive.id}'`), 'booked|jana@example.de|2700');
+      assert.equal(sql(`SELECT kind || '|' || source || '|' || preferred_date FROM leads WHERE public_id = '${body.id}'`), `test_drive|api|${berlinDay(slot)}`);
+      assert.equal(sql(`SELECT COUNT(*) FROM test_drives t JOIN leads l ON l.public_id = t.lead_public_id WHERE t.public_id = '${body.test_drive.id}' AND l.public_id = '${body.id}'`), '1', 'the booking is linked to its lead');
+      // the same confirmation with the .ics invitation as on the page
+      const [m] = await smtp.waitFor((x) => x.to.includes('jana@example.de') && /gebucht/.test(x.parsed.subject), 'API confirmation');
+      assert.ok(m.parsed.attachments.some((x) => x.filename === 'probefahrt.ics'), 'the buyer gets the invitation');
+      assert.ok(!slotsOf(await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text()).includes(slot), 'gone from the vehicle page');
+
+      // taken: 409 problem+json naming slot, from the API and from the page alike
+      r = await api({ slot: iso(slot), email: 'other@example.de' });
+      assert.equal(r.status, 409);
+      assert.match(r.headers.get('content-type'), /^application\/problem\+json/);
+      let p = await r.json();
+      assert.equal(p.errors[0].field, 'slot');
+      r = await post(buyer(slot, { email: 'other@example.de' }));
+      assert.equal(r.status, 409, 'the page sees the API booking');
+      await r.arrayBuffer();
+      // not a free slot: 422 naming slot, nothing stored
+      for (const bad of [{ slot: iso(slot + 60) }, { slot: 'morgen' }, { slot: iso(slots[4]), kind: 'contact', message: 'Hallo' }, { slot: '2026-12-25T09:00:00Z' }]) {
+        r = await api(bad);
+        assert.equal(r.status, 422, JSON.stringify(bad));
+        assert.match(r.headers.get('content-type'), /^application\/problem\+json/);
+        p = await r.json();
+        assert.ok(p.errors.some((x) => x.field === 'slot'), JSON.stringify(p));
+      }
+      assert.equal(Number(sql('SELECT COUNT(*) FROM leads')), leadsBefore + 1, 'only the one booking stored a lead');
+      // a free date without a slot still works as before
+      r = await api({ preferred_date: berlinDay(slots[5]) });
+      assert.equal(r.status, 201);
+      assert.equal((await r.json()).test_drive, undefined);
+
+      // API and page racing for one slot: exactly one booking
+      const race = slots[6];
+      const rs = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2
+        ? api({ slot: iso(race), email: `a${i}@example.de` })
+        : post(buyer(race, { email: `p${i}@example.de` })))));
+      await Promise.all(rs.map((x) => x.arrayBuffer()));
+      const ok = rs.filter((x) => x.status === 201 || x.status === 303).length;
+      assert.equal(ok, 1, `one winner: ${rs.map((x) => x.status)}`);
+      assert.equal(rs.filter((x) => x.status === 409).length, 9);
+      assert.equal(sql(`SELECT COUNT(*) FROM test_drives WHERE slot_start = ${race} AND status = 'booked'`), '1');
+    });
+
+    test('closed days from the settings: no slots that day, bad dates refused inline', async () => {
+      const dealer = sql(`SELECT t.slug FROM tenants t JOIN vehicles v ON v.tenant_id = t.id WHERE v.public_id = '${v.id}'`);
+      const login = await fetch(srv.url + '/anmelden', { method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: `owner@${dealer}.demo`, password: PASSWORD }) });
+      const cookie = login.headers.get('set-cookie').split(';')[0];
+      let list = await (await fetch(`${srv.url}/dashboard/probefahrten`, { headers: { cookie } })).text();
+      const csrf = list.match(/name="_csrf" value="([^"]+)"/)[1];
+      assert.match(list, /<textarea id="td-closed" name="closed_days"/);
+      const settings = (fields) => fetch(`${srv.url}/dashboard/probefahrten/einstellungen`, { method: 'POST', redirect: 'manual', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, ...fields }) });
+      const slots = slotsOf(await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text());
+      const day = berlinDay(slots[slots.length - 1]);
+      const before = slots.filter((x) => berlinDay(x) === day).length;
+      assert.ok(before > 0);
+      const [y, m, d] = day.split('-');
+      let r = await settings({ closed_days: `${d}.${m}.${y}\n2030-01-02` });
+      assert.equal(r.status, 303);
+      assert.equal(sql(`SELECT closed_days FROM test_drive_settings t JOIN tenants n ON n.id = t.tenant_id WHERE n.slug = '${dealer}'`), `${day},2030-01-02`);
+      const after = slotsOf(await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text());
+      assert.equal(after.filter((x) => berlinDay(x) === day).length, 0, 'no slot on the closed day');
+      assert.equal(after.length, slots.length - before, 'the other days keep theirs');
+      // the API cannot book it either
+      r = await fetch(`${srv.url}/api/v1/public/leads`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'X-Forwarded-For': `198.51.100.${++ip % 250}` },
+        body: JSON.stringify({ vehicle_id: v.id, kind: 'test_drive', name: 'Zu Spät', email: 'spaet@example.de', phone: '+49 30 999999', privacy_ack: true, slot: new Date(slots[slots.length - 1] * 1000).toISOString() }),
+      });
+      assert.equal(r.status, 422);
+      // the settings page shows them; a bad date is refused inline and changes nothing
+      list = await (await fetch(`${srv.url}/dashboard/probefahrten`, { headers: { cookie } })).text();
+      assert.match(list, new RegExp(`>${d}\\.${m}\\.${y}\n02\\.01\\.2030</textarea>`));
+      r = await settings({ closed_days: '24.12.2026\n31.02.2027' });
+      assert.equal(r.status, 422);
+      const html = await r.text();
+      assert.match(html, /<span class="field-error" id="td-closed-err">Bitte gültige Daten angeben \(TT\.MM\.JJJJ oder JJJJ-MM-TT, höchstens 100\)\. \(31\.02\.2027\)<\/span>/);
+      assert.match(html, /aria-invalid="true">24\.12\.2026\n31\.02\.2027<\/textarea>/, 'the text as typed');
+      r = await fetch(`${srv.url}/dashboard/probefahrten/einstellungen?lang=en`, { method: 'POST', redirect: 'manual', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, closed_days: 'bald' }) });
+      assert.equal(r.status, 422);
+      assert.match(await r.text(), /Please enter valid dates/);
+      assert.equal(sql(`SELECT closed_days FROM test_drive_settings t JOIN tenants n ON n.id = t.tenant_id WHERE n.slug = '${dealer}'`), `${day},2030-01-02`);
+      // cleared: the day is offered again
+      assert.equal((await settings({ closed_days: '' })).status, 303);
+      assert.equal(slotsOf(await (await fetch(`${srv.url}/fahrzeuge/x-${v.id}`)).text()).filter((x) => berlinDay(x) === day).length, before);
+    });
   });
 }
 

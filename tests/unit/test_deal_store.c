@@ -353,3 +353,177 @@ Test(deal_store, daily_follow_up_mail)
   cr_expect_null(strstr(m.text, "ede"), "done");
   cr_expect_null(strstr(m.text, "fritz"), "nobody assigned");
 }
+
+/* ---- adding, removing and reordering stages ---- */
+
+struct stage_op {
+  int tenant;
+  const char *op, *name;
+  int before, dir, moved;
+  int64_t stage, target, id;
+};
+
+static int tx_stage_op(db_conn *c, void *arg, struct err *e)
+{
+  struct stage_op *x = arg;
+  int64_t tid = t[x->tenant].id;
+  if (!strcmp(x->op, "add"))
+    return deal_stage_add(c, tid, x->name, x->before, &x->id, e);
+  if (!strcmp(x->op, "remove"))
+    return deal_stage_remove(c, a, tid, x->stage, x->target, 0, &x->moved, e);
+  return deal_stage_move(c, tid, x->stage, x->dir, e);
+}
+
+static int stage_op(struct stage_op *x, struct err *e)
+{
+  memset(e, 0, sizeof *e);
+  return db_tx(d, t[x->tenant].id, DB_WRITE, tx_stage_op, x, e);
+}
+
+static struct op stages_of(int tenant)
+{
+  struct op s = {.tenant = tenant};
+  cr_assert_eq(db_tx(d, t[tenant].id, DB_WRITE, tx_stages, &s, &s.e), 0, "%s", s.e.msg);
+  for (int i = 0; i < s.nst; i++)
+    cr_expect_eq(s.st[i].position, i, "dense positions: %s at %d", s.st[i].name, s.st[i].position);
+  return s;
+}
+
+struct hist {
+  int64_t deal_id;
+  struct deal_move *m;
+  int n;
+};
+
+static int tx_hist(db_conn *c, void *arg, struct err *e)
+{
+  struct hist *x = arg;
+  return deal_history(c, a, t[0].id, x->deal_id, &x->m, &x->n, e);
+}
+
+Test(deal_store, stages_are_added_removed_and_reordered)
+{
+  struct op s = stages_of(0);
+  cr_assert_eq(s.nst, 6);
+  struct err e;
+  /* add "Finanzierung" before Vertrag (index 4) */
+  struct stage_op add = {.op = "add", .name = "  Finanzierung ", .before = 4};
+  cr_assert_eq(stage_op(&add, &e), 0, "%s", e.msg);
+  s = stages_of(0);
+  cr_assert_eq(s.nst, 7);
+  cr_expect_str_eq(s.st[4].name, "Finanzierung");
+  cr_expect_eq(s.st[4].id, add.id);
+  cr_expect_str_eq(s.st[5].name, "Vertrag");
+  cr_expect(s.st[6].won, "the sale stays last");
+  /* not after the sale, no empty name, not beyond the maximum */
+  struct stage_op bad = {.op = "add", .name = "Nachher", .before = 7};
+  cr_expect_lt(stage_op(&bad, &e), 0);
+  cr_expect_str_eq(e.field, "position");
+  bad = (struct stage_op){.op = "add", .name = " ", .before = 0};
+  cr_expect_lt(stage_op(&bad, &e), 0);
+  cr_expect_str_eq(e.field, "name");
+  for (int i = 7; i < DEAL_STAGES_MAX; i++) {
+    struct stage_op more = {.op = "add", .name = "Extra", .before = 0};
+    cr_assert_eq(stage_op(&more, &e), 0, "%s", e.msg);
+  }
+  bad = (struct stage_op){.op = "add", .name = "Zu viel", .before = 0};
+  cr_expect_lt(stage_op(&bad, &e), 0);
+  cr_expect_str_eq(e.field, "full");
+  s = stages_of(0);
+  cr_assert_eq(s.nst, DEAL_STAGES_MAX);
+  /* empty stages go without a target */
+  for (int i = 7; i < DEAL_STAGES_MAX; i++) {
+    struct stage_op rm = {.op = "remove", .stage = s.st[0].id};
+    cr_assert_eq(stage_op(&rm, &e), 0, "%s", e.msg);
+    s = stages_of(0);
+  }
+  cr_assert_eq(s.nst, 7);
+  cr_expect_str_eq(s.st[0].name, "Anfrage");
+
+  /* a stage with deals: only with a target, not the sale, not itself */
+  const char *l1 = new_lead(0, "carla"), *l2 = new_lead(0, "dora");
+  const char *d1 = deal_of(0, l1), *d2 = deal_of(0, l2);
+  int64_t kontakt = s.st[1].id, probe = s.st[2].id, sale = s.st[6].id;
+  cr_assert_eq(move(0, d1, kontakt, -1, &e), 0, "%s", e.msg);
+  cr_assert_eq(move(0, d2, kontakt, -1, &e), 0, "%s", e.msg);
+  struct stage_op rm = {.op = "remove", .stage = kontakt};
+  cr_expect_lt(stage_op(&rm, &e), 0);
+  cr_expect_str_eq(e.field, "target");
+  rm.target = kontakt;
+  cr_expect_lt(stage_op(&rm, &e), 0, "not onto itself");
+  rm.target = sale;
+  cr_expect_lt(stage_op(&rm, &e), 0, "not onto the sale");
+  cr_expect_str_eq(e.field, "target");
+  struct op sb = stages_of(1);
+  rm.target = sb.st[2].id;
+  cr_expect_lt(stage_op(&rm, &e), 0, "not onto another dealer's stage");
+  int found;
+  cr_expect_eq(get(0, d1, &found).stage_id, kontakt, "nothing moved");
+  rm.target = probe;
+  cr_assert_eq(stage_op(&rm, &e), 0, "%s", e.msg);
+  cr_expect_eq(rm.moved, 2);
+  struct deal x1 = get(0, d1, &found), x2 = get(0, d2, &found);
+  cr_expect_eq(x1.stage_id, probe);
+  cr_expect_eq(x2.stage_id, probe);
+  cr_expect_eq(x1.position, 0, "the order is kept");
+  cr_expect_eq(x2.position, 1);
+  cr_expect_str_eq(x1.state, "open");
+  /* the move is in the history, and the removed stage keeps its name there */
+  struct hist h = {.deal_id = x1.id};
+  cr_assert_eq(db_tx(d, t[0].id, DB_READ, tx_hist, &h, &e), 0, "%s", e.msg);
+  cr_assert_eq(h.n, 3, "created, to Kontakt, to Probefahrt");
+  cr_expect_str_eq(h.m[2].from, "Kontakt");
+  cr_expect_str_eq(h.m[2].to, "Probefahrt");
+  cr_expect_str_eq(h.m[2].state, "open");
+  s = stages_of(0);
+  cr_assert_eq(s.nst, 6);
+  for (int i = 0; i < s.nst; i++)
+    cr_expect_neq(s.st[i].id, kontakt, "Kontakt is gone from the board");
+  /* a removed stage takes no deals */
+  cr_expect_lt(move(0, d1, kontakt, -1, &e), 0);
+  cr_expect_eq(e.code, CC24_E_VALIDATION);
+
+  /* the sale stage cannot be removed, nor moved, nor passed */
+  rm = (struct stage_op){.op = "remove", .stage = sale, .target = probe};
+  cr_expect_lt(stage_op(&rm, &e), 0);
+  cr_expect_str_eq(e.field, "won");
+  struct stage_op mv = {.op = "move", .stage = sale, .dir = -1};
+  cr_expect_lt(stage_op(&mv, &e), 0);
+  cr_expect_str_eq(e.field, "won");
+  mv = (struct stage_op){.op = "move", .stage = s.st[4].id, .dir = 1};
+  cr_expect_lt(stage_op(&mv, &e), 0, "Vertrag does not pass the sale");
+  mv = (struct stage_op){.op = "move", .stage = s.st[0].id, .dir = -1};
+  cr_expect_lt(stage_op(&mv, &e), 0, "the first does not go up");
+  cr_expect_str_eq(e.field, "position");
+  /* Probefahrt (index 1) down one, behind Angebot, and back */
+  mv = (struct stage_op){.op = "move", .stage = probe, .dir = 1};
+  cr_assert_eq(stage_op(&mv, &e), 0, "%s", e.msg);
+  s = stages_of(0);
+  cr_expect_str_eq(s.st[1].name, "Angebot");
+  cr_expect_str_eq(s.st[2].name, "Probefahrt");
+  mv.dir = -1;
+  cr_assert_eq(stage_op(&mv, &e), 0, "%s", e.msg);
+  s = stages_of(0);
+  cr_expect_str_eq(s.st[1].name, "Probefahrt");
+  /* another dealer cannot touch these stages */
+  struct stage_op foreign = {.tenant = 1, .op = "move", .stage = probe, .dir = 1};
+  cr_expect_lt(stage_op(&foreign, &e), 0);
+  cr_expect_eq(e.code, CC24_E_NOT_FOUND);
+  foreign.op = "remove";
+  cr_expect_lt(stage_op(&foreign, &e), 0);
+  cr_expect_eq(e.code, CC24_E_NOT_FOUND);
+  cr_expect_eq(stages_of(0).nst, 6);
+
+  /* the last stage before the sale stays */
+  for (int i = 0; i < 4; i++) {
+    s = stages_of(0);
+    struct stage_op r = {.op = "remove", .stage = s.st[0].id, .target = s.st[1].id};
+    cr_assert_eq(stage_op(&r, &e), 0, "%s", e.msg);
+  }
+  s = stages_of(0);
+  cr_assert_eq(s.nst, 2);
+  rm = (struct stage_op){.op = "remove", .stage = s.st[0].id};
+  cr_expect_lt(stage_op(&rm, &e), 0);
+  cr_expect_str_eq(e.field, "last");
+  cr_expect_eq(get(0, d1, &found).stage_id, s.st[0].id, "the deals went along");
+}

@@ -17,6 +17,7 @@
 #include "privacy/privacy.h"
 #include "tenant/tenant.h"
 #include "testdb.h"
+#include "testdrive/testdrive.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
@@ -367,4 +368,166 @@ Test(privacy_store, the_app_never_reads_tokens_and_dealers_only_their_requests)
                "reading privacy_tokens must be refused");
   /* every dealer's transaction sees only its own records, whatever it asks */
   cr_assert_eq(count_as(0, "SELECT COUNT(*) FROM privacy_requests WHERE kind <> $1", "x"), 1);
+}
+
+/* ---- test drives: exported and anonymised with the address ---- */
+
+struct td_row {
+  int tenant;
+  const char *lead, *name, *email, *phone;
+  int64_t start;
+  struct td_booking b;
+};
+
+static int tx_drive(db_conn *c, void *arg, struct err *e)
+{
+  struct td_row *x = arg;
+  memset(&x->b, 0, sizeof x->b);
+  x->b.tenant_id = t[x->tenant].id;
+  x->b.vehicle_id = v[x->tenant].id;
+  x->b.lead_public_id = x->lead;
+  x->b.slot_start = x->start;
+  x->b.slot_end = x->start + 45 * 60;
+  x->b.name = x->name;
+  x->b.email = x->email;
+  x->b.phone = x->phone;
+  x->b.sms_consent = true;
+  x->b.locale = "de";
+  return td_store_insert(c, &x->b, e);
+}
+
+static struct td_row *book(int tenant, const struct ins *lead, int64_t start)
+{
+  struct td_row *x = arena_calloc(a, 1, sizeof *x);
+  *x = (struct td_row){.tenant = tenant,
+                       .lead = arena_strdup(a, lead->l.public_id),
+                       .name = lead->l.name,
+                       .email = lead->l.email,
+                       .phone = lead->l.phone,
+                       .start = start};
+  struct err e = {0};
+  cr_assert_eq(db_tx(d, t[tenant].id, DB_WRITE, tx_drive, x, &e), 0, "%s", e.msg);
+  return x;
+}
+
+static json_t *dealer_doc(json_t *doc, const char *slug)
+{
+  json_t *dealers = json_object_get(doc, "dealers");
+  for (size_t i = 0; i < json_array_size(dealers); i++) {
+    json_t *dl = json_array_get(dealers, i);
+    const char *s = json_string_value(json_object_get(dl, "dealer_slug"));
+    if (s && !strcmp(s, slug))
+      return dl;
+  }
+  return NULL;
+}
+
+Test(privacy_store, test_drives_are_exported_and_anonymised_with_the_address)
+{
+  int64_t slot = time_days_from_civil(2030, 6, 17) * 86400 + 8 * 3600;
+  struct td_row *pd = book(0, &paula_a, slot);
+  book(0, &quentin_a, slot + 3600);
+  struct err e = {0};
+  json_t *doc = privacy_collect_email(d, a, "paula@example.de", &e);
+  cr_assert_not_null(doc, "%s", e.msg);
+  json_t *at_a = dealer_doc(doc, t[0].slug);
+  cr_assert_not_null(at_a);
+  json_t *drives = json_object_get(at_a, "test_drives");
+  cr_assert_eq(json_array_size(drives), 1, "Paula's booking, not Quentin's");
+  json_t *dr = json_array_get(drives, 0);
+  cr_expect_str_eq(json_string_value(json_object_get(dr, "id")), pd->b.public_id);
+  cr_expect_str_eq(json_string_value(json_object_get(dr, "slot_start")), "2030-06-17T08:00:00Z");
+  cr_expect_str_eq(json_string_value(json_object_get(dr, "slot_end")), "2030-06-17T08:45:00Z");
+  cr_expect_str_eq(json_string_value(json_object_get(dr, "email")), "paula@example.de");
+  cr_expect_str_eq(json_string_value(json_object_get(dr, "phone")), "+49 171 1111111");
+  cr_expect_str_eq(json_string_value(json_object_get(dr, "vehicle")), "Opel Astra");
+  cr_expect_str_eq(json_string_value(json_object_get(dr, "status")), "booked");
+  cr_expect(json_is_true(json_object_get(dr, "sms_consent")));
+  cr_expect_eq(json_array_size(json_object_get(dealer_doc(doc, t[1].slug), "test_drives")), 0);
+  json_decref(doc);
+
+  doc = privacy_erase_email(d, a, "paula@example.de", time_now(), &e);
+  cr_assert_not_null(doc, "%s", e.msg);
+  json_t *first = json_array_get(json_object_get(doc, "dealers"), 0);
+  cr_expect_eq(
+      json_integer_value(json_object_get(first, "test_drives_anonymised")) +
+          json_integer_value(json_object_get(json_array_get(json_object_get(doc, "dealers"), 1),
+                                             "test_drives_anonymised")),
+      1, "the answer counts the test drive");
+  json_decref(doc);
+  cr_assert_eq(count_as(0, "SELECT COUNT(*) FROM test_drives WHERE email = $1 AND tenant_id = $2",
+                        "paula@example.de"),
+               0);
+  cr_assert_eq(count_as(0,
+                        "SELECT COUNT(*) FROM test_drives WHERE public_id = $1 AND name = ''"
+                        " AND phone = '' AND sms_consent = 0",
+                        pd->b.public_id),
+               1, "the booking stays for the statistics, without the person");
+  cr_assert_eq(count_as(0, "SELECT COUNT(*) FROM test_drives WHERE email = $1 AND tenant_id = $2",
+                        "quentin@example.de"),
+               1, "Quentin's booking is untouched");
+  /* and the export of the erased address holds no test drive any more */
+  doc = privacy_collect_email(d, a, "paula@example.de", &e);
+  cr_assert_not_null(doc, "%s", e.msg);
+  char *s = json_dumps(doc, 0);
+  cr_expect(!strstr(s, "+49 171 1111111"), "%s", s);
+  free(s);
+  json_decref(doc);
+}
+
+/* ---- unconfirmed requests expire ---- */
+
+struct sweep {
+  int64_t now;
+  struct privacy_sweep_stats st;
+};
+
+static int tx_sweep(db_conn *c, void *arg, struct err *e)
+{
+  struct sweep *x = arg;
+  return privacy_sweep(c, x->now, &x->st, e);
+}
+
+Test(privacy_store, unconfirmed_requests_and_dead_links_are_swept)
+{
+  struct err e = {0};
+  int64_t now = time_now(), old = now - 2 * 86400, recent = now - 3600;
+  char *s_old = NULL, *s_done = NULL, *s_recent = NULL;
+  /* two days ago: one never confirmed, one confirmed; an hour ago: not yet confirmed */
+  cr_assert_eq(privacy_request(d, a, "paula@example.de", PRIVACY_ERASURE, "de", old, &s_old, &e), 0,
+               "%s", e.msg);
+  cr_assert_eq(privacy_request(d, a, "quentin@example.de", PRIVACY_ACCESS, "de", old, &s_done, &e),
+               0, "%s", e.msg);
+  json_t *doc = NULL;
+  cr_assert_eq(privacy_access(d, a, s_done, old + 600, &doc, &e), PRIVACY_LINK_OK, "%s", e.msg);
+  json_decref(doc);
+  cr_assert_eq(
+      privacy_request(d, a, "paula@example.de", PRIVACY_ACCESS, "de", recent, &s_recent, &e), 0,
+      "%s", e.msg);
+  const char *kind;
+  cr_assert_eq(privacy_link_peek(d, s_old, now, &kind, &e), PRIVACY_LINK_GONE, "expired, kept");
+  const char *waiting =
+      "SELECT COUNT(*) FROM privacy_requests WHERE status = $1 AND tenant_id = $2";
+  cr_assert_eq(count_as(0, waiting, "waiting"), 2, "A: Paula's old and recent request");
+  cr_assert_eq(count_as(1, waiting, "waiting"), 2, "B: the same");
+  cr_assert_eq(count_as(0, waiting, "completed"), 1, "A: Quentin's, confirmed");
+
+  /* a sweep before the link has run out leaves everything */
+  struct sweep x = {.now = old + 3600};
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_sweep, &x, &e), 0, "%s", e.msg);
+  cr_expect_eq(x.st.tokens, 0);
+  cr_expect_eq(x.st.requests, 0);
+
+  x.now = now;
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_sweep, &x, &e), 0, "%s", e.msg);
+  cr_expect_eq(x.st.requests, 2, "Paula's unconfirmed request at A and at B");
+  cr_expect_eq(x.st.tokens, 2, "both links of two days ago (a day past expiry)");
+  cr_assert_eq(count_as(0, waiting, "waiting"), 1, "the recent one stays");
+  cr_assert_eq(count_as(1, waiting, "waiting"), 1);
+  cr_assert_eq(count_as(0, waiting, "completed"), 1, "a confirmed request is the record: kept");
+  cr_expect_eq(privacy_link_peek(d, s_old, now, &kind, &e), PRIVACY_LINK_UNKNOWN, "gone");
+  cr_expect_eq(privacy_link_peek(d, s_recent, now, &kind, &e), PRIVACY_LINK_OK, "still valid");
+  /* again: nothing more */
+  cr_assert_eq(db_tx(d, 0, DB_WRITE, tx_sweep, &x, &e), 0, "%s", e.msg);
+  cr_expect_eq(x.st.tokens + x.st.requests, 0);
 }

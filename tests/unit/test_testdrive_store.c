@@ -363,3 +363,56 @@ Test(testdrive_store, racing_buyers_get_one_booking)
   cr_assert_eq(db_tx(d, t[0].id, DB_READ, tx_list, &l, &e), 0, "%s", e.msg);
   cr_expect_eq(l.n, 1);
 }
+
+struct closed_arg {
+  int64_t tenant;
+  const int64_t *set; /* NULL: read only */
+  int nset;
+  int64_t *days;
+  int n;
+  bool sms;
+};
+
+static int tx_closed(db_conn *c, void *arg, struct err *e)
+{
+  struct closed_arg *x = arg;
+  if (x->set && td_store_set_closed_days(c, a, x->tenant, x->set, x->nset, e) < 0)
+    return -1;
+  int on = td_store_sms_enabled(c, x->tenant, e);
+  if (on < 0)
+    return -1;
+  x->sms = on == 1;
+  return td_store_closed_days(c, a, x->tenant, &x->days, &x->n, e);
+}
+
+Test(testdrive_store, closed_days_are_stored_and_read_by_the_vehicle_page)
+{
+  struct err e = {0};
+  struct closed_arg r = {.tenant = t[0].id};
+  cr_assert_eq(db_tx(d, t[0].id, DB_READ, tx_closed, &r, &e), 0, "%s", e.msg);
+  cr_expect_eq(r.n, 0, "none by default");
+  /* the SMS setting first: storing closed days keeps it */
+  struct flag f = {.tenant = t[0].id, .set = 1};
+  cr_assert_eq(db_tx(d, t[0].id, DB_WRITE, tx_flag, &f, &e), 0, "%s", e.msg);
+  int64_t days[] = {time_days_from_civil(2030, 12, 24), time_days_from_civil(2030, 12, 31)};
+  struct closed_arg w = {.tenant = t[0].id, .set = days, .nset = 2};
+  cr_assert_eq(db_tx(d, t[0].id, DB_WRITE, tx_closed, &w, &e), 0, "%s", e.msg);
+  cr_assert_eq(w.n, 2);
+  cr_expect_eq(w.days[0], days[0]);
+  cr_expect_eq(w.days[1], days[1]);
+  cr_expect(w.sms, "the SMS setting is kept");
+  struct closed_arg pub = {.tenant = t[0].id};
+  cr_assert_eq(db_tx(d, 0, DB_READ, tx_closed, &pub, &e), 0, "%s", e.msg);
+  cr_expect_eq(pub.n, 2, "the vehicle page (public) reads them");
+  struct closed_arg other = {.tenant = t[1].id};
+  cr_assert_eq(db_tx(d, t[1].id, DB_READ, tx_closed, &other, &e), 0, "%s", e.msg);
+  cr_expect_eq(other.n, 0, "B's are its own");
+  if (rls) {
+    struct closed_arg bad = {.tenant = t[1].id, .set = days, .nset = 1};
+    cr_expect_lt(db_tx(d, t[0].id, DB_WRITE, tx_closed, &bad, &e), 0, "A cannot set B's");
+  }
+  /* cleared */
+  w.nset = 0;
+  cr_assert_eq(db_tx(d, t[0].id, DB_WRITE, tx_closed, &w, &e), 0, "%s", e.msg);
+  cr_expect_eq(w.n, 0);
+}
