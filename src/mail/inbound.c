@@ -484,19 +484,39 @@ static void find_bodies(GMimeObject *o, struct bodies *b, int depth)
     b->html = GMIME_TEXT_PART(o);
 }
 
-/* A text part as UTF-8 (decoded, converted), cleaned; NULL when it has no content. */
+/* A text part as UTF-8 (transfer encoding decoded, charset converted), cleaned; NULL
+ * when it has no content. Not g_mime_text_part_get_text: that returns a C string, and a
+ * NUL in the text would silently end it. ISO-8859-1 is read as windows-1252, its
+ * superset that mailers really mean (the WHATWG encoding standard does the same). */
 static char *part_text(struct arena *a, GMimeTextPart *tp)
 {
-  if (!g_mime_part_get_content(GMIME_PART(tp)))
+  GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(tp));
+  if (!content)
     return NULL;
-  char *t = g_mime_text_part_get_text(tp);
-  if (!t)
-    return NULL;
+  GMimeStream *mem = g_mime_stream_mem_new();
+  GMimeStream *filtered = g_mime_stream_filter_new(mem);
+  const char *cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(tp), "charset");
+  if (cs && (!g_ascii_strcasecmp(cs, "iso-8859-1") || !g_ascii_strcasecmp(cs, "latin1") ||
+             !g_ascii_strcasecmp(cs, "iso_8859-1") || !g_ascii_strcasecmp(cs, "us-ascii")))
+    cs = "windows-1252";
+  if (cs && g_ascii_strcasecmp(cs, "utf-8") && g_ascii_strcasecmp(cs, "utf8")) {
+    GMimeFilter *f = g_mime_filter_charset_new(cs, "utf-8");
+    if (f) { /* NULL: a charset iconv does not know; mail_in_clean copes */
+      g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+      g_object_unref(f);
+    }
+  }
+  g_mime_data_wrapper_write_to_stream(content, filtered);
+  g_mime_stream_flush(filtered);
+  GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
   /* an enormous part: only the beginning matters (the text is capped anyway) */
-  size_t n = strnlen(t, 4 * MAIL_IN_TEXT_MAX + 4096);
-  char *copy = arena_strndup(a, t, n);
-  g_free(t);
-  return copy;
+  size_t n = ba ? ba->len : 0;
+  if (n > 4 * MAIL_IN_TEXT_MAX + 4096)
+    n = 4 * MAIL_IN_TEXT_MAX + 4096;
+  char *out = mail_in_clean(a, ba ? (const char *)ba->data : "", n, false);
+  g_object_unref(filtered);
+  g_object_unref(mem);
+  return out;
 }
 
 int mail_in_parse(struct arena *a, const void *data, size_t len, const char *envelope_to,
@@ -578,13 +598,11 @@ int mail_in_parse(struct arena *a, const void *data, size_t len, const char *env
   if (!text && b.html) {
     char *html = part_text(a, b.html);
     if (html) {
-      html = mail_in_clean(a, html, strlen(html), false);
       text = mail_in_html_text(a, html, strlen(html));
       out->from_html = true;
     }
   }
-  text = text ? mail_in_clean(a, text, strlen(text), false) : arena_strdup(a, "");
-  text = mail_in_cut_quote(a, text);
+  text = mail_in_cut_quote(a, text ? text : "");
   out->text = cut_utf8(a, str_trim(a, text), MAIL_IN_TEXT_MAX, &out->truncated);
   rc = 0;
 out:

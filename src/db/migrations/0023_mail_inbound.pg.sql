@@ -31,3 +31,14 @@ CREATE FUNCTION cc24_inbound_lead_by_message(p_message_id text)
      WHERE o.message_id = p_message_id AND o.lead_id > 0 AND l.anonymised_at = 0
      ORDER BY o.id DESC LIMIT 1
   $$;
+
+REVOKE ALL ON FUNCTION cc24_inbound_lead(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cc24_inbound_lead_by_message(text) FROM PUBLIC;
+DO $$
+BEGIN
+  EXECUTE 'GRANT EXECUTE ON FUNCTION cc24_inbound_lead(text),'
+          ' cc24_inbound_lead_by_message(text) TO cc24_app';
+EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
+  RAISE NOTICE 'cc24: grants to cc24_app skipped';
+END
+$$;
