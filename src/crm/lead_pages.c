@@ -379,12 +379,15 @@ static int render_lead(struct http_req *req, struct one_arg *x, int status,
       time_berlin_datetime(at, fu, sizeof fu);
       body = at > 0 ? arena_strdup(req->a, fu) : i18n_get(req->locale, "leads.no_follow_up");
     }
+    /* a received mail (the buyer's answer, crm/lead_inbound.c) is marked in the timeline;
+       its "who" is the sender */
     json_array_append_new(
-        tl, json_pack("{s:s,s:s,s:s,s:s,s:b}", "when", when, "kind",
+        tl, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "when", when, "kind",
                       k >= 0 ? enum_label(&crm_enum_activity, k, req->locale) : a->kind, "body",
                       body, "who", a->user_name, "long",
                       !strcmp(a->kind, "note") || !strcmp(a->kind, "call") ||
-                          !strcmp(a->kind, "mail_out") || !strcmp(a->kind, "mail_in")));
+                          !strcmp(a->kind, "mail_out") || !strcmp(a->kind, "mail_in"),
+                      "incoming", !strcmp(a->kind, "mail_in")));
   }
   json_object_set_new(ctx, "timeline", tl);
   json_t *others = json_array();

@@ -116,7 +116,7 @@ for (const backend of backends()) {
       let out = receive(msg, replyTo);
       assert.equal(out.status, 0, out.stderr.toString());
       const html = await (await get(A, `/dashboard/anfragen/${id}`)).text();
-      assert.match(html, /E-Mail erhalten/);
+      assert.match(html, /<li class="timeline-item timeline-in"><p class="timeline-head"><strong>E-Mail erhalten<\/strong>/);
       assert.ok(html.includes('Prima, ich komme am Samstag um 10 Uhr. Grüße, Karl Käufer'), 'the answer is in the timeline');
       assert.ok(html.includes('Karl Käufer &lt;karl.kaeufer@kunde.example&gt;'), 'with its sender');
       assert.ok(!html.includes('&gt; der Wagen ist noch da'), 'the quoted history is cut off');
