@@ -374,18 +374,23 @@ static char *one_line(struct arena *a, const char *s, size_t max)
   return cut_utf8(a, mail_in_clean(a, s, strlen(s), true), max, NULL);
 }
 
-struct rcpts {
+/* A bounded list of distinct one-line values (recipients, Message-IDs), in order. */
+struct strs {
   struct arena *a;
   const char **v;
-  int n;
+  int n, max;
+  size_t len; /* longest value kept */
+  bool lower; /* addresses: compared and kept lower-cased */
 };
 
-static void rcpt_add(struct rcpts *r, const char *addr)
+static void strs_add(struct strs *r, const char *value)
 {
-  if (!addr || !*addr || r->n >= RCPT_MAX)
+  if (!value || !*value || r->n >= r->max)
     return;
-  char *x = str_lower(r->a, one_line(r->a, addr, 254));
-  if (!*x || strchr(x, ' '))
+  char *x = one_line(r->a, value, r->len);
+  if (r->lower)
+    x = str_lower(r->a, x);
+  if (!*x || (r->lower && strchr(x, ' ')))
     return;
   for (int i = 0; i < r->n; i++)
     if (!strcmp(r->v[i], x))
@@ -394,21 +399,21 @@ static void rcpt_add(struct rcpts *r, const char *addr)
 }
 
 /* Every mailbox of an address list (groups included). */
-static void rcpt_list(struct rcpts *r, InternetAddressList *list)
+static void rcpt_list(struct strs *r, InternetAddressList *list)
 {
   if (!list)
     return;
   int n = internet_address_list_length(list);
-  for (int i = 0; i < n && r->n < RCPT_MAX; i++) {
+  for (int i = 0; i < n && r->n < r->max; i++) {
     InternetAddress *ia = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_MAILBOX(ia))
-      rcpt_add(r, internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+      strs_add(r, internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
     else if (INTERNET_ADDRESS_IS_GROUP(ia))
       rcpt_list(r, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
   }
 }
 
-static void rcpt_parse(struct rcpts *r, const char *value)
+static void rcpt_parse(struct strs *r, const char *value)
 {
   if (!value || !*value)
     return;
@@ -419,28 +424,9 @@ static void rcpt_parse(struct rcpts *r, const char *value)
   }
 }
 
-struct refs {
-  struct arena *a;
-  const char **v;
-  int n;
-};
-
-static void ref_add(struct refs *r, const char *id)
-{
-  if (!id || !*id || r->n >= MAIL_IN_REFS_MAX)
-    return;
-  char *x = one_line(r->a, id, HEADER_MAX);
-  if (!*x)
-    return;
-  for (int i = 0; i < r->n; i++)
-    if (!strcmp(r->v[i], x))
-      return;
-  r->v[r->n++] = x;
-}
-
 /* The Message-IDs of a header value; newest_first reverses them (References lists the
  * oldest first, and the newest is the likeliest ours). */
-static void ref_parse(struct refs *r, const char *value, bool newest_first)
+static void ref_parse(struct strs *r, const char *value, bool newest_first)
 {
   if (!value || !*value)
     return;
@@ -449,7 +435,7 @@ static void ref_parse(struct refs *r, const char *value, bool newest_first)
     return;
   int n = g_mime_references_length(refs);
   for (int i = 0; i < n; i++)
-    ref_add(r, g_mime_references_get_message_id(refs, newest_first ? n - 1 - i : i));
+    strs_add(r, g_mime_references_get_message_id(refs, newest_first ? n - 1 - i : i));
   g_mime_references_free(refs);
 }
 
@@ -564,11 +550,11 @@ int mail_in_parse(struct arena *a, const void *data, size_t len, const char *env
   out->date = dt ? (int64_t)g_date_time_to_unix(dt) : 0;
 
   /* recipients: the envelope's is authoritative; else what the headers say */
-  struct rcpts r = {a, arena_calloc(a, RCPT_MAX, sizeof(char *)), 0};
+  struct strs r = {a, arena_calloc(a, RCPT_MAX, sizeof(char *)), 0, RCPT_MAX, 254, true};
   if (envelope_to && *envelope_to) {
     rcpt_parse(&r, envelope_to);
     if (r.n == 0)
-      rcpt_add(&r, envelope_to);
+      strs_add(&r, envelope_to);
   } else {
     GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
     int nh = hl ? g_mime_header_list_get_count(hl) : 0;
@@ -583,7 +569,8 @@ int mail_in_parse(struct arena *a, const void *data, size_t len, const char *env
   out->rcpt = r.v;
   out->nrcpt = r.n;
 
-  struct refs rf = {a, arena_calloc(a, MAIL_IN_REFS_MAX, sizeof(char *)), 0};
+  struct strs rf = {
+      a, arena_calloc(a, MAIL_IN_REFS_MAX, sizeof(char *)), 0, MAIL_IN_REFS_MAX, HEADER_MAX, false};
   ref_parse(&rf, g_mime_object_get_header(mo, "In-Reply-To"), false);
   ref_parse(&rf, g_mime_object_get_header(mo, "References"), true);
   out->refs = rf.v;
