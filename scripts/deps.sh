@@ -11,6 +11,8 @@ PKGS=(
   # libraries
   libmicrohttpd-dev libpq-dev libsqlite3-dev libsodium-dev libjansson-dev
   libcurl4-openssl-dev libexpat1-dev libroaring-dev liboath-dev libqrencode-dev libhiredis-dev zlib1g-dev
+  # inbound mail (cc24 mail receive): the MIME parser
+  libgmime-3.0-dev
   # photos: libvips with its HEIF/AVIF, SVG and WebP loaders (Debian builds them in)
   libvips-dev
   # tests and benchmarks (vipsthumbnail and ImageMagick are the media benchmark's peers)

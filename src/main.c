@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "crm/crm.h"
 #include "crm/reminders.h"
 #include "crm/retention.h"
 #include "db/db.h"
@@ -390,6 +391,25 @@ static int cmd_outbox(char **argv, const int *rest, int nrest)
   return rc;
 }
 
+/* cc24 mail receive [--to ADDR]: one message on stdin into its lead (an MTA's pipe
+ * transport; docs/mail.md). Exit codes are sysexits.h's (crm_mail_cli); a database that
+ * cannot be opened is a temporary failure (75), so the MTA tries again. */
+static int cmd_mail(const char **w, int nw)
+{
+  if (nw < 1 || strcmp(w[0], "receive") != 0)
+    return crm_mail_cli(NULL, nw, w); /* prints the usage */
+  db *d = open_db(true);
+  if (!d)
+    return 75;
+  struct err e = {0};
+  /* like the worker: as the app role, so row-level security holds */
+  if (db_backend(d) == DB_PG && db_use_role(d, "cc24_app", &e) < 0)
+    log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
+  int rc = crm_mail_cli(d, nw, w);
+  db_close(d);
+  return rc;
+}
+
 static int cmd_migrate(void)
 {
   db *d = open_db(false);
@@ -733,6 +753,7 @@ static void usage(FILE *out)
           "  seed      --demo | --vehicles N [--seed S]\n"
           "  admin     tenant list\n"
           "  outbox    list [STATE] | show ID | retry ID: the mails and their delivery\n"
+          "  mail      receive [--to ADDRESS] < MESSAGE: a buyer's answer into its enquiry\n"
           "  sms       send --to NUMBER --text TEXT (test the SMS gateway settings)\n"
           "  routes    print the route table\n"
           "  version   print the version\n\n"
@@ -795,6 +816,12 @@ int main(int argc, char **argv)
       r2[i + 1] = rest[i];
     rc = cmd_admin(argc, argv, r2, nrest + 1);
     free(r2);
+  } else if (!strcmp(cmd, "mail")) {
+    const char **w = calloc((size_t)nrest + 1, sizeof *w);
+    for (int i = 0; i < nrest; i++)
+      w[i] = argv[rest[i]];
+    rc = cmd_mail(w, nrest);
+    free(w);
   } else if (!strcmp(cmd, "sms")) {
     const char **w = calloc((size_t)nrest + 1, sizeof *w);
     for (int i = 0; i < nrest; i++)

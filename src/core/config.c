@@ -110,6 +110,10 @@ static const struct setting settings[] = {
     INT(mail_retry_seconds, "mail-retry-seconds", "60", 1, 86400,
         "delay before the first retry of a failed delivery; doubled each time, at most 4 h"),
     INT(mail_timeout_seconds, "mail-timeout-seconds", "30", 1, 600, "timeout of one SMTP delivery"),
+    STR(mail_inbound_domain, "mail-inbound-domain", "",
+        "domain whose mail is piped into `cc24 mail receive` (docs/mail.md): lead mails get"
+        " Reply-To lead+ID.TAG@this-domain, so the buyer's answer lands in the lead's"
+        " timeline; empty = Reply-To is the dealer's address"),
     BOOL(media_avif, "media-avif", "0",
          "also make AVIF variants of every photo (needs libvips with AV1; slow to encode)"),
     STR(sms_url, "sms-url", "",

@@ -49,12 +49,13 @@ struct config {
   char *img_salt;        /* CDN signature salt (hex) */
   bool media_avif;       /* AVIF variants too (when libvips writes AVIF) */
   /* mail (mail/) */
-  char *smtp_url;           /* "" = keep mails in the outbox */
-  char *mail_from;          /* "Name <addr>" or "addr" */
-  int mail_domain_rate;     /* per recipient domain and minute */
-  int mail_max_attempts;    /* then dead */
-  int mail_retry_seconds;   /* first retry delay, doubled */
-  int mail_timeout_seconds; /* one SMTP delivery */
+  char *smtp_url;            /* "" = keep mails in the outbox */
+  char *mail_from;           /* "Name <addr>" or "addr" */
+  int mail_domain_rate;      /* per recipient domain and minute */
+  int mail_max_attempts;     /* then dead */
+  int mail_retry_seconds;    /* first retry delay, doubled */
+  int mail_timeout_seconds;  /* one SMTP delivery */
+  char *mail_inbound_domain; /* replies to lead mails come back here ("" = to the dealer) */
   /* SMS gateway of the Twilio form (sms/) */
   char *sms_url;         /* base URL, "" = SMS off */
   char *sms_account_sid; /* account SID: Basic auth user and part of the path */

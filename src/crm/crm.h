@@ -7,6 +7,7 @@
 #ifndef CC24_CRM_CRM_H
 #define CC24_CRM_CRM_H
 
+#include "core/ids.h"
 #include "crm/lead.h"
 #include "db/db.h"
 
@@ -112,5 +113,51 @@ struct tenant;
 int crm_lead_submit(db_conn *c, struct arena *a, struct lead *l, const struct tenant *t,
                     const char *vehicle_title, const char *vehicle_url, const char *locale,
                     struct err *e);
+
+/* ---- the buyer's answer by e-mail (lead_inbound.c; operator set-up: docs/mail.md) ---- */
+
+struct mail_in;
+
+/* The local part's prefix of a routing address: lead+ID.TAG@<mail-inbound-domain>. */
+#define CRM_INBOUND_PREFIX "lead+"
+
+/* The Reply-To for a mail about lead lead_public_id: *out = "lead+ID.TAG@DOMAIN" with
+ * DOMAIN the setting mail-inbound-domain and TAG the HMAC of the id under the platform's
+ * signing key "lead-reply"; *out = NULL when the setting is empty (the caller keeps the
+ * dealer's address). In the caller's transaction; 0 or -1. */
+int crm_reply_address(db_conn *c, struct arena *a, const char *lead_public_id, const char **out,
+                      struct err *e);
+
+/* Is addr a routing address (prefix lead+, and the inbound domain when one is set)?
+ * 0 no, 1 yes and its tag verifies under key (BUYER_KEY_BYTES; constant-time compare;
+ * the lead's public id goes to id_out), -1 yes but forged or malformed. */
+int crm_inbound_address_check(const unsigned char *key, const char *addr, char id_out[ID_LEN + 1]);
+
+enum crm_inbound_result {
+  CRM_IN_STORED,    /* a new mail_in activity; the lead is unread again */
+  CRM_IN_DUPLICATE, /* the lead has this Message-ID already: nothing stored */
+  CRM_IN_NO_LEAD,   /* no routing address and no known Message-ID: nothing stored */
+  CRM_IN_FORGED,    /* a routing address whose tag does not verify: nothing stored */
+};
+
+struct crm_inbound {
+  enum crm_inbound_result result;
+  int64_t tenant_id;
+  char lead_public_id[ID_LEN + 1];
+  const char *message_id; /* the mail's, or a hash of it when it has none */
+  const char *sender, *body;
+};
+
+/* Route the parsed message m (mail/inbound.h) to its lead and store it there once: a
+ * 'mail_in' activity (body "subject\n\ntext", the sender), the lead unread and updated.
+ * Its own transactions. 0 (out->result says what happened), or -1 (database). */
+int crm_mail_receive(db *d, struct arena *a, const struct mail_in *m, struct crm_inbound *out,
+                     struct err *e);
+
+/* `cc24 mail receive [--to ADDR]` (words after "mail"): one message on stdin. Exit codes
+ * as sendmail's pipe transports expect them (sysexits.h): 0 stored (or a duplicate), 64
+ * usage, 65 not a message, 67 no such lead or a forged address, 75 temporary failure
+ * (the database). A message on stderr for everything but 0. */
+int crm_mail_cli(db *d, int nw, const char **w);
 
 #endif

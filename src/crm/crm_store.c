@@ -378,7 +378,8 @@ int crm_activities(db_conn *c, struct arena *a, int64_t tenant_id, int64_t lead_
   *out = NULL;
   *n = 0;
   db_stmt *st = db_query(c,
-                         "SELECT la.kind, la.body, CASE WHEN COALESCE(u.name, '') <> '' THEN "
+                         "SELECT la.kind, la.body, CASE WHEN la.sender <> '' THEN la.sender"
+                         " WHEN COALESCE(u.name, '') <> '' THEN "
                          "u.name ELSE COALESCE(u.email, '') END, la.created_at"
                          " FROM lead_activities la LEFT JOIN users u ON u.id = la.user_id"
                          " WHERE la.tenant_id = $1 AND la.lead_id = $2"

@@ -379,12 +379,15 @@ static int render_lead(struct http_req *req, struct one_arg *x, int status,
       time_berlin_datetime(at, fu, sizeof fu);
       body = at > 0 ? arena_strdup(req->a, fu) : i18n_get(req->locale, "leads.no_follow_up");
     }
+    /* a received mail (the buyer's answer, crm/lead_inbound.c) is marked in the timeline;
+       its "who" is the sender */
     json_array_append_new(
-        tl, json_pack("{s:s,s:s,s:s,s:s,s:b}", "when", when, "kind",
+        tl, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "when", when, "kind",
                       k >= 0 ? enum_label(&crm_enum_activity, k, req->locale) : a->kind, "body",
                       body, "who", a->user_name, "long",
                       !strcmp(a->kind, "note") || !strcmp(a->kind, "call") ||
-                          !strcmp(a->kind, "mail_out") || !strcmp(a->kind, "mail_in")));
+                          !strcmp(a->kind, "mail_out") || !strcmp(a->kind, "mail_in"),
+                      "incoming", !strcmp(a->kind, "mail_in")));
   }
   json_object_set_new(ctx, "timeline", tl);
   json_t *others = json_array();
@@ -470,14 +473,21 @@ static int tx_change(db_conn *c, void *arg, struct err *e)
   if (!strcmp(a, "follow_up"))
     return crm_lead_follow_up(c, x->tenant_id, lid, x->user_id, x->follow_up, e);
   if (!strcmp(a, "reply")) {
-    /* the buyer gets the dealer's words; a reply goes back to the dealer's address */
+    /* the buyer gets the dealer's words; the buyer's answer comes back into the lead
+       (mail-inbound-domain set), else to the dealer's address */
+    const char *routed = NULL;
+    if (crm_reply_address(c, x->a, x->lead.l.public_id, &routed, e) < 0)
+      return -1;
     struct mail m = {.tenant_id = x->tenant_id,
                      .to = x->lead.l.email,
                      .locale = "de",
                      .kind = "lead.reply",
                      .subject = x->subject,
                      .text = x->text,
-                     .reply_to = x->t.email && *x->t.email ? x->t.email : NULL};
+                     .reply_to = routed                      ? routed
+                                 : x->t.email && *x->t.email ? x->t.email
+                                                             : NULL,
+                     .lead_id = lid};
     if (mail_queue(c, &m, e) < 0 ||
         crm_activity_add(c, x->tenant_id, lid, x->user_id, "mail_out",
                          arena_printf(x->a, "%s\n\n%s", x->subject, x->text), e) < 0)

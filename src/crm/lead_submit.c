@@ -62,6 +62,18 @@ int crm_lead_submit(db_conn *c, struct arena *a, struct lead *l, const struct te
   const char *loc = locale && !strcmp(locale, "en") ? "en" : "de";
   if (lead_store_insert(c, l, e) < 0)
     return -1;
+  /* the row id without reading the lead (the public may add one, not read it): the
+     receipt's Message-ID is kept with it, and the buyer's answer to the receipt comes
+     back into the lead when mail-inbound-domain is set */
+  int64_t lead_id = 0;
+  const char *routed = NULL;
+  if (db_query_one(c, a,
+                   DB_SQL(c, "SELECT last_insert_rowid()",
+                          "SELECT currval(pg_get_serial_sequence('leads', 'id'))"),
+                   NULL, DB_ROW(db_out_i64(&lead_id)), e) != 1 ||
+      crm_reply_address(c, a, l->public_id, &routed, e) < 0)
+    return -1;
+  l->id = lead_id;
   struct mail to_dealer = {
       .tenant_id = l->tenant_id,
       .to = t->email,
@@ -80,7 +92,8 @@ int crm_lead_submit(db_conn *c, struct arena *a, struct lead *l, const struct te
       .subject =
           arena_printf(a, "%s: %s", i18n_get(loc, "mail.lead_confirm_subject"), vehicle_title),
       .text = receipt_text(a, loc, l, t, vehicle_title, vehicle_url),
-      .reply_to = t->email,
+      .reply_to = routed ? routed : t->email,
+      .lead_id = lead_id,
   };
   if (t->email && *t->email && mail_queue(c, &to_dealer, e) < 0)
     return -1;

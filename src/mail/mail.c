@@ -200,13 +200,14 @@ int mail_queue(db_conn *c, const struct mail *m, struct err *e)
   if (db_exec(c,
               "INSERT INTO outbox (tenant_id, recipient, subject, body, created_at, public_id,"
               " kind, locale, html, reply_to, list_unsubscribe, message_id, domain, state,"
-              " job_queued)"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'queued', $14)",
+              " job_queued, lead_id)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'queued', $14,"
+              " $15)",
               DB_PARAMS(m->tenant_id > 0 ? db_i64(m->tenant_id) : db_null(), db_text(to),
                         db_text(subject), db_text(text), db_i64(time_now()), db_text(pub),
                         db_text(m->kind ? m->kind : ""), db_text(loc), db_text(html),
                         db_text(reply), db_text(unsub), db_text(mid), db_text(domain_of(to)),
-                        db_i64(smtp_on() ? 1 : 0)),
+                        db_i64(smtp_on() ? 1 : 0), db_i64(m->lead_id > 0 ? m->lead_id : 0)),
               e) < 0)
     goto out;
   /* the row's id without reading it back (row-level security lets the public add a

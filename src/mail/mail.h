@@ -51,6 +51,8 @@ struct mail {
   const char *html;             /* NULL: the text in the HTML mail layout (links clickable) */
   const char *reply_to;         /* NULL/"" = none; an address (a buyer's, on an enquiry) */
   const char *list_unsubscribe; /* one-click unsubscribe URL (alerts) */
+  int64_t lead_id;              /* the lead it is about (0 = none): an answer quoting its
+                                   Message-ID comes back to the lead (crm/lead_inbound.c) */
   const struct mail_attachment *att;
   int natt;
 };

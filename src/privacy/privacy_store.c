@@ -421,17 +421,19 @@ static int tx_collect(db_conn *c, void *arg, struct err *e)
   if (rc < 0)
     return -1;
   for (int i = 0; i < nids; i++) {
-    char *kind, *body;
+    char *kind, *body, *sender;
     int64_t at;
-    static const char *const names[] = {"kind", "text", "at"};
-    static const int types[] = {'s', 's', 't'};
+    /* "from": the sender of a received mail (the person's own answers), else "" */
+    static const char *const names[] = {"kind", "text", "from", "at"};
+    static const int types[] = {'s', 's', 's', 't'};
     json_t *tl = json_object_get(json_array_get(leads, (size_t)i), "timeline");
-    if (query_rows(c, x->a,
-                   "SELECT kind, body, created_at FROM lead_activities WHERE tenant_id = $1"
-                   " AND lead_id = $2 ORDER BY created_at, id",
-                   DB_PARAMS(db_i64(x->tenant_id), db_i64(ids[i])), tl, names,
-                   DB_ROW(db_out_text(&kind), db_out_text(&body), db_out_i64(&at)), types, 3,
-                   e) < 0)
+    if (query_rows(
+            c, x->a,
+            "SELECT kind, body, sender, created_at FROM lead_activities WHERE tenant_id = $1"
+            " AND lead_id = $2 ORDER BY created_at, id",
+            DB_PARAMS(db_i64(x->tenant_id), db_i64(ids[i])), tl, names,
+            DB_ROW(db_out_text(&kind), db_out_text(&body), db_out_text(&sender), db_out_i64(&at)),
+            types, 4, e) < 0)
       return -1;
   }
   {
