@@ -103,12 +103,12 @@ Test(money_round, apply_bp_edges)
 {
   cr_assert_eq(money_apply_bp(0, 1358), 0);
   cr_assert_eq(money_apply_bp(12345, 0), 0);
-  cr_assert_eq(money_apply_bp(12345, 10000), 12345, "100 %");
+  cr_assert_eq(money_apply_bp(12345, 10000), 12345, "100 %%");
   cr_assert_eq(money_apply_bp(3, 5000), 2, "1.5 ct → 2 ct");
   cr_assert_eq(money_apply_bp(-3, 5000), -2);
   cr_assert_eq(money_apply_bp(-1, 5000), -1, "-0.5 ct → -1 ct");
   cr_assert_eq(money_apply_bp(1, 4999), 0, "0.4999 ct → 0");
-  cr_assert_eq(money_apply_bp(1, 15000), 2, "150 % of a cent");
+  cr_assert_eq(money_apply_bp(1, 15000), 2, "150 %% of a cent");
   cr_assert_eq(money_apply_bp(100, -1000), -10, "a negative rate (discount)");
   /* 128-bit intermediate: no overflow at the extremes */
   cr_assert_eq(money_apply_bp(INT64_MAX, 10000), INT64_MAX);
@@ -120,7 +120,7 @@ Test(money_round, apply_bp_edges)
 Test(money_round, vat_from_gross_edges)
 {
   cr_assert_eq(money_vat_from_gross(0, 1900), 0);
-  cr_assert_eq(money_vat_from_gross(11900, 0), 0, "no VAT at 0 %");
+  cr_assert_eq(money_vat_from_gross(11900, 0), 0, "no VAT at 0 %%");
   cr_assert_eq(money_vat_from_gross(-11900, 1900), -1900, "refunds");
   cr_assert_eq(money_vat_from_gross(10700, 700), 700, "reduced rate");
   cr_assert_eq(money_vat_from_gross(100, 1900), 16, "15.97 ct");
