@@ -1,19 +1,51 @@
 #!/usr/bin/env bash
 # Build the libFuzzer targets (clang, ASan+UBSan) and run each for FUZZ_SECONDS
-# on a copy of its seed corpus. Exit status: 0 when no target found a crash.
+# on a copy of its seed corpus. Every target listed in tests/fuzz/meson.build
+# (fuzz_targets) must have been built and must run: a missing binary, a failed
+# build or an empty list counts as a failure, never as "0 passed, 0 failed".
+# The last line is always "fuzz: N passed, M failed"; exit status 0 only when
+# every listed target ran without finding a crash.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-15}
-if [ ! -f build-fuzz/build.ninja ]; then
-  CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dc_args=-fsanitize=fuzzer-no-link >/dev/null || exit 1
+
+# The single source of truth for what should exist: the list in tests/fuzz/meson.build.
+mapfile -t targets < <(python3 - <<'PY'
+import ast, re
+s = open('tests/fuzz/meson.build', encoding='utf-8').read()
+m = re.search(r'^fuzz_targets\s*=\s*(\[.*?\])', s, re.S | re.M)
+for t in (ast.literal_eval(m.group(1)) if m else []):
+    print(t)
+PY
+)
+if [ "${#targets[@]}" -eq 0 ]; then
+  echo "fuzz: no targets listed in tests/fuzz/meson.build"
+  echo "fuzz: 0 passed, 1 failed"
+  exit 1
 fi
-ninja -C build-fuzz >/dev/null || { echo "fuzz build failed"; exit 1; }
+
+if [ ! -f build-fuzz/build.ninja ]; then
+  if ! CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dc_args=-fsanitize=fuzzer-no-link >/dev/null; then
+    echo "fuzz: setup of build-fuzz failed"
+    echo "fuzz: 0 passed, ${#targets[@]} failed"
+    exit 1
+  fi
+fi
+if ! ninja -C build-fuzz >/dev/null; then
+  echo "fuzz build failed"
+  echo "fuzz: 0 passed, ${#targets[@]} failed"
+  exit 1
+fi
 pass=0
 fail=0
-for t in build-fuzz/tests/fuzz/fuzz_*; do
-  [ -f "$t" ] && [ -x "$t" ] || continue
-  name=$(basename "$t" | sed 's/^fuzz_//')
+for name in "${targets[@]}"; do
+  t="build-fuzz/tests/fuzz/fuzz_$name"
+  if [ ! -f "$t" ] || [ ! -x "$t" ]; then
+    fail=$((fail + 1))
+    echo "fuzz_$name: FAILED (not built: $t missing; is build-fuzz configured with clang and -Dfuzz=true?)"
+    continue
+  fi
   work=$(mktemp -d)
   [ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$work/"
   if "$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="build-fuzz/$name-" "$work" >"build-fuzz/fuzz-$name.log" 2>&1; then
@@ -27,4 +59,4 @@ for t in build-fuzz/tests/fuzz/fuzz_*; do
   rm -rf "$work"
 done
 echo "fuzz: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] && [ "$pass" -eq "${#targets[@]}" ]

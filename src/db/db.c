@@ -500,6 +500,21 @@ const char *db_migration_name(int i)
 
 int db_migrate(db *d, struct err *e)
 {
+  return db_migrate_until(d, NULL, e);
+}
+
+int db_migrate_until(db *d, const char *last, struct err *e)
+{
+  int n = db_nmigrations;
+  if (last) {
+    for (n = 0; n < db_nmigrations && strcmp(db_migrations[n].name, last) != 0; n++)
+      ;
+    if (n == db_nmigrations) {
+      err_set(e, CC24_E_MIGRATION, "no migration %s", last);
+      return -1;
+    }
+    n++; /* up to and including last */
+  }
   db_conn *c = db_acquire(d, e);
   if (!c)
     return -1;
@@ -518,7 +533,7 @@ int db_migrate(db *d, struct err *e)
                      " applied_at BIGINT NOT NULL)",
                      e) < 0)
     goto fail;
-  for (int i = 0; i < db_nmigrations; i++) {
+  for (int i = 0; i < n; i++) {
     const struct db_migration *m = &db_migrations[i];
     const char *sql = c->be == DB_PG ? m->pg_sql : m->sqlite_sql;
     if (db_exec_script(c, c->be == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", e) < 0)

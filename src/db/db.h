@@ -157,6 +157,12 @@ int db_use_role(db *d, const char *role, struct err *e);
  * Returns the number applied, or -1. */
 int db_migrate(db *d, struct err *e);
 
+/* Tests only (tests/unit/test_migrate.c): db_migrate, but stopping after the migration
+ * named last ("0009_leads"), so a test can build a database as an old release left it,
+ * fill it and upgrade it with db_migrate. last NULL = all. Returns the number applied,
+ * or -1 (also when no migration is named last). */
+int db_migrate_until(db *d, const char *last, struct err *e);
+
 /* Names of the embedded migrations in order (for tests and `cc24 migrate --status`). */
 int db_migration_count(void);
 const char *db_migration_name(int i);

@@ -59,8 +59,9 @@ static inline int testdb_admin(const char *sql)
   return ok ? 0 : -1;
 }
 
-/* Open a fresh database, migrated; NULL on failure (printed). Pool of 8. */
-static inline db *testdb_open(void)
+/* Open a fresh database migrated up to and including migration `last` ("0009_leads";
+ * NULL = all, as testdb_open); NULL on failure (printed). Pool of 8. For upgrade tests. */
+static inline db *testdb_open_until(const char *last)
 {
   ids_init();
   struct err e = {0};
@@ -86,13 +87,19 @@ static inline db *testdb_open(void)
     fprintf(stderr, "testdb: open %s: %s\n", testdb_cur.url, e.msg);
     return NULL;
   }
-  if (db_migrate(d, &e) < 0) {
+  if (db_migrate_until(d, last, &e) < 0) {
     fprintf(stderr, "testdb: migrate: %s\n", e.msg);
     db_close(d);
     return NULL;
   }
   testdb_cur.d = d;
   return d;
+}
+
+/* Open a fresh database, migrated; NULL on failure (printed). Pool of 8. */
+static inline db *testdb_open(void)
+{
+  return testdb_open_until(NULL);
 }
 
 /* URL of the database testdb_open made (for a second handle on the same data). */
