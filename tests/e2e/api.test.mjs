@@ -232,7 +232,7 @@ for (const backend of backends()) {
 }
 
 test('operator commands: tokens with scopes, users for support', async () => {
-  const srv = await startServer({ backend: backends()[0] });
+  const srv = await startServer({ backend: 'sqlite' });
   try {
     const db = `--database-url=${srv.databaseUrl}`;
     const { cc24 } = await import('./helpers.mjs');
