@@ -47,23 +47,14 @@ static void set_challenge_cookie(struct http_req *req, const char *value, int ma
                                web_tls(req) ? "; Secure" : ""));
 }
 
-/* A local path to return to after login ("/dashboard"), never another host. */
-static const char *safe_next(const char *next)
-{
-  if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n") ||
-      strlen(next) > 500)
-    return "/dashboard";
-  return next;
-}
-
 static int render_login(struct http_req *req, int status, const char *email, const char *error)
 {
   json_t *ctx = web_context(req);
   json_object_set_new(
       ctx, "email",
       json_string(email && utf8_valid(email, strlen(email)) && strlen(email) <= 254 ? email : ""));
-  const char *next =
-      safe_next(http_query(req, "next") ? http_query(req, "next") : http_form(req, "next"));
+  const char *next = http_local_target(
+      http_query(req, "next") ? http_query(req, "next") : http_form(req, "next"), "/dashboard");
   json_object_set_new(ctx, "next", json_string(next));
   /* the buyer sign-up link keeps where the login would have gone */
   if (strcmp(next, "/dashboard")) {
@@ -237,7 +228,7 @@ int auth_login_post(struct http_req *req)
                         .email = email,
                         .password = password,
                         .ip = req->client_ip,
-                        .next = safe_next(http_form(req, "next"))};
+                        .next = http_local_target(http_form(req, "next"), "/dashboard")};
   struct err e = {0};
   if (db_tx(app_of(req)->db, 0, DB_WRITE, tx_login, &x, &e) < 0)
     return http_problem_err(req, &e);
@@ -354,7 +345,7 @@ int auth_login_code_post(struct http_req *req)
   set_challenge_cookie(req, "", 0);
   end_presented_session(req);
   web_set_session_cookie(req, x.token, SESSION_ABSOLUTE_SECONDS);
-  return http_redirect(req, 303, landing(req, x.u.role, safe_next(x.next)));
+  return http_redirect(req, 303, landing(req, x.u.role, http_local_target(x.next, "/dashboard")));
 }
 
 struct logout_arg {

@@ -49,14 +49,6 @@ static const char *t_(struct http_req *req, const char *key)
   return i18n_get(req->locale, key);
 }
 
-/* A local path to go back to ("/fahrzeuge?make=BMW"), never another host. */
-static const char *safe_back(const char *p, const char *dflt)
-{
-  if (!p || p[0] != '/' || p[1] == '/' || p[1] == '\\' || strpbrk(p, "\r\n") || strlen(p) > 500)
-    return dflt;
-  return p;
-}
-
 static bool wants_json(struct http_req *req)
 {
   const char *acc = http_header(req, "Accept");
@@ -175,8 +167,8 @@ static int render_signup(struct http_req *req, int status, const struct field_er
   json_object_set_new(ctx, "f", f);
   json_object_set_new(ctx, "err", errors_json(errs));
   json_object_set_new(ctx, "has_errors", json_boolean(errs && errs->n));
-  const char *next =
-      safe_back(http_query(req, "next") ? http_query(req, "next") : http_form(req, "next"), "");
+  const char *next = http_local_target(
+      http_query(req, "next") ? http_query(req, "next") : http_form(req, "next"), "");
   json_object_set_new(ctx, "next", json_string(next));
   if (*next) {
     struct buf q;
@@ -280,7 +272,7 @@ int buyer_signup_post(struct http_req *req)
     return http_problem_err(req, &e);
   }
   web_set_session_cookie(req, x.token, SESSION_ABSOLUTE_SECONDS);
-  const char *next = safe_back(http_form(req, "next"), NULL);
+  const char *next = http_local_target(http_form(req, "next"), NULL);
   return http_redirect(req, 303, next && *next ? next : "/konto?ok=willkommen");
 }
 
@@ -651,7 +643,7 @@ int buyer_favourites_post(struct http_req *req)
   }
   if (x.full)
     return http_redirect(req, 303, "/merkliste?voll=1");
-  return http_redirect(req, 303, safe_back(http_form(req, "back"), "/merkliste"));
+  return http_redirect(req, 303, http_local_target(http_form(req, "back"), "/merkliste"));
 }
 
 struct favpage_arg {

@@ -180,6 +180,15 @@ int http_reply_arena(struct http_req *req, int status, const char *content_type,
 int http_reply_json(struct http_req *req, int status, json_t *j);
 int http_reply_html(struct http_req *req, int status, const char *html, size_t len);
 int http_redirect(struct http_req *req, int status, const char *location);
+
+/* The one judge of a redirect target taken from a request (next=, back=, a 2FA
+ * challenge's stored target): p when it is a path on this site, else dflt. A path on
+ * this site starts with exactly one '/', holds no control character, space or
+ * backslash anywhere (browsers delete tabs and newlines inside URLs, trim leading and
+ * trailing controls and spaces, and read '\\' as '/', so "/\t/evil.example" would
+ * leave the site), is printable ASCII (what a browser sends: anything else arrives
+ * percent-encoded) and at most 500 bytes. */
+const char *http_local_target(const char *p, const char *dflt);
 /* 304 when the request's If-None-Match matches etag; returns 1 when it answered. */
 int http_not_modified(struct http_req *req, const char *etag);
 

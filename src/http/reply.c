@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/str.h"
 
 #include "core/timeutil.h"
 
@@ -205,6 +206,21 @@ int http_reply_json(struct http_req *req, int status, json_t *j)
 int http_reply_html(struct http_req *req, int status, const char *html, size_t len)
 {
   return http_reply(req, status, "text/html; charset=utf-8", html, len);
+}
+
+const char *http_local_target(const char *p, const char *dflt)
+{
+  if (!p || p[0] != '/' || p[1] == '/')
+    return dflt;
+  size_t n = strlen(p);
+  if (n > 500)
+    return dflt;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)p[i];
+    if (ch <= 0x20 || ch >= 0x7f || ch == '\\')
+      return dflt;
+  }
+  return p;
 }
 
 int http_redirect(struct http_req *req, int status, const char *location)

@@ -317,7 +317,9 @@ static int pick_locale(struct http_req *req)
     http_vary(req, "Cookie");
     if (!q && cl && strcmp(cl, "en") == 0 && (req->m == HTTP_GET || req->m == HTTP_HEAD)) {
       req->locale = "en";
-      http_redirect(req, 302, web_url_with_lang(req, req->path, req->raw_query, "en"));
+      http_redirect(
+          req, 302,
+          http_local_target(web_url_with_lang(req, req->path, req->raw_query, "en"), "/"));
       return 1;
     }
     req->locale = ql ? ql : "de";

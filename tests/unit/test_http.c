@@ -1558,3 +1558,67 @@ Test(http, internal_addresses_for_operator_routes)
     cr_assert_not(http_ip_is_internal(no[i]), "%s is not internal", no[i]);
   cr_assert_not(http_ip_is_internal(NULL));
 }
+
+/* ---- redirect targets (http_local_target) ---- */
+
+Test(local_target, hostile_targets_fall_back)
+{
+  /* each would leave the site (or break the header) once a browser has parsed the
+   * Location: it deletes tabs and newlines anywhere, trims leading/trailing controls and
+   * spaces, and reads a backslash as a slash */
+  static const char *const hostile[] = {
+      "//evil.example",
+      "///evil.example",
+      "/\\evil.example",
+      "\\/evil.example",
+      "\\\\evil.example",
+      "/\t/evil.example",
+      "/\n/evil.example",
+      "/\r/evil.example",
+      "/\r\n/evil.example",
+      " //evil.example",
+      "\t//evil.example",
+      "\x01//evil.example",
+      "/ /evil.example",
+      "/%09/evil.example\t",
+      "/dashboard\x7f",
+      "/dashboard\\..\\..",
+      "https://evil.example/",
+      "http:evil.example",
+      "javascript:alert(1)",
+      "data:text/html,x",
+      "evil.example",
+      "",
+      "/\xff\xfe",
+      "/\x0b/evil.example",
+      "/\xc0\xaf/evil.example",
+      "/a b",
+      "/\xe3\x80\x80/evil.example",
+      "/fahrzeuge?make=\xc5\xa0koda",
+  };
+  for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++)
+    cr_expect_eq(http_local_target(hostile[i], "/dashboard"), (const char *)"/dashboard",
+                 "accepted hostile target #%zu", i);
+  cr_expect_null(http_local_target(NULL, NULL));
+  char longp[600];
+  memset(longp, 'a', sizeof longp);
+  longp[0] = '/';
+  longp[sizeof longp - 1] = 0;
+  cr_expect_str_eq(http_local_target(longp, "/"), "/", "over 500 bytes");
+}
+
+Test(local_target, paths_on_this_site_pass)
+{
+  static const char *const good[] = {
+      "/",
+      "/dashboard",
+      "/dashboard/anfragen?zeige=faellig",
+      "/fahrzeuge?make=BMW&price_max=30000#ergebnisse",
+      "/fahrzeuge?make=%C5%A0koda",
+      "/merkliste",
+      "/%2F%2Fevil.example",
+      "/./dashboard",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    cr_expect_eq(http_local_target(good[i], "/x"), good[i], "refused %s", good[i]);
+}
