@@ -1,6 +1,7 @@
 /* ratelimit.c — token buckets: in process (an open-addressing table under one
  * mutex), or in Redis as GCRA when Redis is configured, so every instance draws
- * from the same bucket. */
+ * from the same bucket. The local table forgets only buckets that limit nothing any
+ * more; full of live ones, it refuses new keys rather than forget a limit. */
 #include "auth/ratelimit.h"
 
 #include "auth/redis.h"
@@ -17,18 +18,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RL_SLOTS 65536 /* open addressing; swept when 3/4 full */
+#define RL_SLOTS    65536 /* open addressing, at most 3/4 used */
+#define RL_LIMIT    (RL_SLOTS / 4 * 3)
+#define RL_SWEEP_MS 1000 /* a full table is swept at most once a second */
 
+/* A bucket keeps its own shape, so a sweep can tell whether it still limits anything. */
 struct bucket {
   char *key;
   double tokens;
+  double burst, per_minute;
   int64_t at_ms;
 };
 
 static struct bucket table[RL_SLOTS];
 static int used;
-static int64_t (*clock_ms)(void) = time_mono_ms;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t last_sweep_ms = -1; /* none yet */
+static int64_t (*clock_ms)(void) = time_mono_ms;
 
 static uint64_t hash(const char *s)
 {
@@ -45,28 +51,84 @@ static void clear_all(void)
     table[i].key = NULL;
   }
   used = 0;
+  last_sweep_ms = -1;
 }
 
-static struct bucket *find(const char *key, double burst)
+static double level(const struct bucket *b, int64_t now)
 {
-  if (used * 4 >= RL_SLOTS * 3)
-    clear_all(); /* crude but bounded: a flood of new keys cannot grow memory */
+  return fmin(b->burst, b->tokens + (double)(now - b->at_ms) * b->per_minute / 60000.0);
+}
+
+static void place(struct bucket *b)
+{
+  size_t i = hash(b->key) & (RL_SLOTS - 1);
+  while (table[i].key)
+    i = (i + 1) & (RL_SLOTS - 1);
+  table[i] = *b;
+  used++;
+}
+
+/* Forget the buckets that no longer limit anything (refilled to their burst): a limit
+ * in force is never forgotten, whatever else the server sees. The table is rebuilt
+ * (open addressing has no cheap delete); at most once per RL_SWEEP_MS. */
+static void sweep(int64_t now)
+{
+  if (last_sweep_ms >= 0 && now - last_sweep_ms < RL_SWEEP_MS)
+    return;
+  last_sweep_ms = now;
+  struct bucket *live = malloc((size_t)used * sizeof *live);
+  if (!live)
+    return;
+  int n = 0;
+  for (int i = 0; i < RL_SLOTS; i++) {
+    if (!table[i].key)
+      continue;
+    if (level(&table[i], now) >= table[i].burst)
+      free(table[i].key);
+    else
+      live[n++] = table[i];
+    table[i].key = NULL;
+  }
+  used = 0;
+  for (int i = 0; i < n; i++)
+    place(&live[i]);
+  free(live);
+}
+
+/* The bucket of key; a new one (full) when insert and there is room, else NULL. */
+static struct bucket *find(const char *key, double burst, double per_minute, bool insert)
+{
   size_t i = hash(key) & (RL_SLOTS - 1);
   while (table[i].key && strcmp(table[i].key, key) != 0)
     i = (i + 1) & (RL_SLOTS - 1);
-  if (!table[i].key) {
-    table[i].key = xstrdup(key);
-    table[i].tokens = burst;
-    table[i].at_ms = clock_ms();
-    used++;
+  if (table[i].key) {
+    table[i].burst = burst;
+    table[i].per_minute = per_minute;
+    return &table[i];
   }
+  if (!insert)
+    return NULL;
+  if (used >= RL_LIMIT) {
+    sweep(clock_ms());
+    if (used >= RL_LIMIT)
+      return NULL; /* full of limits in force: no room for a stranger */
+    i = hash(key) & (RL_SLOTS - 1);
+    while (table[i].key)
+      i = (i + 1) & (RL_SLOTS - 1);
+  }
+  table[i] = (struct bucket){.key = xstrdup(key),
+                             .tokens = burst,
+                             .burst = burst,
+                             .per_minute = per_minute,
+                             .at_ms = clock_ms()};
+  used++;
   return &table[i];
 }
 
-static void refill(struct bucket *b, double burst, double per_minute)
+static void refill(struct bucket *b)
 {
   int64_t now = clock_ms();
-  b->tokens = fmin(burst, b->tokens + (double)(now - b->at_ms) * per_minute / 60000.0);
+  b->tokens = level(b, now);
   b->at_ms = now;
 }
 
@@ -128,8 +190,15 @@ bool rl_take(const char *key, double burst, double per_minute, int *retry_after)
       return rc == 1;
   }
   pthread_mutex_lock(&mu);
-  struct bucket *b = find(key, burst);
-  refill(b, burst, per_minute);
+  struct bucket *b = find(key, burst, per_minute, true);
+  if (!b) {
+    /* the table is full of limits in force: a new key waits until one expires */
+    pthread_mutex_unlock(&mu);
+    if (retry_after)
+      *retry_after = RL_SWEEP_MS / 1000 + 1;
+    return false;
+  }
+  refill(b);
   bool ok = b->tokens >= 1.0;
   if (ok)
     b->tokens -= 1.0;
@@ -145,9 +214,12 @@ double rl_peek(const char *key, double burst, double per_minute)
   if (redis_enabled() && redis_take(key, burst, per_minute, false, NULL, &left) >= 0)
     return left;
   pthread_mutex_lock(&mu);
-  struct bucket *b = find(key, burst);
-  refill(b, burst, per_minute);
-  double t = b->tokens;
+  struct bucket *b = find(key, burst, per_minute, false);
+  double t = burst; /* an unknown key is a full bucket; looking adds nothing */
+  if (b) {
+    refill(b);
+    t = b->tokens;
+  }
   pthread_mutex_unlock(&mu);
   return t;
 }

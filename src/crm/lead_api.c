@@ -170,7 +170,7 @@ int crm_api_public_lead(struct http_req *req)
   }
   /* what would be stored and mailed is limited per address (the form's bucket) */
   int retry = 60;
-  if (!rl_take(arena_printf(a, "lead:%s", req->client_ip), 5, 1, &retry)) {
+  if (!rl_take(arena_printf(a, "lead:%s", http_client_net(req)), 5, 1, &retry)) {
     http_set_header(req, "Retry-After", arena_printf(a, "%d", retry < 1 ? 1 : retry));
     return http_problem(req, 429, CC24_E_RATE_LIMITED, "too many enquiries; try again later", NULL);
   }

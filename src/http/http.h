@@ -114,7 +114,8 @@ struct http_req {
   const char *raw_query;  /* "" when none */
   const char *request_id; /* X-Request-Id (incoming if sane, else generated) */
   const char *client_ip;
-  const char *body; /* NUL-terminated copy of the body ("" when none) */
+  const char *client_net; /* http_client_net's answer, once computed */
+  const char *body;       /* NUL-terminated copy of the body ("" when none) */
   size_t body_len;
   const struct route *route;
   int nparams;
@@ -180,6 +181,11 @@ int http_reply_arena(struct http_req *req, int status, const char *content_type,
 int http_reply_json(struct http_req *req, int status, json_t *j);
 int http_reply_html(struct http_req *req, int status, const char *html, size_t len);
 int http_redirect(struct http_req *req, int status, const char *location);
+
+/* The client's address as rate limits key it: an IPv4 address as it is, an IPv6 address
+ * by its /64 ("2001:db8:1:2::/64": one subscriber holds a whole /64), an IPv4-mapped
+ * IPv6 address as IPv4. In req->a; computed once. */
+const char *http_client_net(struct http_req *req);
 
 /* The one judge of a redirect target taken from a request (next=, back=, a 2FA
  * challenge's stored target): p when it is a path on this site, else dflt. A path on

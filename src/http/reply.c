@@ -15,6 +15,7 @@
 
 #include "core/timeutil.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -206,6 +207,28 @@ int http_reply_json(struct http_req *req, int status, json_t *j)
 int http_reply_html(struct http_req *req, int status, const char *html, size_t len)
 {
   return http_reply(req, status, "text/html; charset=utf-8", html, len);
+}
+
+const char *http_client_net(struct http_req *req)
+{
+  if (req->client_net)
+    return req->client_net;
+  const char *ip = req->client_ip ? req->client_ip : "";
+  unsigned char v6[16];
+  char out[INET6_ADDRSTRLEN + 4];
+  static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (!strchr(ip, ':') || inet_pton(AF_INET6, ip, v6) != 1) {
+    req->client_net = ip; /* IPv4 (or whatever the server saw) */
+  } else if (!memcmp(v6, mapped, sizeof mapped)) {
+    snprintf(out, sizeof out, "%u.%u.%u.%u", v6[12], v6[13], v6[14], v6[15]);
+    req->client_net = arena_strdup(req->a, out);
+  } else {
+    memset(v6 + 8, 0, 8);
+    if (!inet_ntop(AF_INET6, v6, out, INET6_ADDRSTRLEN))
+      return req->client_net = ip;
+    req->client_net = arena_printf(req->a, "%s/64", out);
+  }
+  return req->client_net;
 }
 
 const char *http_local_target(const char *p, const char *dflt)

@@ -143,7 +143,7 @@ int newsletter_signup_post(struct http_req *req)
   if (hash && *hash && strcmp(hash, n.hash))
     return form(req, 422, &t, email, "newsletter.err_notice");
   int retry = 60;
-  if (!rl_take(arena_printf(req->a, "newsletter:%s", req->client_ip), 5, 2, &retry)) {
+  if (!rl_take(arena_printf(req->a, "newsletter:%s", http_client_net(req)), 5, 2, &retry)) {
     http_set_header(req, "Retry-After", arena_printf(req->a, "%d", retry < 1 ? 1 : retry));
     return form(req, 429, &t, email, "newsletter.err_busy");
   }

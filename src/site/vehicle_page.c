@@ -697,7 +697,7 @@ int site_lead_post(struct http_req *req)
   if (hp && *hp)
     return http_redirect(req, 303, done);
   int retry = 60;
-  if (!rl_take(arena_printf(a, "lead:%s", req->client_ip), 5, 1, &retry)) {
+  if (!rl_take(arena_printf(a, "lead:%s", http_client_net(req)), 5, 1, &retry)) {
     http_set_header(req, "Retry-After", arena_printf(a, "%d", retry < 1 ? 1 : retry));
     lf.blocked = true;
     if (lf.l.kind < 0)

@@ -158,7 +158,7 @@ static int authenticate(struct http_req *req)
   if (!k.found) {
     /* repeated failures from one address end in 429 */
     int retry = 60;
-    if (!rl_take(arena_printf(req->a, "authfail:%s", req->client_ip), 20, 20, &retry))
+    if (!rl_take(arena_printf(req->a, "authfail:%s", http_client_net(req)), 20, 20, &retry))
       return too_many(req, retry);
     http_problem(req, 401, CC24_E_UNAUTHORIZED, "invalid credential", NULL);
     return 1;
@@ -342,7 +342,7 @@ int web_before(struct http_req *req)
       req->m == HTTP_POST) {
     int retry = 60;
     if (!rl_take(arena_printf(req->a, "%s:%s", req->route->rl == RL_SIGNUP ? "signup" : "reset",
-                              req->client_ip),
+                              http_client_net(req)),
                  10, 10, &retry))
       return too_many(req, retry);
   }
@@ -350,7 +350,7 @@ int web_before(struct http_req *req)
     /* login attempts: per address and per account */
     int retry = 60;
     const char *email = http_form(req, "email");
-    if (!rl_take(arena_printf(req->a, "login-ip:%s", req->client_ip), 20, 10, &retry) ||
+    if (!rl_take(arena_printf(req->a, "login-ip:%s", http_client_net(req)), 20, 10, &retry) ||
         (email && !rl_take(arena_printf(req->a, "login-account:%s", str_lower(req->a, email)), 10,
                            5, &retry)))
       return too_many(req, retry);
@@ -375,8 +375,8 @@ int web_before(struct http_req *req)
   if (req->route && req->route->rl == RL_FORM && req->m == HTTP_POST) {
     /* dashboard forms: per user (or address), generous for people, not for scripts */
     int retry = 1;
-    const char *who =
-        req->user_id ? arena_printf(req->a, "u%lld", (long long)req->user_id) : req->client_ip;
+    const char *who = req->user_id ? arena_printf(req->a, "u%lld", (long long)req->user_id)
+                                   : http_client_net(req);
     if (!rl_take(arena_printf(req->a, "form:%s", who), 60, 120, &retry))
       return too_many(req, retry);
   }

@@ -197,6 +197,37 @@ Test(ratelimit, buckets_drain_refill_and_say_when)
   rl_reset();
 }
 
+Test(ratelimit, a_flood_of_new_keys_never_wipes_a_limit_in_force)
+{
+  rl_reset();
+  rl_set_clock(fake_clock);
+  int retry = 0;
+  /* an account's login lock: three failures, then nothing */
+  for (int i = 0; i < 3; i++)
+    cr_assert(rl_take("login-fail:victim@example.de", 3, 1, &retry));
+  cr_assert_not(rl_take("login-fail:victim@example.de", 3, 1, &retry));
+  /* more distinct keys than the table holds, each still limiting (burst 1, taken) */
+  int refused = 0;
+  for (int i = 0; i < 70000; i++) {
+    char k[32];
+    snprintf(k, sizeof k, "flood:%d", i);
+    refused += !rl_take(k, 1, 1, &retry);
+  }
+  cr_assert_gt(refused, 70000 - 65536, "new keys are refused once the table is full of limits");
+  cr_assert_leq(rl_local_count(), 65536 * 3 / 4);
+  cr_assert_not(rl_take("login-fail:victim@example.de", 3, 1, &retry),
+                "the account's lock survives the flood");
+  cr_assert_float_eq(rl_peek("never-seen", 5, 60), 5.0, 1e-9, "looking adds nothing");
+  /* once the flood's buckets have refilled (a minute), they are forgotten and room
+   * returns; the lock, refilling at one a minute, lets one try through */
+  fake_ms += 61000;
+  cr_assert(rl_take("a-new-key", 1, 1, &retry), "room again after the sweep");
+  cr_assert_lt(rl_local_count(), 1000, "the refilled buckets were forgotten");
+  cr_assert(rl_take("login-fail:victim@example.de", 3, 1, &retry));
+  rl_set_clock(NULL);
+  rl_reset();
+}
+
 /* ---- two-factor, recovery codes, the pending login step, roles (store) ---- */
 
 #include "auth/totp.h"

@@ -1622,3 +1622,25 @@ Test(local_target, paths_on_this_site_pass)
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
     cr_expect_eq(http_local_target(good[i], "/x"), good[i], "refused %s", good[i]);
 }
+
+Test(local_target, client_net_keys_ipv6_by_its_64)
+{
+  static const struct {
+    const char *ip, *net;
+  } cases[] = {
+      {"203.0.113.7", "203.0.113.7"},
+      {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+      {"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+      {"2001:0db8:0001:0002::1", "2001:db8:1:2::/64"},
+      {"::1", "::/64"},
+      {"::ffff:198.51.100.9", "198.51.100.9"},
+      {"fe80::1", "fe80::/64"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct arena *a = arena_new(0);
+    struct http_req req = {.a = a, .client_ip = cases[i].ip};
+    cr_expect_str_eq(http_client_net(&req), cases[i].net, "%s", cases[i].ip);
+    cr_expect_eq(http_client_net(&req), req.client_net, "computed once");
+    arena_free(a);
+  }
+}
