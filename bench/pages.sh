@@ -45,7 +45,7 @@ fi
 
 PORT=$(free_port)
 "$BIN" serve --database-url="sqlite:$T/bench.db" --listen="127.0.0.1:$PORT" --workers=0 \
-  --log-format=text --per-ip-connections=1024 >"$T/serve.log" 2>&1 &
+  --log-format=text --per-ip-connections=1024 --api-rate-anonymous=0 >"$T/serve.log" 2>&1 &
 SERVE=$!
 PIDS+=("$SERVE")
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -141,7 +141,7 @@ RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVE/status")
 # the same pages rendered for every request: a second instance without the microcache
 PORT0=$(free_port)
 "$BIN" serve --database-url="sqlite:$T/bench.db" --listen="127.0.0.1:$PORT0" --workers=0 \
-  --log-format=text --per-ip-connections=1024 --page-cache-seconds=0 >"$T/serve0.log" 2>&1 &
+  --log-format=text --per-ip-connections=1024 --api-rate-anonymous=0 --page-cache-seconds=0 >"$T/serve0.log" 2>&1 &
 PIDS+=("$!")
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT0/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 B0="http://127.0.0.1:$PORT0"

@@ -33,7 +33,7 @@ echo "== seeding $N vehicles (SQLite)"
 
 PORT=$(free_port)
 "$BIN" serve --database-url="sqlite:$T/bench.db" --listen="127.0.0.1:$PORT" --workers=0 \
-  --log-format=text --per-ip-connections=1024 >"$T/serve.log" 2>&1 &
+  --log-format=text --per-ip-connections=1024 --api-rate-anonymous=0 >"$T/serve.log" 2>&1 &
 SERVE=$!
 PIDS+=("$SERVE")
 for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -125,6 +125,9 @@ static const struct setting settings[] = {
     STR(sms_from, "sms-from", "",
         "SMS sender: a number (E.164 or German format) or an alphanumeric ID of 1-11"
         " characters"),
+    INT(api_rate_anonymous, "api-rate-anonymous", "300", 0, 1000000,
+        "anonymous API calls (search, vehicles, makes, financing) a minute per client address"
+        " (IPv6: per /64), with a burst of a third of it; 0 = no limit (benchmarks)"),
     INT(lead_retention_months, "lead-retention-months", "12", 1, 120,
         "GDPR: months after which enquiries (leads) that did not lead to a sale are anonymised"
         " by a daily job; the privacy page and the enquiry form state this period"),

@@ -64,6 +64,8 @@ struct config {
   /* GDPR: months after which leads without a sale are anonymised (crm/retention.h); the
    * privacy texts state the same number */
   int lead_retention_months;
+  /* anonymous API calls a minute per client address (0 = unlimited); burst a third */
+  int api_rate_anonymous;
 };
 
 extern struct config cfg;

@@ -372,6 +372,15 @@ int web_before(struct http_req *req)
   } else if (!(req->route && (req->route->flags & ROUTE_NOSESSION)) && web_session(req)) {
     return 1;
   }
+  if (req->is_api && req->route && req->route->rl == RL_API && !req->tenant_id && !req->user_id &&
+      cfg.api_rate_anonymous > 0) {
+    /* the anonymous API (search, vehicles, makes, financing): per address; a token
+     * holder has the token's own limit */
+    int retry = 1;
+    double per_min = cfg.api_rate_anonymous, burst = per_min / 3 < 1 ? 1 : per_min / 3;
+    if (!rl_take(arena_printf(req->a, "api-anon:%s", http_client_net(req)), burst, per_min, &retry))
+      return too_many(req, retry);
+  }
   if (req->route && req->route->rl == RL_FORM && req->m == HTTP_POST) {
     /* dashboard forms: per user (or address), generous for people, not for scripts */
     int retry = 1;

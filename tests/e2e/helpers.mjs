@@ -91,6 +91,9 @@ export async function startServer(opts = {}) {
     CC24_MEDIA_STORE: 'file:' + path.join(mediaDir, 'store'),
     CC24_MEDIA_TMP_DIR: path.join(mediaDir, 'tmp'),
     CC24_IMG_CACHE_DIR: path.join(mediaDir, 'cache'),
+    // the suites make hundreds of anonymous API calls from one address; the limit
+    // itself is tested in api_rate.test.mjs with its default and a small setting
+    CC24_API_RATE_ANONYMOUS: '0',
     ...(opts.env || {}),
   };
   const proc = spawn(BIN, ['serve', ...(opts.args || [])], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
