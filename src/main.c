@@ -150,6 +150,22 @@ static void media_changed_hook(int64_t vehicle_id, void *arg)
   web_cache_clear();
 }
 
+/* PostgreSQL: serve, work and receive as the role cc24_app, so row-level security
+ * holds. It fails closed: without the role nothing is served (as the owner, every
+ * policy would be bypassed). */
+static int use_app_role(db *d)
+{
+  struct err e = {0};
+  if (db_use_role(d, "cc24_app", &e) == 0)
+    return 0;
+  log_error("refusing to start: cannot assume the role cc24_app, so row-level security would"
+            " not hold (%s). Let the database user of database-url assume it: as a superuser,"
+            " GRANT cc24_app TO <that user>; (the migrations create the role when the user may"
+            " create roles)",
+            e.msg);
+  return -1;
+}
+
 static int cmd_serve(void)
 {
   struct err e = {0};
@@ -186,10 +202,9 @@ static int cmd_serve(void)
   }
   /* from here on, row-level security applies (PostgreSQL) */
   if (db_backend(app.db) == DB_PG) {
-    if (db_use_role(app.db, "cc24_app", &e) < 0)
-      log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
-    else
-      log_info("row-level security enforced: serving as role cc24_app");
+    if (use_app_role(app.db) < 0)
+      goto out;
+    log_info("row-level security enforced: serving as role cc24_app");
   }
   /* sessions and rate limits shared by every instance */
   if (cfg.redis_url && *cfg.redis_url) {
@@ -315,8 +330,10 @@ static int cmd_worker(void)
   if (!d)
     return 1;
   /* the worker runs as the app role too, and writes mails in the buyer's language */
-  if (db_backend(d) == DB_PG && db_use_role(d, "cc24_app", &e) < 0)
-    log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
+  if (db_backend(d) == DB_PG && use_app_role(d) < 0) {
+    db_close(d);
+    return 1;
+  }
   if (i18n_load(cfg.i18n_dir, &e) < 0) {
     log_error("i18n: %s", e.msg);
     db_close(d);
@@ -401,10 +418,11 @@ static int cmd_mail(const char **w, int nw)
   db *d = open_db(true);
   if (!d)
     return 75;
-  struct err e = {0};
   /* like the worker: as the app role, so row-level security holds */
-  if (db_backend(d) == DB_PG && db_use_role(d, "cc24_app", &e) < 0)
-    log_warn("row-level security not enforced: cannot assume role cc24_app (%s)", e.msg);
+  if (db_backend(d) == DB_PG && use_app_role(d) < 0) {
+    db_close(d);
+    return 75;
+  }
   int rc = crm_mail_cli(d, nw, w);
   db_close(d);
   return rc;
