@@ -358,10 +358,17 @@ static int then_enable(db_conn *c, struct pw_arg *x, struct err *e)
 
 int auth_totp_enable_post(struct http_req *req)
 {
-  const char *code = http_form(req, "code");
+  /* the password too: a stolen session cookie alone must not bind the thief's
+   * authenticator (and, since enabling ends the other sessions, lock the owner out) */
+  const char *code = http_form(req, "code"), *pw = http_form(req, "password");
+  if (!pw || !*pw)
+    return render_setup(req, 422, i18n_get(req->locale, "account.current_missing"));
+  if (!password_attempt_ok(req))
+    return render_setup(req, 429, i18n_get(req->locale, "account.too_many"));
   struct enable_arg x = {.pw = {.a = req->a,
                                 .user_id = req->user_id,
                                 .tenant_id = req->tenant_id,
+                                .current = pw,
                                 .cookie = session_cookie(req),
                                 .ip = req->client_ip,
                                 .action = "2fa.enable",
@@ -373,6 +380,8 @@ int auth_totp_enable_post(struct http_req *req)
       return render_setup(req, 422, i18n_get(req->locale, "twofa.wrong_code"));
     return http_problem_err(req, &e);
   }
+  if (x.pw.wrong)
+    return render_setup(req, 422, i18n_get(req->locale, "account.current_wrong"));
   adopt_session(req, &x.pw);
   return render_codes(req, &x.pw, true);
 }

@@ -131,6 +131,7 @@ test('a new dealer signs up, verifies, lists a car, invites staff, turns on two-
   const secret = (await page.locator('#totp-secret').textContent()).trim();
   await shot(page, 'dash-2fa-setup-1440');
   await page.fill('#t-code', totp(secret));
+  await page.fill('#t-password', password);
   await page.click('form[action="/dashboard/konto/zwei-faktor"] button[type=submit]');
   await page.waitForSelector('ol.codes');
   assert.equal(await page.locator('ol.codes li').count(), 10);

@@ -138,10 +138,16 @@ for (const backend of BACKENDS) {
     assert.match(await (await c.get('/dashboard/konto/zwei-faktor', cookie)).text(), new RegExp(secret), 'the pending key stays until confirmed');
 
     const T = await stepWithRoom(20);
-    let r = await c.post('/dashboard/konto/zwei-faktor', { _csrf: csrf, code: '000000' === totp(secret, T) ? '111111' : '000000' }, cookie);
+    let r = await c.post('/dashboard/konto/zwei-faktor', { _csrf: csrf, code: '000000' === totp(secret, T) ? '111111' : '000000', password }, cookie);
     assert.equal(r.status, 422, 'a wrong code does not turn it on');
     assert.equal(srv.sql(`SELECT totp_enabled_at FROM users WHERE email = '${email}'`), '0');
-    r = await c.post('/dashboard/konto/zwei-faktor', { _csrf: csrf, code: totp(secret, T - 30) }, cookie);
+    // a stolen session cookie alone cannot bind an authenticator: the password is asked
+    r = await c.post('/dashboard/konto/zwei-faktor', { _csrf: csrf, code: totp(secret, T) }, cookie);
+    assert.equal(r.status, 422, 'no password, no two-factor');
+    r = await c.post('/dashboard/konto/zwei-faktor', { _csrf: csrf, code: totp(secret, T), password: 'falsch-falsch-1' }, cookie);
+    assert.equal(r.status, 422, 'a wrong password, no two-factor');
+    assert.equal(srv.sql(`SELECT totp_enabled_at FROM users WHERE email = '${email}'`), '0');
+    r = await c.post('/dashboard/konto/zwei-faktor', { _csrf: csrf, code: totp(secret, T - 30), password }, cookie);
     assert.equal(r.status, 200, 'the previous step is inside the window');
     assert.equal(r.headers.get('cache-control'), 'no-store');
     const codes = [...(await r.text()).matchAll(/<li><code>([a-z0-9-]{19})<\/code><\/li>/g)].map((m) => m[1]);
@@ -218,7 +224,7 @@ for (const backend of BACKENDS) {
     const html = await (await c.get('/dashboard/konto/zwei-faktor', cookie)).text();
     const secret = html.match(/id="totp-secret">([A-Z2-7 ]+)</)[1];
     const T = await stepWithRoom(5);
-    assert.equal((await c.post('/dashboard/konto/zwei-faktor', { _csrf: csrfOf(html), code: totp(secret, T) }, cookie)).status, 200);
+    assert.equal((await c.post('/dashboard/konto/zwei-faktor', { _csrf: csrfOf(html), code: totp(secret, T), password }, cookie)).status, 200);
     assert.ok((await c.login(email, password)).challenge, 'two-factor is on');
     cc24(['admin', 'user', 'reset-2fa', '--email', email.toUpperCase(), `--database-url=${srv.databaseUrl}`]);
     const l = await c.login(email, password);
