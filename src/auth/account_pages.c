@@ -15,10 +15,13 @@
 #include "auth/totp.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "mail/mail.h"
+#include "privacy/consent.h"
 #include "render/i18n.h"
 #include "web/web.h"
 
@@ -170,6 +173,36 @@ static int rotate(db_conn *c, struct pw_arg *x, struct err *e)
   return session_create(c, x->a, &x->u, &x->token, &x->csrf, e);
 }
 
+/* The notice to the account's own address after a change of its security: what, when
+ * (Berlin), from which network, and what to do if it was not the owner. A session
+ * thief cannot change these in silence. */
+static int security_notice(db_conn *c, struct pw_arg *x, struct err *e)
+{
+  const char *what = !strcmp(x->action, "password.change")      ? "security.what_password"
+                     : !strcmp(x->action, "2fa.enable")         ? "security.what_2fa_on"
+                     : !strcmp(x->action, "2fa.disable")        ? "security.what_2fa_off"
+                     : !strcmp(x->action, "2fa.recovery_codes") ? "security.what_codes"
+                                                                : NULL;
+  if (!what || !x->u.email || !*x->u.email)
+    return 0;
+  char when[32], net[64];
+  time_berlin_datetime(time_now(), when, sizeof when);
+  consent_ip_truncate(x->ip, net, sizeof net);
+  struct buf b;
+  buf_init(&b, x->a);
+  buf_printf(&b, "%s\n\n%s\n%s: %s\n%s: %s\n\n%s\n%s/passwort-vergessen\n",
+             i18n_get("de", "security.hello"), i18n_get("de", what),
+             i18n_get("de", "security.when"), when, i18n_get("de", "security.from"),
+             *net ? net : "–", i18n_get("de", "security.not_you"), cfg.base_url);
+  struct mail m = {.tenant_id = x->tenant_id,
+                   .to = x->u.email,
+                   .locale = "de",
+                   .kind = "auth.security_notice",
+                   .subject = i18n_get("de", "security.subject"),
+                   .text = buf_cstr(&b)};
+  return mail_queue(c, &m, e);
+}
+
 /* Check the current password, then do x->then, then rotate the session and record it. */
 static int tx_with_password(db_conn *c, void *arg, struct err *e)
 {
@@ -181,7 +214,7 @@ static int tx_with_password(db_conn *c, void *arg, struct err *e)
     x->wrong = true;
     return auth_audit(c, x->tenant_id, x->user_id, "account.password_wrong", x->action, x->ip, e);
   }
-  if (x->then(c, x, e) < 0 || rotate(c, x, e) < 0)
+  if (x->then(c, x, e) < 0 || rotate(c, x, e) < 0 || security_notice(c, x, e) < 0)
     return -1;
   return auth_audit(c, x->tenant_id, x->user_id, x->action, "", x->ip, e);
 }

@@ -153,6 +153,8 @@ for (const backend of BACKENDS) {
     const codes = [...(await r.text()).matchAll(/<li><code>([a-z0-9-]{19})<\/code><\/li>/g)].map((m) => m[1]);
     assert.equal(codes.length, 10, 'ten recovery codes, shown once');
     assert.equal(srv.sql(`SELECT COUNT(*) FROM recovery_codes WHERE code_hash = '${codes[0]}'`), '0', 'stored hashed');
+    const notices = () => srv.sql(`SELECT body FROM outbox WHERE recipient = '${email.toLowerCase()}' AND kind = 'auth.security_notice' ORDER BY id`);
+    assert.match(notices(), /Zwei-Faktor-Anmeldung eingeschaltet/, 'the owner is told at the own address');
     const rotated = cookieOf(r);
     assert.ok(rotated && rotated !== cookie, 'the session is rotated');
     assert.equal((await c.get('/dashboard', cookie)).status, 303, 'the old cookie is dead');
@@ -209,6 +211,7 @@ for (const backend of BACKENDS) {
     assert.notEqual(srv.sql(`SELECT totp_enabled_at FROM users WHERE email = '${email}'`), '0', 'still on');
     r = await c.post('/dashboard/konto/zwei-faktor/aus', { _csrf: csrf2, password }, s2);
     assert.equal(r.status, 303);
+    assert.match(notices(), /Zwei-Faktor-Anmeldung ausgeschaltet/, 'and told when it goes off');
     assert.equal(srv.sql(`SELECT totp_enabled_at || ':' || totp_secret FROM users WHERE email = '${email}'`), '0:');
     assert.equal(srv.sql(`SELECT COUNT(*) FROM recovery_codes rc JOIN users u ON u.id = rc.user_id WHERE u.email = '${email}'`), '0');
     l = await c.login(email, password);
